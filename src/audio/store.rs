@@ -1,0 +1,351 @@
+//! Encrypted audio files: a streaming writer with a bounded-loss fsync policy, and a seekable,
+//! sample-exact reader.
+//!
+//! Loss policy. age seals audio in 64 KiB chunks and can only emit whole chunks, so at any
+//! moment up to one chunk (0.68 s of 48 kHz mono 16-bit audio) lives only in memory. Each sealed
+//! chunk is written as soon as the next byte arrives and the file is `fsync`ed right after it,
+//! so a crash or power cut loses at most that one chunk plus the one being written.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use super::wav::{self, AudioSpec, WavError};
+use crate::crypto::{self, CryptoError, Identity, Recipient, StreamReader, StreamWriter, CHUNK_SIZE, SEALED_CHUNK_SIZE};
+use crate::securefs::{self, FsError, IoContext};
+
+/// Failures of the encrypted audio store.
+#[derive(Debug, thiserror::Error)]
+pub enum AudioStoreError {
+    /// Encryption or authentication failed.
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    /// A filesystem operation failed.
+    #[error(transparent)]
+    Fs(#[from] FsError),
+    /// The WAV header inside the stream is unusable.
+    #[error("{}: {source}", path.display())]
+    Wav {
+        /// The audio file.
+        path: PathBuf,
+        /// The header problem.
+        source: WavError,
+    },
+    /// The file has no final chunk: the recording was cut off.
+    #[error("{}: the recording was interrupted and the file was never finalised ({detail}). Run `verbatim recover` on this session to salvage it.", path.display())]
+    Interrupted {
+        /// The audio file.
+        path: PathBuf,
+        /// What the reader saw.
+        detail: String,
+    },
+}
+
+/// Bytes of the plaintext header for a spec (constant per spec).
+fn header_len(spec: &AudioSpec) -> Result<u64, WavError> {
+    Ok(wav::header_bytes(spec, None)?.len() as u64)
+}
+
+/// The file underneath the age writer: it fsyncs once per sealed chunk.
+struct DurableFile {
+    file: File,
+    unsynced: u64,
+}
+
+impl Write for DurableFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.unsynced += n as u64;
+        if self.unsynced >= SEALED_CHUNK_SIZE {
+            self.file.sync_data()?;
+            self.unsynced = 0;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+/// Streams PCM into a new age-encrypted WAV file.
+pub struct EncryptedAudioWriter {
+    stream: StreamWriter<DurableFile>,
+    spec: AudioSpec,
+    data_bytes: u64,
+    path: PathBuf,
+}
+
+impl EncryptedAudioWriter {
+    /// Creates `path` (it must not exist) encrypted to `recipient`, and writes the header.
+    pub fn create(path: &Path, recipient: &Recipient, spec: AudioSpec) -> Result<Self, AudioStoreError> {
+        let header = wav::header_bytes(&spec, None).map_err(|source| AudioStoreError::Wav { path: path.into(), source })?;
+        let file = securefs::create_new(path)?;
+        let mut stream = crypto::recipients_writer(&[recipient], DurableFile { file, unsynced: 0 }, path)?;
+        stream.write_all(&header).at(path, "writing audio header")?;
+        securefs::sync_dir(&securefs::parent_of(path))?;
+        Ok(Self { stream, spec, data_bytes: 0, path: path.to_path_buf() })
+    }
+
+    /// Appends interleaved little-endian PCM bytes (whole frames).
+    pub fn write_pcm(&mut self, pcm: &[u8]) -> Result<(), AudioStoreError> {
+        self.stream.write_all(pcm).at(&self.path, "writing audio")?;
+        self.data_bytes += pcm.len() as u64;
+        Ok(())
+    }
+
+    /// Frames written so far.
+    pub fn frames(&self) -> u64 {
+        self.spec.frames_in(self.data_bytes)
+    }
+
+    /// The layout being written.
+    pub fn spec(&self) -> AudioSpec {
+        self.spec
+    }
+
+    /// Seals the final chunk and makes the file durable; returns the frame count.
+    pub fn finish(self) -> Result<u64, AudioStoreError> {
+        let frames = self.frames();
+        let durable = self.stream.finish().at(&self.path, "finalising audio")?;
+        durable.file.sync_all().at(&self.path, "syncing audio")?;
+        Ok(frames)
+    }
+}
+
+/// Random-access reader over an encrypted audio file; decrypts one chunk per seek.
+pub struct EncryptedAudioReader {
+    stream: StreamReader<BufReader<File>>,
+    spec: AudioSpec,
+    data_offset: u64,
+    frames: u64,
+    position: u64,
+    path: PathBuf,
+}
+
+impl EncryptedAudioReader {
+    /// Opens a finalised file; an interrupted one yields [`AudioStoreError::Interrupted`].
+    pub fn open(path: &Path, identity: &Identity) -> Result<Self, AudioStoreError> {
+        let mut stream = crypto::open_stream(identity, path)?;
+        let header = wav::parse_header(&mut stream).map_err(|source| match source {
+            WavError::Truncated(_) => AudioStoreError::Interrupted { path: path.into(), detail: "no complete first chunk".into() },
+            source => AudioStoreError::Wav { path: path.into(), source },
+        })?;
+        // Seeking to the end authenticates the final chunk, which only a finished file has.
+        let total = stream.seek(SeekFrom::End(0)).map_err(|e| AudioStoreError::Interrupted { path: path.into(), detail: e.to_string() })?;
+        stream.seek(SeekFrom::Start(header.data_offset)).at(path, "seeking")?;
+        let data_len = total.saturating_sub(header.data_offset);
+        Ok(Self {
+            stream,
+            spec: header.spec,
+            data_offset: header.data_offset,
+            frames: header.spec.frames_in(data_len),
+            position: 0,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The sample layout.
+    pub fn spec(&self) -> AudioSpec {
+        self.spec
+    }
+
+    /// Total frames in the file.
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// Current read position in frames.
+    pub fn position(&self) -> u64 {
+        self.position
+    }
+
+    /// Moves to `frame` (clamped to the end); costs at most one chunk decryption.
+    pub fn seek_frame(&mut self, frame: u64) -> Result<(), AudioStoreError> {
+        let frame = frame.min(self.frames);
+        let byte = self.data_offset + frame * u64::from(self.spec.block_align());
+        self.stream.seek(SeekFrom::Start(byte)).map_err(|e| self.damage(e, byte))?;
+        self.position = frame;
+        Ok(())
+    }
+
+    /// Fills `buf` with whole frames of raw PCM; returns the frames read (0 at the end).
+    pub fn read_pcm(&mut self, buf: &mut [u8]) -> Result<usize, AudioStoreError> {
+        let align = usize::from(self.spec.block_align());
+        let want_frames = (buf.len() / align).min(usize::try_from(self.frames - self.position).unwrap_or(usize::MAX));
+        let want = want_frames * align;
+        let mut filled = 0;
+        while filled < want {
+            let at = self.data_offset + self.position * align as u64 + filled as u64;
+            match self.stream.read(&mut buf[filled..want]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(self.damage(e, at)),
+            }
+        }
+        let frames = filled / align;
+        self.position += frames as u64;
+        Ok(frames)
+    }
+
+    fn damage(&self, err: io::Error, plaintext_at: u64) -> AudioStoreError {
+        if !matches!(err.kind(), io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof) {
+            return FsError { path: self.path.clone(), action: "reading audio", source: err }.into();
+        }
+        let sealed_len = std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
+        let start = crypto::payload_start_of_file(&self.path).unwrap_or(0);
+        let intact = plaintext_at / CHUNK_SIZE * CHUNK_SIZE;
+        CryptoError::Damaged(crypto::damage_at(&self.path, intact, sealed_len, start)).into()
+    }
+}
+
+/// What `salvage` recovered from a damaged or interrupted file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SalvageReport {
+    /// Frames in the recovered file.
+    pub frames: u64,
+    /// Frames replaced by silence because a chunk in the middle failed authentication.
+    pub silenced_frames: u64,
+    /// Sealed bytes at the end that could not be authenticated (a cut-off chunk).
+    pub lost_tail_bytes: u64,
+    /// Upper estimate of frames lost at the end: the cut-off chunk plus one buffered chunk.
+    pub lost_frames_estimate: u64,
+}
+
+/// Copies every authenticated chunk of `src` into a new finalised file at `dst`.
+///
+/// Damaged chunks in the middle of a finalised file become silence of the same length, so
+/// everything after them keeps its timestamp. Damage at the end (a cut) ends the copy.
+/// `spec_hint` (from the session metadata) is used only if the first chunk is unreadable.
+pub fn salvage(
+    src: &Path,
+    identity: &Identity,
+    recipient: &Recipient,
+    spec_hint: AudioSpec,
+    dst: &Path,
+) -> Result<SalvageReport, AudioStoreError> {
+    let sealed_len = std::fs::metadata(src).at(src, "reading size")?.len();
+    let payload_start = crypto::payload_start_of_file(src)?;
+    let mut stream = crypto::open_stream(identity, src)?;
+    let mut chunk = vec![0u8; CHUNK_SIZE as usize];
+    let mut sink: Option<FrameSink> = None;
+    let mut header_left = 0u64;
+    let mut silenced_bytes = 0u64;
+    let mut lost_tail_bytes = 0u64;
+    let mut index = 0u64;
+    loop {
+        match read_chunk(&mut stream, &mut chunk) {
+            Ok(n) => {
+                let mut bytes = &chunk[..n];
+                if sink.is_none() {
+                    let parsed = wav::parse_header(&mut &chunk[..n]).map_err(|source| AudioStoreError::Wav { path: src.into(), source })?;
+                    header_left = parsed.data_offset;
+                    sink = Some(FrameSink::create(dst, recipient, parsed.spec)?);
+                }
+                let skip = header_left.min(bytes.len() as u64);
+                header_left -= skip;
+                bytes = &bytes[skip as usize..];
+                if let Some(sink) = sink.as_mut() {
+                    sink.push(bytes)?;
+                }
+                if (n as u64) < CHUNK_SIZE {
+                    break;
+                }
+                index += 1;
+            }
+            Err(e) if matches!(e.kind(), io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof) => {
+                // A fresh reader, because age's reader is unusable after a failed chunk. Seeking
+                // past the bad chunk authenticates the final chunk, so this fails for a cut file.
+                match reopen_at(identity, src, (index + 1) * CHUNK_SIZE) {
+                    Ok(next) => {
+                        stream = next;
+                        if sink.is_none() {
+                            header_left = header_len(&spec_hint).map_err(|source| AudioStoreError::Wav { path: src.into(), source })?;
+                            sink = Some(FrameSink::create(dst, recipient, spec_hint)?);
+                        }
+                        let filler = CHUNK_SIZE - header_left.min(CHUNK_SIZE);
+                        header_left -= header_left.min(CHUNK_SIZE);
+                        if let Some(sink) = sink.as_mut() {
+                            sink.push_silence(filler)?;
+                        }
+                        silenced_bytes += filler;
+                        index += 1;
+                    }
+                    Err(_) => {
+                        lost_tail_bytes = sealed_len.saturating_sub(payload_start + index * SEALED_CHUNK_SIZE);
+                        break;
+                    }
+                }
+            }
+            Err(e) => return Err(FsError { path: src.into(), action: "reading audio", source: e }.into()),
+        }
+    }
+    let sink = match sink {
+        Some(sink) => sink,
+        // Not even the first chunk survived: an empty but valid file keeps the session usable.
+        None => FrameSink::create(dst, recipient, spec_hint)?,
+    };
+    let spec = sink.writer.spec();
+    let frames = sink.finish()?;
+    let lost_plain = lost_tail_bytes.saturating_sub(16) + if lost_tail_bytes > 0 { CHUNK_SIZE } else { 0 };
+    Ok(SalvageReport {
+        frames,
+        silenced_frames: spec.frames_in(silenced_bytes),
+        lost_tail_bytes,
+        lost_frames_estimate: spec.frames_in(lost_plain),
+    })
+}
+
+fn reopen_at(identity: &Identity, path: &Path, plaintext_pos: u64) -> Result<StreamReader<BufReader<File>>, AudioStoreError> {
+    let mut stream = crypto::open_stream(identity, path)?;
+    stream.seek(SeekFrom::Start(plaintext_pos)).at(path, "seeking past a damaged chunk")?;
+    Ok(stream)
+}
+
+/// Writes only whole frames, holding back a partial one until the rest arrives.
+struct FrameSink {
+    writer: EncryptedAudioWriter,
+    pending: Vec<u8>,
+}
+
+impl FrameSink {
+    fn create(path: &Path, recipient: &Recipient, spec: AudioSpec) -> Result<Self, AudioStoreError> {
+        Ok(Self { writer: EncryptedAudioWriter::create(path, recipient, spec)?, pending: Vec::new() })
+    }
+
+    fn push(&mut self, bytes: &[u8]) -> Result<(), AudioStoreError> {
+        self.pending.extend_from_slice(bytes);
+        let align = usize::from(self.writer.spec().block_align());
+        let whole = self.pending.len() / align * align;
+        self.writer.write_pcm(&self.pending[..whole])?;
+        self.pending.drain(..whole);
+        Ok(())
+    }
+
+    fn push_silence(&mut self, len: u64) -> Result<(), AudioStoreError> {
+        let spec = self.writer.spec();
+        // Unsigned 8-bit PCM is centred on 0x80; every other format is silent at zero.
+        let byte = if spec.bits_per_sample == 8 { 0x80 } else { 0 };
+        self.push(&vec![byte; len as usize])
+    }
+
+    fn finish(self) -> Result<u64, AudioStoreError> {
+        // A trailing partial frame (cut mid-frame) is dropped: it is not a sample.
+        self.writer.finish()
+    }
+}
+
+/// Reads one whole plaintext chunk (or the short final one).
+fn read_chunk<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}

@@ -1,0 +1,236 @@
+//! One function per command. Each prints what it did and what to do next.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use verbatim::audio::store::EncryptedAudioReader;
+use verbatim::crypto::{self, ExposeSecret};
+use verbatim::project::{Keyring, Project};
+use verbatim::securefs;
+use verbatim::session::{self, RecoverOutcome, SessionDir, SessionSummary, INTERRUPTED_SUFFIX};
+
+use super::passphrase;
+
+pub fn init(dir: &Path) -> Result<ExitCode> {
+    // Check the target before asking for a passphrase, so a typo costs no typing.
+    verbatim::project::check_init_target(dir)?;
+    let pass = passphrase::ask_new()?;
+    let project = Project::init(dir, &pass)?;
+    println!("Created project {}", project.root().display());
+    println!("Next: verbatim participant add {} P01", dir.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn participant_add(dir: &Path, id: &str) -> Result<ExitCode> {
+    let project = Project::open(dir)?;
+    project.add_participant(id)?;
+    println!("Added participant {id} with their own key.");
+    println!("Next: verbatim import {} FILE --participant {id}", dir.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn participant_list(dir: &Path) -> Result<ExitCode> {
+    let project = Project::open(dir)?;
+    for code in project.participants()? {
+        println!("{code}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn import(dir: &Path, file: &Path, participant: &str) -> Result<ExitCode> {
+    let project = Project::open(dir)?;
+    let (meta, report) = session::import_file(&project, participant, file)?;
+    println!(
+        "Imported {} as session {} ({}, {}).",
+        file.display(),
+        meta.id,
+        clock(meta.duration_ms()),
+        format_spec(&meta.audio)
+    );
+    if report.dropped_tail_bytes > 0 {
+        eprintln!("note: dropped {} bytes at the end that did not form a whole frame", report.dropped_tail_bytes);
+    }
+    if report.skipped_packets > 0 {
+        eprintln!("warning: {} damaged packets in the source were skipped (as a player would)", report.skipped_packets);
+    }
+    if let Some((declared, found)) = report.declared_bytes_mismatch {
+        eprintln!("warning: the WAV header declared {declared} bytes of audio but the file holds {found}; imported what is there");
+    }
+    println!("The original file is not touched. Once you have checked the session, delete the original securely.");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn unlock(dir: &Path) -> Result<Keyring> {
+    let project = Project::open(dir)?;
+    let pass = passphrase::ask(dir)?;
+    Ok(project.unlock(&pass)?)
+}
+
+pub fn sessions(dir: &Path, json: bool) -> Result<ExitCode> {
+    let mut keyring = unlock(dir)?;
+    let mut rows: Vec<SessionSummary> = Vec::new();
+    for s in SessionDir::list(keyring.project())? {
+        let identity = keyring.participant(&s.participant)?.clone();
+        rows.push(s.summary(&identity)?);
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if rows.is_empty() {
+        println!("No sessions yet. Import one with `verbatim import {} FILE --participant P01`.", dir.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{:<24} {:<8} {:<17} {:>9} {:<22} {:>7}  STATE", "SESSION", "PART.", "STARTED", "DURATION", "FORMAT", "DROPPED");
+    for r in &rows {
+        let started = chrono::DateTime::parse_from_rfc3339(&r.started)
+            .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_else(|_| r.started.clone());
+        let format = format!("{} Hz {} {}-bit", r.sample_rate, channels_word(r.channels), r.bits_per_sample);
+        println!("{:<24} {:<8} {:<17} {:>9} {:<22} {:>7}  {}", r.id, r.participant, started, clock(r.duration_ms), format, r.dropped_frames, r.state);
+    }
+    if rows.iter().any(|r| r.state == "interrupted") {
+        println!("\nAn interrupted session needs `verbatim recover {} SESSION`.", dir.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn decrypt(dir: &Path, session_id: &str, output: &Path) -> Result<ExitCode> {
+    if output.exists() {
+        bail!("{}: already exists; choose another name (nothing was written)", output.display());
+    }
+    let mut keyring = unlock(dir)?;
+    let session = SessionDir::find(keyring.project(), session_id)?;
+    let identity = keyring.participant(&session.participant)?.clone();
+    let mut reader = EncryptedAudioReader::open(&session.audio_path(), &identity)?;
+    let frames = session::decrypt_to_wav(&mut reader, output)?;
+    eprintln!(
+        "Wrote {} ({} of audio) UNENCRYPTED. It contains a participant's voice: keep it off shared drives and delete it when done.",
+        output.display(),
+        clock(reader.spec().frames_to_ms(frames))
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn recover(dir: &Path, session_id: &str) -> Result<ExitCode> {
+    let mut keyring = unlock(dir)?;
+    let session = SessionDir::find(keyring.project(), session_id)?;
+    let (outcome, meta) = session::recover(&mut keyring, &session)?;
+    match outcome {
+        RecoverOutcome::AlreadyIntact { frames } => {
+            println!("Session {} is intact ({}); nothing to recover.", session.id, clock(meta.audio.frames_to_ms(frames)));
+        }
+        RecoverOutcome::Salvaged { report, original_kept_as } => {
+            let ms = |f| clock(meta.audio.frames_to_ms(f));
+            println!("Recovered session {}: {} of audio kept.", session.id, ms(report.frames));
+            if report.silenced_frames > 0 {
+                println!("  {} in the middle failed authentication and was replaced by silence, so later timestamps still hold.", ms(report.silenced_frames));
+            }
+            if report.lost_tail_bytes > 0 {
+                println!("  Lost at the end: at most {} (the chunk being written and the one still in memory).", ms(report.lost_frames_estimate));
+            } else {
+                println!("  Nothing was lost at the end.");
+            }
+            println!("  The damaged original is kept as {original_kept_as}; delete it once you have listened to the result.");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn verify(dir: &Path) -> Result<ExitCode> {
+    let mut keyring = unlock(dir)?;
+    let project = keyring.project().clone();
+    println!("ok      {}  (passphrase opens the project key)", project.identity_path().display());
+    let mut checked = 1usize;
+    let mut failures = Vec::new();
+    let mut report = |label: &str, path: &Path, result: Result<String>| {
+        checked += 1;
+        match result {
+            Ok(detail) => println!("ok      {}  {detail}", path.display()),
+            Err(e) => {
+                println!("FAILED  {label}: {e:#}");
+                failures.push(path.display().to_string());
+            }
+        }
+    };
+    for participant in project.participants()? {
+        let key_path = project.participant_identity_path(&participant);
+        let identity = match keyring.participant(&participant) {
+            Ok(identity) => identity.clone(),
+            Err(e) => {
+                report(&participant, &key_path, Err(e.into()));
+                continue;
+            }
+        };
+        report(&participant, &key_path, Ok(format!("(key of {participant})")));
+        for s in SessionDir::list(&project)?.into_iter().filter(|s| s.participant == participant) {
+            for entry in fs::read_dir(&s.path).with_context(|| format!("{}: listing", s.path.display()))? {
+                let path = entry?.path();
+                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                if name.contains(INTERRUPTED_SUFFIX) {
+                    println!("note    {}  (damaged original kept by `recover`; delete it when no longer needed)", path.display());
+                } else if name == session::AUDIO_FILE {
+                    let r = session::verify_audio(&path, &identity).map(|frames| {
+                        let spec = s.read_meta(&identity).map(|m| m.audio).ok();
+                        spec.map(|sp| format!("({} of audio)", clock(sp.frames_to_ms(frames)))).unwrap_or_default()
+                    });
+                    report(&s.id, &path, r.map_err(Into::into));
+                } else if name.ends_with(".age") {
+                    let r = fs::read(&path)
+                        .with_context(|| format!("{}: reading", path.display()))
+                        .and_then(|sealed| Ok(crypto::decrypt_bytes(&identity, &sealed, &path)?.len()))
+                        .map(|n| format!("({n} bytes)"));
+                    report(&s.id, &path, r);
+                } else {
+                    // Anything unencrypted in a session folder is a possible leak.
+                    report(&s.id, &path, Err(anyhow::anyhow!("{}: unexpected unencrypted file in a session folder; move it out or delete it", path.display())));
+                }
+            }
+        }
+    }
+    if failures.is_empty() {
+        println!("\nAll {checked} files verified.");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("\n{} of {checked} files failed. For damaged audio, run `verbatim recover {} SESSION`; restore other files from a backup.", failures.len(), dir.display());
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+pub fn key_export(dir: &Path, participant: &str, output: &Path) -> Result<ExitCode> {
+    let project = Project::open(dir)?;
+    project.require_participant(participant)?;
+    if output.exists() {
+        bail!("{}: already exists; choose another name (nothing was written)", output.display());
+    }
+    let mut keyring = project.unlock(&passphrase::ask(dir)?)?;
+    let text = keyring.participant_identity_text(participant)?;
+    let mut file = securefs::create_new(output)?;
+    file.write_all(text.expose_secret().as_bytes()).with_context(|| format!("{}: writing", output.display()))?;
+    file.sync_all().with_context(|| format!("{}: syncing", output.display()))?;
+    eprintln!("WARNING: {} now holds {participant}'s secret key UNENCRYPTED (mode 0600).", output.display());
+    eprintln!("Anyone with this file can read all of {participant}'s recordings and transcripts. Store it offline,");
+    eprintln!("and remember that deleting a participant later cannot reach this copy.");
+    eprintln!("Use it with the standard tool:  age -d -i {} FILE.age > FILE", output.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `hh:mm:ss.d` for a duration in milliseconds.
+fn clock(ms: u64) -> String {
+    format!("{:02}:{:02}:{:02}.{}", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000 / 100)
+}
+
+fn channels_word(channels: u16) -> String {
+    match channels {
+        1 => "mono".into(),
+        2 => "stereo".into(),
+        n => format!("{n}ch"),
+    }
+}
+
+fn format_spec(spec: &verbatim::audio::wav::AudioSpec) -> String {
+    format!("{} Hz {} {}-bit {:?}", spec.sample_rate, channels_word(spec.channels), spec.bits_per_sample, spec.sample_format).to_lowercase()
+}

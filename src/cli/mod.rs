@@ -1,0 +1,121 @@
+//! Command-line definitions (clap) and dispatch. Errors are `anyhow` here and only here.
+
+mod commands;
+mod passphrase;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+/// Record, transcribe and export research interviews, encrypted end to end.
+#[derive(Debug, Parser)]
+#[command(name = "verbatim", version, about, long_about = None)]
+#[command(after_help = "The passphrase is asked on the terminal, or read from VERBATIM_PASSPHRASE.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create a new project folder with its keys (asks for a new passphrase).
+    Init {
+        /// The folder to create.
+        dir: PathBuf,
+    },
+    /// Manage participant codes.
+    #[command(subcommand)]
+    Participant(ParticipantCommand),
+    /// Encrypt an existing recording (WAV, FLAC, MP3, M4A, OGG) into a new session.
+    Import {
+        /// The project folder.
+        dir: PathBuf,
+        /// The audio file to import.
+        file: PathBuf,
+        /// The participant code the recording belongs to.
+        #[arg(long)]
+        participant: String,
+    },
+    /// List sessions.
+    Sessions {
+        /// The project folder.
+        dir: PathBuf,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a session's audio as a standard, unencrypted WAV file.
+    Decrypt {
+        /// The project folder.
+        dir: PathBuf,
+        /// The session id (see `verbatim sessions`).
+        session: String,
+        /// Where to write the WAV; must not exist.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Repair an interrupted or damaged recording.
+    Recover {
+        /// The project folder.
+        dir: PathBuf,
+        /// The session id.
+        session: String,
+    },
+    /// Check the integrity of every encrypted file.
+    Verify {
+        /// The project folder.
+        dir: PathBuf,
+    },
+    /// Key management.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ParticipantCommand {
+    /// Register a participant code such as P01 (no names, emails or phone numbers).
+    Add {
+        /// The project folder.
+        dir: PathBuf,
+        /// The participant code.
+        id: String,
+    },
+    /// List participant codes.
+    List {
+        /// The project folder.
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeyCommand {
+    /// Write a participant's secret key in plaintext, for the standard `age` tool.
+    Export {
+        /// The project folder.
+        dir: PathBuf,
+        /// The participant code.
+        #[arg(long)]
+        participant: String,
+        /// Where to write the key; must not exist.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+}
+
+/// Parses the command line and runs the command.
+pub fn run() -> Result<ExitCode> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Init { dir } => commands::init(&dir),
+        Command::Participant(ParticipantCommand::Add { dir, id }) => commands::participant_add(&dir, &id),
+        Command::Participant(ParticipantCommand::List { dir }) => commands::participant_list(&dir),
+        Command::Import { dir, file, participant } => commands::import(&dir, &file, &participant),
+        Command::Sessions { dir, json } => commands::sessions(&dir, json),
+        Command::Decrypt { dir, session, output } => commands::decrypt(&dir, &session, &output),
+        Command::Recover { dir, session } => commands::recover(&dir, &session),
+        Command::Verify { dir } => commands::verify(&dir),
+        Command::Key(KeyCommand::Export { dir, participant, output }) => commands::key_export(&dir, &participant, &output),
+    }
+}

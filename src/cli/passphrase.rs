@@ -1,0 +1,51 @@
+//! Getting the passphrase: from `VERBATIM_PASSPHRASE`, or asked on the terminal.
+
+use anyhow::{bail, Result};
+use verbatim::crypto::{ExposeSecret, SecretString};
+
+/// Environment variable that supplies the passphrase for scripts and tests.
+pub const ENV: &str = "VERBATIM_PASSPHRASE";
+const MIN_LEN: usize = 8;
+
+/// The passphrase for an existing project.
+pub fn ask(dir: &std::path::Path) -> Result<SecretString> {
+    if let Some(from_env) = from_env() {
+        return Ok(from_env);
+    }
+    prompt(&format!("Passphrase for {}: ", dir.display()))
+}
+
+/// A new passphrase, typed twice, for `init`.
+pub fn ask_new() -> Result<SecretString> {
+    let pass = match from_env() {
+        Some(p) => p,
+        None => {
+            eprintln!("Choose a passphrase for this project. It protects every recording: there is no way");
+            eprintln!("to reset it, so store it in your password manager. Several words are easiest to type.");
+            let first = prompt("New passphrase: ")?;
+            let second = prompt("Type it again: ")?;
+            if first.expose_secret() != second.expose_secret() {
+                bail!("the two passphrases differ; nothing was created. Run the command again.");
+            }
+            first
+        }
+    };
+    if pass.expose_secret().chars().count() < MIN_LEN {
+        bail!("the passphrase is shorter than {MIN_LEN} characters; nothing was created. Choose a longer one.");
+    }
+    Ok(pass)
+}
+
+fn from_env() -> Option<SecretString> {
+    // The variable stays in this process's environment: removing it needs unsafe code in
+    // Rust 2024. Scripts should set it only for the one command.
+    std::env::var(ENV).ok().filter(|v| !v.is_empty()).map(SecretString::from)
+}
+
+fn prompt(text: &str) -> Result<SecretString> {
+    match rpassword::prompt_password(text) {
+        Ok(p) if !p.is_empty() => Ok(SecretString::from(p)),
+        Ok(_) => bail!("an empty passphrase was entered"),
+        Err(e) => bail!("cannot ask for the passphrase ({e}): no terminal. Set {ENV} for scripts."),
+    }
+}

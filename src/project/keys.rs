@@ -1,0 +1,70 @@
+//! The unlocked key hierarchy: the project identity and, on demand, participant identities.
+
+use std::collections::HashMap;
+use std::fs;
+
+use super::{Project, ProjectError};
+use crate::crypto::{self, ExposeSecret, Identity};
+use crate::securefs::IoContext;
+
+/// The project identity, unlocked, plus participant identities decrypted as they are needed.
+///
+/// Identities zeroize their secret bytes when dropped (x25519-dalek's `StaticSecret`).
+pub struct Keyring {
+    project: Project,
+    identity: Identity,
+    participants: HashMap<String, Identity>,
+}
+
+impl Keyring {
+    pub(super) fn new(project: Project, identity: Identity) -> Self {
+        Self { project, identity, participants: HashMap::new() }
+    }
+
+    /// The project this keyring opens.
+    pub fn project(&self) -> &Project {
+        &self.project
+    }
+
+    /// The unlocked project identity.
+    pub fn project_identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// Decrypts (once) and returns the identity of participant `id`.
+    pub fn participant(&mut self, id: &str) -> Result<&Identity, ProjectError> {
+        if !self.participants.contains_key(id) {
+            self.project.require_participant(id)?;
+            let path = self.project.participant_identity_path(id);
+            let sealed = fs::read(&path).at(&path, "reading the participant key")?;
+            let text = crypto::decrypt_bytes(&self.identity, &sealed, &path)?;
+            let text = std::str::from_utf8(&text).map_err(|_| crypto::CryptoError::BadKeyFile {
+                path: path.clone(),
+                line: 1,
+                reason: "not text".into(),
+            })?;
+            let identity = crypto::parse_identity_text(text, &path)?;
+            let expected = self.project.participant_recipient(id)?;
+            if identity.to_public().to_string() != expected.to_string() {
+                return Err(crypto::CryptoError::BadKeyFile {
+                    path,
+                    line: 1,
+                    reason: "this key does not match recipient.txt beside it; restore both from the same backup".into(),
+                }
+                .into());
+            }
+            self.participants.insert(id.to_string(), identity);
+        }
+        self.participants
+            .get(id)
+            .ok_or_else(|| super::ParticipantError::Unknown { code: id.into(), known: vec![] }.into())
+    }
+
+    /// The participant's identity as age-keygen text, for `verbatim key export`.
+    pub fn participant_identity_text(&mut self, id: &str) -> Result<crypto::SecretString, ProjectError> {
+        let identity = self.participant(id)?;
+        let text = crypto::identity_file_text(identity, &format!("verbatim participant {id} (exported; keep it safe)"));
+        debug_assert!(text.expose_secret().contains("AGE-SECRET-KEY-"));
+        Ok(text)
+    }
+}

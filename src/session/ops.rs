@@ -1,0 +1,202 @@
+//! Whole-session operations behind the CLI: import, recover, and plaintext export of the audio.
+
+use std::fs;
+use std::path::Path;
+
+use chrono::Utc;
+
+use super::{AudioSource, SessionDir, SessionError, SessionMeta, SessionState, AUDIO_FILE, INTERRUPTED_SUFFIX, META_VERSION};
+use crate::audio::import::{ImportError, ImportReport, ImportSource};
+use crate::audio::store::{self, EncryptedAudioReader, EncryptedAudioWriter, SalvageReport};
+use crate::audio::wav;
+use crate::project::{Keyring, Project};
+use crate::securefs::{self, IoContext};
+
+/// Either side of an import can fail: the source file or the project.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportFailure {
+    /// The source file is unusable.
+    #[error(transparent)]
+    Source(#[from] ImportError),
+    /// The project refused.
+    #[error(transparent)]
+    Session(#[from] SessionError),
+}
+
+/// Encrypts an existing recording into a new session of `participant`.
+///
+/// The source is probed before anything is written, and the session is built in a hidden
+/// staging folder that only appears once complete, so a failure leaves the project unchanged.
+pub fn import_file(project: &Project, participant: &str, source_path: &Path) -> Result<(SessionMeta, ImportReport), ImportFailure> {
+    let recipient = project.participant_recipient(participant).map_err(SessionError::from)?;
+    let source = ImportSource::open(source_path)?;
+    let started = Utc::now();
+    let staged = SessionDir::stage(project, participant, started)?;
+    let result = (|| {
+        let spec = source.spec();
+        let codec = source.codec().to_string();
+        let mut writer = EncryptedAudioWriter::create(&staged.path.join(AUDIO_FILE), &recipient, spec).map_err(SessionError::from)?;
+        let report = source.copy_into(&mut writer)?;
+        let frames = writer.finish().map_err(SessionError::from)?;
+        let meta = SessionMeta {
+            version: META_VERSION,
+            id: staged.id.clone(),
+            participant: participant.into(),
+            started: started.with_timezone(&chrono::Local).fixed_offset(),
+            ended: None,
+            state: SessionState::Complete,
+            source: AudioSource::Import {
+                file_name: source_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                codec,
+            },
+            audio: spec,
+            frames,
+            dropped_frames: 0,
+            guide: None,
+            recovery: None,
+        };
+        staged.write_meta(&recipient, &meta)?;
+        Ok::<_, ImportFailure>((meta, report))
+    })();
+    match result {
+        Ok(done) => {
+            staged.publish()?;
+            Ok(done)
+        }
+        Err(e) => {
+            staged.discard();
+            Err(e)
+        }
+    }
+}
+
+/// The result of `recover` on one session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecoverOutcome {
+    /// The audio was already finalised and intact; nothing changed.
+    AlreadyIntact {
+        /// Frames in the file.
+        frames: u64,
+    },
+    /// A new file was written from every authenticated chunk.
+    Salvaged {
+        /// What was kept and lost.
+        report: SalvageReport,
+        /// Where the damaged original was kept.
+        original_kept_as: String,
+    },
+}
+
+/// Salvages an interrupted or damaged recording into a valid, finalised file.
+pub fn recover(keyring: &mut Keyring, session: &SessionDir) -> Result<(RecoverOutcome, SessionMeta), SessionError> {
+    let identity = keyring.participant(&session.participant)?.clone();
+    let recipient = keyring.project().participant_recipient(&session.participant)?;
+    let mut meta = session.read_meta(&identity)?;
+    let audio = session.audio_path();
+    if !audio.exists() {
+        return Err(SessionError::Missing(audio));
+    }
+    if let Ok(reader) = EncryptedAudioReader::open(&audio, &identity) {
+        if verify_audio(&audio, &identity).is_ok() {
+            if meta.state == SessionState::Recording {
+                meta.state = SessionState::Complete;
+                meta.frames = reader.frames();
+                session.write_meta(&recipient, &meta)?;
+            }
+            return Ok((RecoverOutcome::AlreadyIntact { frames: reader.frames() }, meta));
+        }
+    }
+    let salvaged = securefs::temp_sibling(&audio);
+    let report = match store::salvage(&audio, &identity, &recipient, meta.audio, &salvaged) {
+        Ok(report) => report,
+        Err(e) => {
+            let _ = fs::remove_file(&salvaged);
+            return Err(e.into());
+        }
+    };
+    // Keep the damaged original beside the new file: nothing is deleted without the user.
+    let kept = unused_name(&session.path, &format!("{AUDIO_FILE}{INTERRUPTED_SUFFIX}"));
+    securefs::rename_durable(&audio, &session.path.join(&kept))?;
+    securefs::rename_durable(&salvaged, &audio)?;
+    meta.state = SessionState::Recovered;
+    meta.frames = report.frames;
+    meta.recovery = Some(report.clone());
+    session.write_meta(&recipient, &meta)?;
+    Ok((RecoverOutcome::Salvaged { report, original_kept_as: kept }, meta))
+}
+
+fn unused_name(dir: &Path, base: &str) -> String {
+    if !dir.join(base).exists() {
+        return base.to_string();
+    }
+    (2..).map(|n| format!("{base}-{n}")).find(|n| !dir.join(n).exists()).unwrap_or_else(|| base.to_string())
+}
+
+/// Decrypts every chunk of an audio file; returns its frame count if all authenticate.
+pub fn verify_audio(path: &Path, identity: &crate::crypto::Identity) -> Result<u64, SessionError> {
+    let sealed_len = fs::metadata(path).at(path, "reading size")?.len();
+    let start = crate::crypto::payload_start_of_file(path)?;
+    let mut stream = crate::crypto::open_stream(identity, path)?;
+    let mut head = HeadSink(Vec::with_capacity(HeadSink::KEEP));
+    let total = crate::crypto::read_to_end_checked(&mut stream, &mut head, sealed_len, start, path)?;
+    let header = wav::parse_header(&mut &head.0[..])
+        .map_err(|e| SessionError::BadMeta { path: path.into(), reason: format!("the audio inside is not a valid WAV: {e}") })?;
+    Ok(header.spec.frames_in(total.saturating_sub(header.data_offset)))
+}
+
+/// Keeps the first bytes written to it (the WAV header) and discards the rest.
+struct HeadSink(Vec<u8>);
+
+impl HeadSink {
+    const KEEP: usize = 4096;
+}
+
+impl std::io::Write for HeadSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let room = Self::KEEP.saturating_sub(self.0.len());
+        self.0.extend_from_slice(&buf[..room.min(buf.len())]);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Writes the session's audio as a plain WAV with exact header sizes.
+///
+/// This is the one place audio leaves encryption, and only to a path the user named.
+pub fn decrypt_to_wav(reader: &mut EncryptedAudioReader, out: &Path) -> Result<u64, SessionError> {
+    use std::io::Write;
+    let spec = reader.spec();
+    let data_len = reader.frames() * u64::from(spec.block_align());
+    let header = wav::header_bytes(&spec, Some(data_len)).map_err(|e| SessionError::BadMeta { path: out.into(), reason: e.to_string() })?;
+    let tmp = securefs::temp_sibling(out);
+    let result = (|| {
+        let file = securefs::create_new(&tmp)?;
+        let mut file = std::io::BufWriter::with_capacity(1 << 20, file);
+        file.write_all(&header).at(&tmp, "writing")?;
+        let mut buf = vec![0u8; usize::from(spec.block_align()) * 16_384];
+        reader.seek_frame(0)?;
+        loop {
+            let frames = reader.read_pcm(&mut buf)?;
+            if frames == 0 {
+                break;
+            }
+            file.write_all(&buf[..frames * usize::from(spec.block_align())]).at(&tmp, "writing")?;
+        }
+        if data_len % 2 == 1 {
+            file.write_all(&[0]).at(&tmp, "writing")?;
+        }
+        let file = file.into_inner().map_err(|e| securefs::FsError { path: tmp.clone(), action: "writing", source: e.into_error() })?;
+        file.sync_all().at(&tmp, "syncing")?;
+        // Never replace an existing file: the user may have pointed at the wrong name.
+        fs::hard_link(&tmp, out).at(out, "creating")?;
+        let _ = fs::remove_file(&tmp);
+        Ok::<_, SessionError>(reader.frames())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}

@@ -1,0 +1,236 @@
+//! Session folders on disk: create, find, list, and the encrypted metadata file.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use super::{session_id, SessionMeta, SessionState, AUDIO_FILE, META_FILE, META_VERSION};
+use crate::audio::store::{AudioStoreError, EncryptedAudioReader};
+use crate::crypto::{self, CryptoError, Identity, Recipient};
+use crate::project::{Project, ProjectError, SESSIONS_DIR};
+use crate::securefs::{self, FsError, IoContext};
+
+/// Failures finding or reading sessions.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// No session with that id.
+    #[error("no session {id:?} in this project{}. List them with `verbatim sessions DIR`.", known_hint(.known))]
+    Unknown {
+        /// The id asked for.
+        id: String,
+        /// Some ids that exist.
+        known: Vec<String>,
+    },
+    /// The metadata file is unreadable.
+    #[error("{}: {reason}", path.display())]
+    BadMeta {
+        /// The metadata file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A session folder lacks a file it must have.
+    #[error("{}: missing. The session is incomplete; restore it from a backup.", .0.display())]
+    Missing(PathBuf),
+    /// Project or key problem.
+    #[error(transparent)]
+    Project(#[from] ProjectError),
+    /// Crypto problem.
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    /// Audio store problem.
+    #[error(transparent)]
+    Audio(#[from] AudioStoreError),
+    /// Filesystem problem.
+    #[error(transparent)]
+    Fs(#[from] FsError),
+}
+
+fn known_hint(known: &[String]) -> String {
+    match known.len() {
+        0 => " (it has no sessions yet)".into(),
+        n if n <= 8 => format!(" (sessions: {})", known.join(", ")),
+        n => format!(" ({n} sessions, e.g. {})", known[n - 3..].join(", ")),
+    }
+}
+
+/// One session's folder, located but not yet decrypted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionDir {
+    /// The session id (folder name).
+    pub id: String,
+    /// The participant the session belongs to.
+    pub participant: String,
+    /// The folder.
+    pub path: PathBuf,
+}
+
+/// The per-session line `verbatim sessions` prints (and its JSON objects).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SessionSummary {
+    /// Session id.
+    pub id: String,
+    /// Participant code.
+    pub participant: String,
+    /// Start time, RFC 3339 with offset.
+    pub started: String,
+    /// Audio length in milliseconds.
+    pub duration_ms: u64,
+    /// Frames per second.
+    pub sample_rate: u32,
+    /// Channels.
+    pub channels: u16,
+    /// Bits per sample.
+    pub bits_per_sample: u16,
+    /// Frames lost while recording.
+    pub dropped_frames: u64,
+    /// `complete`, `recovered`, `recording` or `interrupted`.
+    pub state: String,
+    /// `recording` or `import`.
+    pub source: String,
+}
+
+impl SessionDir {
+    /// Encrypted audio path.
+    pub fn audio_path(&self) -> PathBuf {
+        self.path.join(AUDIO_FILE)
+    }
+
+    /// Encrypted metadata path.
+    pub fn meta_path(&self) -> PathBuf {
+        self.path.join(META_FILE)
+    }
+
+    /// All sessions of the project, sorted by id (that is, by start time).
+    pub fn list(project: &Project) -> Result<Vec<SessionDir>, SessionError> {
+        let mut all = Vec::new();
+        for participant in project.participants()? {
+            let dir = project.participant_dir(&participant).join(SESSIONS_DIR);
+            if !dir.is_dir() {
+                continue;
+            }
+            for entry in fs::read_dir(&dir).at(&dir, "listing sessions")? {
+                let entry = entry.at(&dir, "listing sessions")?;
+                let id = entry.file_name().to_string_lossy().into_owned();
+                // Hidden folders are imports in progress or abandoned staging areas.
+                if !id.starts_with('.') && entry.path().is_dir() {
+                    all.push(SessionDir { id, participant: participant.clone(), path: entry.path() });
+                }
+            }
+        }
+        all.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(all)
+    }
+
+    /// Finds a session by its id.
+    pub fn find(project: &Project, id: &str) -> Result<SessionDir, SessionError> {
+        let all = Self::list(project)?;
+        match all.iter().find(|s| s.id == id) {
+            Some(found) => Ok(found.clone()),
+            None => Err(SessionError::Unknown { id: id.into(), known: all.into_iter().map(|s| s.id).collect() }),
+        }
+    }
+
+    /// Creates a hidden staging folder for a new session; [`SessionDir::publish`] makes it visible.
+    pub fn stage(project: &Project, participant: &str, started: DateTime<Utc>) -> Result<SessionDir, SessionError> {
+        project.require_participant(participant)?;
+        let sessions = project.participant_dir(participant).join(SESSIONS_DIR);
+        securefs::create_dir_all(&sessions)?;
+        let id = unique_id(&sessions, &session_id(started, participant));
+        let path = sessions.join(format!(".staging-{id}"));
+        securefs::create_dir(&path)?;
+        Ok(SessionDir { id, participant: participant.into(), path })
+    }
+
+    /// Creates a visible session folder at once (live recordings, so a crash leaves it findable).
+    pub fn create(project: &Project, participant: &str, started: DateTime<Utc>) -> Result<SessionDir, SessionError> {
+        let staged = Self::stage(project, participant, started)?;
+        staged.publish()
+    }
+
+    /// Renames a staged folder to its final name.
+    pub fn publish(self) -> Result<SessionDir, SessionError> {
+        let final_path = securefs::parent_of(&self.path).join(&self.id);
+        securefs::rename_durable(&self.path, &final_path)?;
+        Ok(SessionDir { path: final_path, ..self })
+    }
+
+    /// Removes a staging folder after a failed import (it holds only ciphertext).
+    pub fn discard(self) {
+        let _ = fs::remove_dir_all(&self.path);
+    }
+
+    /// Decrypts and parses the metadata.
+    pub fn read_meta(&self, identity: &Identity) -> Result<SessionMeta, SessionError> {
+        let path = self.meta_path();
+        let sealed = match fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(SessionError::Missing(path)),
+            Err(e) => return Err(FsError { path, action: "reading", source: e }.into()),
+        };
+        let plain = crypto::decrypt_bytes(identity, &sealed, &path)?;
+        let meta: SessionMeta = serde_json::from_slice(&plain)
+            .map_err(|e| SessionError::BadMeta { path: path.clone(), reason: format!("line {}: {e}", e.line()) })?;
+        if meta.version > META_VERSION {
+            return Err(SessionError::BadMeta { path, reason: format!("written by a newer verbatim (version {})", meta.version) });
+        }
+        Ok(meta)
+    }
+
+    /// Encrypts and atomically replaces the metadata.
+    pub fn write_meta(&self, recipient: &Recipient, meta: &SessionMeta) -> Result<(), SessionError> {
+        let path = self.meta_path();
+        let plain = zeroize::Zeroizing::new(
+            serde_json::to_vec_pretty(meta).map_err(|e| SessionError::BadMeta { path: path.clone(), reason: e.to_string() })?,
+        );
+        let sealed = crypto::encrypt_to(&[recipient], &plain, &path)?;
+        securefs::write_atomic(&path, &sealed)?;
+        Ok(())
+    }
+
+    /// Reads the metadata and checks the audio, for listings.
+    pub fn summary(&self, identity: &Identity) -> Result<SessionSummary, SessionError> {
+        let meta = self.read_meta(identity)?;
+        let mut state = match meta.state {
+            SessionState::Complete => "complete",
+            SessionState::Recovered => "recovered",
+            SessionState::Recording => "recording",
+        };
+        let mut duration_ms = meta.duration_ms();
+        if meta.state == SessionState::Recording {
+            // A recorder updates the metadata when it stops; until then the audio is the truth.
+            match EncryptedAudioReader::open(&self.audio_path(), identity) {
+                Ok(reader) => duration_ms = meta.audio.frames_to_ms(reader.frames()),
+                Err(_) => {
+                    state = "interrupted";
+                    let sealed = fs::metadata(self.audio_path()).map(|m| m.len()).unwrap_or(0);
+                    duration_ms = meta.audio.frames_to_ms(meta.audio.frames_in(sealed / crypto::SEALED_CHUNK_SIZE * crypto::CHUNK_SIZE));
+                }
+            }
+        }
+        Ok(SessionSummary {
+            id: meta.id.clone(),
+            participant: meta.participant.clone(),
+            started: meta.started.to_rfc3339(),
+            duration_ms,
+            sample_rate: meta.audio.sample_rate,
+            channels: meta.audio.channels,
+            bits_per_sample: meta.audio.bits_per_sample,
+            dropped_frames: meta.dropped_frames,
+            state: state.into(),
+            source: match meta.source {
+                super::AudioSource::Recording { .. } => "recording".into(),
+                super::AudioSource::Import { .. } => "import".into(),
+            },
+        })
+    }
+}
+
+fn unique_id(sessions: &Path, base: &str) -> String {
+    let taken = |id: &str| sessions.join(id).exists() || sessions.join(format!(".staging-{id}")).exists();
+    if !taken(base) {
+        return base.to_string();
+    }
+    (2..).map(|n| format!("{base}-{n}")).find(|id| !taken(id)).unwrap_or_else(|| base.to_string())
+}
