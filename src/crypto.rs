@@ -193,16 +193,24 @@ pub fn encrypt_with_passphrase(passphrase: &SecretString, plaintext: &[u8], path
 
 /// Decrypts a passphrase-protected identity file into its X25519 identity.
 pub fn unlock_identity(sealed: &[u8], passphrase: &SecretString, path: &Path) -> Result<Identity, CryptoError> {
+    let bytes = decrypt_with_passphrase(sealed, passphrase, path)?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| CryptoError::BadKeyFile { path: path.to_path_buf(), line: 1, reason: "not text".to_string() })?;
+    parse_identity_text(text, path)
+}
+
+/// Decrypts a small passphrase-protected (scrypt) file held in memory.
+pub fn decrypt_with_passphrase(sealed: &[u8], passphrase: &SecretString, path: &Path) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
     let decryptor = age::Decryptor::new_buffered(sealed).map_err(|e| header_error(e, path))?;
     if !decryptor.is_scrypt() {
         return Err(CryptoError::BadHeader {
             path: path.to_path_buf(),
-            reason: "expected a passphrase-protected key file".to_string(),
+            reason: "expected a passphrase-protected file".to_string(),
         });
     }
     let mut scrypt = age::scrypt::Identity::new(passphrase.clone());
     scrypt.set_max_work_factor(MAX_SCRYPT_WORK_FACTOR);
-    let reader = decryptor
+    let mut reader = decryptor
         .decrypt(std::iter::once(&scrypt as &dyn age::Identity))
         .map_err(|e| match e {
             age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys => {
@@ -210,8 +218,10 @@ pub fn unlock_identity(sealed: &[u8], passphrase: &SecretString, path: &Path) ->
             }
             other => header_error(other, path),
         })?;
-    let text = read_secret_text(reader, sealed, path)?;
-    parse_identity_text(&text, path)
+    // Sized up front: a growing Vec would leave unzeroized copies behind when it reallocates.
+    let mut out = Zeroizing::new(Vec::with_capacity(sealed.len()));
+    read_to_end_checked(&mut reader, &mut *out, sealed.len() as u64, payload_start(sealed), path)?;
+    Ok(out)
 }
 
 /// Decrypts a small file held in memory with one identity; the plaintext is zeroized on drop.
@@ -292,18 +302,6 @@ pub fn damage_at(path: &Path, intact_bytes: u64, sealed_len: u64, payload_start:
     StreamDamage { path: path.to_path_buf(), offset, chunk, intact_bytes, truncated }
 }
 
-fn read_secret_text<R: Read>(mut reader: R, sealed: &[u8], path: &Path) -> Result<Zeroizing<String>, CryptoError> {
-    // Sized up front: a growing Vec would leave unzeroized copies behind when it reallocates.
-    let mut bytes = Zeroizing::new(Vec::with_capacity(sealed.len()));
-    read_to_end_checked(&mut reader, &mut *bytes, sealed.len() as u64, payload_start(sealed), path)?;
-    let text = std::str::from_utf8(&bytes).map_err(|_| CryptoError::BadKeyFile {
-        path: path.to_path_buf(),
-        line: 1,
-        reason: "not text".to_string(),
-    })?;
-    Ok(Zeroizing::new(text.to_string()))
-}
-
 fn header_error(err: age::DecryptError, path: &Path) -> CryptoError {
     let path = path.to_path_buf();
     match err {
@@ -336,13 +334,13 @@ mod tests {
         let back = parse_identity_text(text.expose_secret(), Path::new("k.txt")).unwrap();
         assert_eq!(back.to_public().to_string(), id.to_public().to_string());
         let doubled = format!("{}{}", text.expose_secret(), text.expose_secret());
-        let err = parse_identity_text(&doubled, Path::new("k.txt")).unwrap_err().to_string();
-        assert!(err.contains("k.txt: line 6"), "{err}");
+        let err = parse_identity_text(&doubled, Path::new("k.txt")).err().unwrap().to_string();
+        assert!(err.contains("k.txt: line 8"), "{err}");
     }
 
     #[test]
     fn bad_key_line_names_the_line_without_echoing_it() {
-        let err = parse_identity_text("# c\n\nAGE-SECRET-KEY-1NOTAKEY\n", Path::new("p.txt")).unwrap_err();
+        let err = parse_identity_text("# c\n\nAGE-SECRET-KEY-1NOTAKEY\n", Path::new("p.txt")).err().unwrap();
         let msg = err.to_string();
         assert!(msg.starts_with("p.txt: line 3: not an age secret key"), "{msg}");
         assert!(!msg.contains("NOTAKEY"));
@@ -374,7 +372,7 @@ mod tests {
         w.finish().unwrap();
         let back = unlock_identity(&sealed, &pass("correct horse"), Path::new("identity.age")).unwrap();
         assert_eq!(back.to_public().to_string(), id.to_public().to_string());
-        let err = unlock_identity(&sealed, &pass("wrong"), Path::new("identity.age")).unwrap_err();
+        let err = unlock_identity(&sealed, &pass("wrong"), Path::new("identity.age")).err().unwrap();
         assert!(matches!(err, CryptoError::WrongPassphrase { .. }), "{err}");
     }
 
