@@ -312,6 +312,10 @@ fn header_error(err: age::DecryptError, path: &Path) -> CryptoError {
                 "it demands scrypt work factor {required}, above our limit of {MAX_SCRYPT_WORK_FACTOR}"
             ),
         },
+        // age suggests upgrading here, but for a verbatim file this means a damaged header.
+        age::DecryptError::UnknownFormat => {
+            CryptoError::BadHeader { path, reason: "unrecognised or damaged header".to_string() }
+        }
         age::DecryptError::Io(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
             CryptoError::BadHeader { path, reason: "the file ends inside its header".to_string() }
         }

@@ -113,6 +113,10 @@ impl ImportSource {
     }
 
     fn open_decoded(path: &Path) -> Result<Self, ImportError> {
+        Self::open_decoded_with(path, None)
+    }
+
+    fn open_decoded_with(path: &Path, known_channels: Option<usize>) -> Result<Self, ImportError> {
         let not_audio = |reason: String| ImportError::NotAudio { path: path.into(), reason };
         let file = File::open(path).map_err(|source| ImportError::Io { path: path.into(), source })?;
         let stream = MediaSourceStream::new(Box::new(file), Default::default());
@@ -125,7 +129,7 @@ impl ImportSource {
         let probed = symphonia::default::get_probe()
             .format(&hint, stream, &options, &MetadataOptions::default())
             .map_err(|e| not_audio(e.to_string()))?;
-        let format = probed.format;
+        let mut format = probed.format;
         let track = format
             .tracks()
             .iter()
@@ -140,7 +144,16 @@ impl ImportSource {
             .get_codec(params.codec)
             .map(|d| d.short_name.to_string())
             .unwrap_or_else(|| "unknown".into());
-        let channels = params.channels.map(|c| c.count()).ok_or_else(|| not_audio("unknown channel count".into()))?;
+        let channels = match params.channels.map(|c| c.count()).or(known_channels) {
+            Some(n) => n,
+            None => {
+                // AAC in MP4 often states its channels only in the first decoded frame: decode
+                // one, then start over from a fresh probe so no audio is skipped.
+                let mut decoder = decoder;
+                let n = first_decoded_channels(&mut format, &mut decoder, track_id).ok_or_else(|| not_audio("unknown channel count".into()))?;
+                return Self::open_decoded_with(path, Some(n));
+            }
+        };
         let lossy = matches!(codec.as_str(), "mp3" | "aac" | "vorbis" | "mp1" | "mp2");
         let (sample_format, bits, shift) = match params.bits_per_sample {
             Some(bits) if !lossy => {
@@ -185,6 +198,18 @@ impl ImportSource {
             }
         }
     }
+}
+
+fn first_decoded_channels(format: &mut Box<dyn FormatReader>, decoder: &mut Box<dyn Decoder>, track_id: u32) -> Option<usize> {
+    for _ in 0..64 {
+        let packet = format.next_packet().ok()?;
+        if packet.track_id() == track_id {
+            if let Ok(decoded) = decoder.decode(&packet) {
+                return Some(decoded.spec().channels.count());
+            }
+        }
+    }
+    None
 }
 
 fn copy_wav(

@@ -1,5 +1,8 @@
 //! Audio: the WAV container, the encrypted store, import of existing recordings, and capture.
 
+pub mod capture;
+pub mod file_source;
 pub mod import;
 pub mod store;
 pub mod wav;
+pub mod writer;

@@ -209,7 +209,7 @@ pub struct SalvageReport {
     pub silenced_frames: u64,
     /// Sealed bytes at the end that could not be authenticated (a cut-off chunk).
     pub lost_tail_bytes: u64,
-    /// Upper estimate of frames lost at the end: the cut-off chunk plus one buffered chunk.
+    /// Upper bound of frames lost at the end (0 if the file had its final chunk).
     pub lost_frames_estimate: u64,
 }
 
@@ -233,6 +233,7 @@ pub fn salvage(
     let mut header_left = 0u64;
     let mut silenced_bytes = 0u64;
     let mut lost_tail_bytes = 0u64;
+    let mut ended_cleanly = false;
     let mut index = 0u64;
     loop {
         match read_chunk(&mut stream, &mut chunk) {
@@ -250,6 +251,8 @@ pub fn salvage(
                     sink.push(bytes)?;
                 }
                 if (n as u64) < CHUNK_SIZE {
+                    // A short read means age authenticated this chunk as the final one.
+                    ended_cleanly = true;
                     break;
                 }
                 index += 1;
@@ -288,7 +291,9 @@ pub fn salvage(
     };
     let spec = sink.writer.spec();
     let frames = sink.finish()?;
-    let lost_plain = lost_tail_bytes.saturating_sub(16) + if lost_tail_bytes > 0 { CHUNK_SIZE } else { 0 };
+    // Without a final chunk the writer died: besides the cut chunk on disk, up to one more
+    // chunk was still buffered in its memory. Both are upper bounds.
+    let lost_plain = if ended_cleanly { 0 } else { lost_tail_bytes.saturating_sub(16) + CHUNK_SIZE };
     Ok(SalvageReport {
         frames,
         silenced_frames: spec.frames_in(silenced_bytes),

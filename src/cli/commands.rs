@@ -129,8 +129,8 @@ pub fn recover(dir: &Path, session_id: &str) -> Result<ExitCode> {
             if report.silenced_frames > 0 {
                 println!("  {} in the middle failed authentication and was replaced by silence, so later timestamps still hold.", ms(report.silenced_frames));
             }
-            if report.lost_tail_bytes > 0 {
-                println!("  Lost at the end: at most {} (the chunk being written and the one still in memory).", ms(report.lost_frames_estimate));
+            if report.lost_frames_estimate > 0 {
+                println!("  Lost at the end: at most {} (the chunk being written and audio still buffered when it stopped).", ms(report.lost_frames_estimate));
             } else {
                 println!("  Nothing was lost at the end.");
             }

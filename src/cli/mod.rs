@@ -2,6 +2,7 @@
 
 mod commands;
 mod passphrase;
+mod record;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -71,6 +72,23 @@ enum Command {
     /// Key management.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Record a session (needs no passphrase: audio is encrypted to the participant's public key).
+    Record {
+        /// The project folder.
+        dir: PathBuf,
+        /// The participant code.
+        #[arg(long)]
+        participant: String,
+        /// Play this WAV file in real time as a virtual microphone (for demos and tests).
+        #[arg(long, value_name = "FILE")]
+        input_file: Option<PathBuf>,
+        /// Record without the screen, printing progress lines.
+        #[arg(long)]
+        headless: bool,
+        /// Stop after this long, e.g. 90s, 2m, 1h30m.
+        #[arg(long = "for", value_name = "DURATION", value_parser = record::parse_duration)]
+        for_duration: Option<std::time::Duration>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -116,6 +134,13 @@ pub fn run() -> Result<ExitCode> {
         Command::Decrypt { dir, session, output } => commands::decrypt(&dir, &session, &output),
         Command::Recover { dir, session } => commands::recover(&dir, &session),
         Command::Verify { dir } => commands::verify(&dir),
+        Command::Record { dir, participant, input_file, headless, for_duration } => record::record(record::RecordOptions {
+            dir: &dir,
+            participant: &participant,
+            input_file: input_file.as_deref(),
+            headless,
+            max_duration: for_duration,
+        }),
         Command::Key(KeyCommand::Export { dir, participant, output }) => commands::key_export(&dir, &participant, &output),
     }
 }

@@ -5,8 +5,10 @@
 //! Session ids are `YYYYMMDDTHHMMSSZ-ID`: UTC, so they sort by start time across DST changes.
 
 mod ops;
+mod recording;
 mod store;
 
+pub use recording::{RecordError, RecordingSession};
 pub use ops::{decrypt_to_wav, import_file, recover, verify_audio, ImportFailure, RecoverOutcome};
 
 pub use store::{SessionDir, SessionError, SessionSummary};
