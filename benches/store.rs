@@ -13,6 +13,7 @@
 //! median, 99th percentile and worst seek latencies.
 //!
 //! Under `cargo test --benches` (criterion's test mode) everything shrinks to a few seconds.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
 use std::fmt::Display;
 use std::fs;
@@ -27,7 +28,8 @@ use verbatim::audio::store::{EncryptedAudioReader, EncryptedAudioWriter};
 use verbatim::audio::wav::{AudioSpec, SampleFormat};
 use verbatim::crypto::{self, Identity, Recipient};
 
-const SPEC: AudioSpec = AudioSpec { sample_rate: 48_000, channels: 1, bits_per_sample: 16, sample_format: SampleFormat::Int };
+const SPEC: AudioSpec =
+    AudioSpec { sample_rate: 48_000, channels: 1, bits_per_sample: 16, sample_format: SampleFormat::Int };
 const RATE: u64 = 48_000;
 const BYTES_PER_FRAME: usize = 2;
 /// 10 ms at 48 kHz: what the recorder hands the writer per callback.
@@ -51,7 +53,12 @@ impl Config {
         // Same rule as criterion: without `--bench` (or with `--test`/`--list`) it only tests.
         let full = has("--bench") && !has("--test") && !has("--list");
         if full {
-            Self { full, write_seconds: 60, cpu_probe_seconds: SECONDS_PER_HOUR, seek_file_seconds: 2 * SECONDS_PER_HOUR }
+            Self {
+                full,
+                write_seconds: 60,
+                cpu_probe_seconds: SECONDS_PER_HOUR,
+                seek_file_seconds: 2 * SECONDS_PER_HOUR,
+            }
         } else {
             Self { full, write_seconds: 1, cpu_probe_seconds: 0, seek_file_seconds: 60 }
         }
@@ -135,7 +142,7 @@ fn bench_write(c: &mut Criterion, config: &Config, dir: &Path, recipient: &Recip
     group
         .throughput(Throughput::Bytes(pcm.len() as u64))
         .sampling_mode(SamplingMode::Flat)
-        .sample_size(10)
+        .sample_size(20)
         .warm_up_time(Duration::from_secs(3))
         .measurement_time(Duration::from_secs(15));
     let mut counter = 0u64;
@@ -170,7 +177,8 @@ fn bench_write(c: &mut Criterion, config: &Config, dir: &Path, recipient: &Recip
         let after = cpu_times();
         assert_eq!(written, repeat * frames);
         if let (Some((u0, s0)), Some((u1, s1))) = (before, after) {
-            let probe = CpuProbe { audio_seconds: repeat * config.write_seconds, wall, cpu_user: u1 - u0, cpu_sys: s1 - s0 };
+            let probe =
+                CpuProbe { audio_seconds: repeat * config.write_seconds, wall, cpu_user: u1 - u0, cpu_sys: s1 - s0 };
             eprintln!(
                 "write: one-off {} s of audio: wall {:.2} s, CPU {:.2} s (user {:.2} + sys {:.2})",
                 probe.audio_seconds,
@@ -191,7 +199,8 @@ fn seek_fixture(config: &Config, dir: &Path, identity: &Identity, summary: &mut 
     let path = dir.join("seek-fixture.age");
     let total = config.seek_file_seconds * RATE;
     let start = Instant::now();
-    let mut writer = must(EncryptedAudioWriter::create(&path, &identity.to_public(), SPEC), "creating the seek fixture");
+    let mut writer =
+        must(EncryptedAudioWriter::create(&path, &identity.to_public(), SPEC), "creating the seek fixture");
     // One second per call: the block size does not change the file, only how fast it is made.
     let mut second = vec![0u8; RATE as usize * BYTES_PER_FRAME];
     for s in 0..config.seek_file_seconds {
@@ -322,7 +331,9 @@ fn print_summary(summary: &mut Summary) {
     if let Some((seconds, made)) = summary.seek_file {
         eprintln!("seek fixture: {seconds} s of audio written in {:.1} s", made.as_secs_f64());
     }
-    for (name, timings) in [("seek + read 10 ms", &mut summary.seek), ("open + seek + read 10 ms", &mut summary.open_seek)] {
+    for (name, timings) in
+        [("seek + read 10 ms", &mut summary.seek), ("open + seek + read 10 ms", &mut summary.open_seek)]
+    {
         if timings.is_empty() {
             continue;
         }

@@ -173,13 +173,15 @@ pub fn recipients_writer<W: Write>(
 ) -> Result<StreamWriter<W>, CryptoError> {
     let encryptor = age::Encryptor::with_recipients(recipients.iter().map(|r| *r as &dyn age::Recipient))
         .map_err(|e| CryptoError::Encrypt { path: path.to_path_buf(), reason: e.to_string() })?;
-    encryptor
-        .wrap_output(output)
-        .map_err(|e| CryptoError::Encrypt { path: path.to_path_buf(), reason: e.to_string() })
+    encryptor.wrap_output(output).map_err(|e| CryptoError::Encrypt { path: path.to_path_buf(), reason: e.to_string() })
 }
 
 /// Encrypts a small plaintext with a passphrase (scrypt), as `age -p` does.
-pub fn encrypt_with_passphrase(passphrase: &SecretString, plaintext: &[u8], path: &Path) -> Result<Vec<u8>, CryptoError> {
+pub fn encrypt_with_passphrase(
+    passphrase: &SecretString,
+    plaintext: &[u8],
+    path: &Path,
+) -> Result<Vec<u8>, CryptoError> {
     let recipient = age::scrypt::Recipient::new(passphrase.clone());
     let encryptor = age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
         .map_err(|e| CryptoError::Encrypt { path: path.to_path_buf(), reason: e.to_string() })?;
@@ -194,13 +196,20 @@ pub fn encrypt_with_passphrase(passphrase: &SecretString, plaintext: &[u8], path
 /// Decrypts a passphrase-protected identity file into its X25519 identity.
 pub fn unlock_identity(sealed: &[u8], passphrase: &SecretString, path: &Path) -> Result<Identity, CryptoError> {
     let bytes = decrypt_with_passphrase(sealed, passphrase, path)?;
-    let text = std::str::from_utf8(&bytes)
-        .map_err(|_| CryptoError::BadKeyFile { path: path.to_path_buf(), line: 1, reason: "not text".to_string() })?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| CryptoError::BadKeyFile {
+        path: path.to_path_buf(),
+        line: 1,
+        reason: "not text".to_string(),
+    })?;
     parse_identity_text(text, path)
 }
 
 /// Decrypts a small passphrase-protected (scrypt) file held in memory.
-pub fn decrypt_with_passphrase(sealed: &[u8], passphrase: &SecretString, path: &Path) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+pub fn decrypt_with_passphrase(
+    sealed: &[u8],
+    passphrase: &SecretString,
+    path: &Path,
+) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
     let decryptor = age::Decryptor::new_buffered(sealed).map_err(|e| header_error(e, path))?;
     if !decryptor.is_scrypt() {
         return Err(CryptoError::BadHeader {
@@ -210,14 +219,12 @@ pub fn decrypt_with_passphrase(sealed: &[u8], passphrase: &SecretString, path: &
     }
     let mut scrypt = age::scrypt::Identity::new(passphrase.clone());
     scrypt.set_max_work_factor(MAX_SCRYPT_WORK_FACTOR);
-    let mut reader = decryptor
-        .decrypt(std::iter::once(&scrypt as &dyn age::Identity))
-        .map_err(|e| match e {
-            age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys => {
-                CryptoError::WrongPassphrase { path: path.to_path_buf() }
-            }
-            other => header_error(other, path),
-        })?;
+    let mut reader = decryptor.decrypt(std::iter::once(&scrypt as &dyn age::Identity)).map_err(|e| match e {
+        age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys => {
+            CryptoError::WrongPassphrase { path: path.to_path_buf() }
+        }
+        other => header_error(other, path),
+    })?;
     // Sized up front: a growing Vec would leave unzeroized copies behind when it reallocates.
     let mut out = Zeroizing::new(Vec::with_capacity(sealed.len()));
     read_to_end_checked(&mut reader, &mut *out, sealed.len() as u64, payload_start(sealed), path)?;
@@ -225,11 +232,13 @@ pub fn decrypt_with_passphrase(sealed: &[u8], passphrase: &SecretString, path: &
 }
 
 /// Decrypts a small file held in memory with one identity; the plaintext is zeroized on drop.
-pub fn decrypt_bytes(identity: &dyn age::Identity, sealed: &[u8], path: &Path) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+pub fn decrypt_bytes(
+    identity: &dyn age::Identity,
+    sealed: &[u8],
+    path: &Path,
+) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
     let decryptor = age::Decryptor::new_buffered(sealed).map_err(|e| header_error(e, path))?;
-    let mut reader = decryptor
-        .decrypt(std::iter::once(identity))
-        .map_err(|e| header_error(e, path))?;
+    let mut reader = decryptor.decrypt(std::iter::once(identity)).map_err(|e| header_error(e, path))?;
     let mut out = Zeroizing::new(Vec::with_capacity(sealed.len()));
     read_to_end_checked(&mut reader, &mut *out, sealed.len() as u64, payload_start(sealed), path)?;
     Ok(out)
@@ -241,9 +250,7 @@ pub fn open_stream(identity: &dyn age::Identity, path: &Path) -> Result<StreamRe
     let file = File::open(path).at(path, "opening")?;
     let decryptor = age::Decryptor::new_buffered(BufReader::with_capacity(SEALED_CHUNK_SIZE as usize, file))
         .map_err(|e| header_error(e, path))?;
-    decryptor
-        .decrypt(std::iter::once(identity))
-        .map_err(|e| header_error(e, path))
+    decryptor.decrypt(std::iter::once(identity)).map_err(|e| header_error(e, path))
 }
 
 /// Byte offset where the STREAM payload starts (after the header and the 16-byte nonce).
@@ -287,7 +294,13 @@ pub fn read_to_end_checked<R: Read, W: Write + ?Sized>(
             Err(e) if matches!(e.kind(), io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof) => {
                 return Err(CryptoError::Damaged(damage_at(path, total, sealed_len, payload_start)));
             }
-            Err(e) => return Err(CryptoError::Fs(crate::securefs::FsError { path: path.to_path_buf(), action: "reading", source: e })),
+            Err(e) => {
+                return Err(CryptoError::Fs(crate::securefs::FsError {
+                    path: path.to_path_buf(),
+                    action: "reading",
+                    source: e,
+                }));
+            }
         }
     }
 }
@@ -308,9 +321,7 @@ fn header_error(err: age::DecryptError, path: &Path) -> CryptoError {
         age::DecryptError::NoMatchingKeys | age::DecryptError::DecryptionFailed => CryptoError::NoMatchingKey { path },
         age::DecryptError::ExcessiveWork { required, .. } => CryptoError::BadHeader {
             path,
-            reason: format!(
-                "it demands scrypt work factor {required}, above our limit of {MAX_SCRYPT_WORK_FACTOR}"
-            ),
+            reason: format!("it demands scrypt work factor {required}, above our limit of {MAX_SCRYPT_WORK_FACTOR}"),
         },
         // age suggests upgrading here, but for a verbatim file this means a damaged header.
         age::DecryptError::UnknownFormat => {

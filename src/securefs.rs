@@ -71,12 +71,7 @@ pub fn create_dir_all(path: &Path) -> Result<(), FsError> {
 
 /// Creates a new file with mode 0600; fails if it exists.
 pub fn create_new(path: &Path) -> Result<File, FsError> {
-    OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(FILE_MODE)
-        .open(path)
-        .at(path, "creating file")
+    OpenOptions::new().write(true).create_new(true).mode(FILE_MODE).open(path).at(path, "creating file")
 }
 
 /// Flushes a directory entry to disk, so a rename or create inside it survives power loss.
@@ -124,10 +119,7 @@ pub fn temp_sibling(path: &Path) -> PathBuf {
     let unique = format!(
         ".{name}.tmp-{}-{}",
         std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0)
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0)
     );
     parent_of(path).join(unique)
 }

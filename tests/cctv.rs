@@ -6,6 +6,7 @@
 //! `crypto::decrypt_with_passphrase`, and each CCTV outcome is mapped to one `CryptoError`
 //! variant below (`expected`). Every vector is checked; failures are collected and reported by
 //! vector name at the end.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
 use std::collections::BTreeMap;
 use std::io::Read;

@@ -1,5 +1,6 @@
 //! End-to-end tests of the encrypted store through the real binary and real tools
 //! (sox makes the audio, ffmpeg/sox/hound/age read the results).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
 mod common;
 
@@ -58,7 +59,11 @@ fn import_then_decrypt_is_bit_exact_and_read_identically_by_hound_ffmpeg_and_sox
         assert!(ff_raw == original, "{label}: ffmpeg reads different samples");
         assert!(sox_raw == original, "{label}: sox reads different samples");
         let mut reader = hound::WavReader::open(&out).unwrap();
-        assert_eq!(reader.len() as usize * reader.spec().bits_per_sample as usize / 8, original.len(), "{label}: hound length");
+        assert_eq!(
+            reader.len() as usize * reader.spec().bits_per_sample as usize / 8,
+            original.len(),
+            "{label}: hound length"
+        );
         if reader.spec().sample_format == hound::SampleFormat::Int && reader.spec().bits_per_sample == 16 {
             let hound_samples: Vec<i16> = reader.samples::<i16>().map(|x| x.unwrap()).collect();
             let ours: Vec<i16> = original.chunks(2).map(|c| i16::from_le_bytes([c[0], c[1]])).collect();
@@ -142,9 +147,13 @@ fn compressed_formats_import_without_resampling() {
             // Lossy: same length within 50 ms, and the waveform matches ffmpeg's own decode.
             let frames_in = hound::WavReader::open(from).unwrap().duration() as f64;
             let frames_out = hound::WavReader::open(&out).unwrap().duration() as f64;
-            assert!((frames_out - frames_in).abs() < 0.05 * f64::from(spec_in.sample_rate), "{name}: {frames_in} vs {frames_out} frames");
+            assert!(
+                (frames_out - frames_in).abs() < 0.05 * f64::from(spec_in.sample_rate),
+                "{name}: {frames_in} vs {frames_out} frames"
+            );
             let ours: Vec<f32> = hound::WavReader::open(&out).unwrap().samples::<f32>().map(|x| x.unwrap()).collect();
-            let reference: Vec<i16> = hound::WavReader::open(from).unwrap().samples::<i16>().map(|x| x.unwrap()).collect();
+            let reference: Vec<i16> =
+                hound::WavReader::open(from).unwrap().samples::<i16>().map(|x| x.unwrap()).collect();
             let best = best_correlation(&ours, &reference);
             assert!(best > 0.9, "{name}: decoded audio does not resemble the source (r = {best:.3})");
         }

@@ -4,8 +4,8 @@
 //! pushes them into a preallocated wait-free ring (rtrb), and updates atomics. It never
 //! allocates, locks, prints or touches a file (Bencina, "Real-time audio programming 101").
 
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 /// Seconds of audio the ring holds, to ride out slow disks and fsync stalls.
 pub const RING_SECONDS: usize = 10;

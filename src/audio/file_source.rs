@@ -4,8 +4,8 @@
 //! same path as live capture (callback sink → ring → writer thread), at the same pace.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -53,7 +53,12 @@ impl FileSource {
     /// Starts a thread that delivers the file block by block on a real-time clock.
     ///
     /// The thread ends at the end of the file or when `stop` is set; `ended` is set then.
-    pub fn spawn(self, mut sink: CaptureSink, stop: Arc<AtomicBool>, ended: Arc<AtomicBool>) -> std::io::Result<JoinHandle<Result<(), FileSourceError>>> {
+    pub fn spawn(
+        self,
+        mut sink: CaptureSink,
+        stop: Arc<AtomicBool>,
+        ended: Arc<AtomicBool>,
+    ) -> std::io::Result<JoinHandle<Result<(), FileSourceError>>> {
         std::thread::Builder::new().name("verbatim-virtual-mic".into()).spawn(move || {
             let result = self.play(&mut sink, &stop);
             ended.store(true, Ordering::Release);
@@ -82,7 +87,10 @@ impl FileSource {
                 match samples.next() {
                     Some(Ok(v)) => block.push(v),
                     Some(Err(e)) => {
-                        return Err(FileSourceError { path, reason: format!("unreadable after {delivered} frames ({e})") });
+                        return Err(FileSourceError {
+                            path,
+                            reason: format!("unreadable after {delivered} frames ({e})"),
+                        });
                     }
                     None => break,
                 }

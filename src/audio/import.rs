@@ -6,7 +6,7 @@ use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use symphonia::core::audio::SampleBuffer;
-use symphonia::core::codecs::{Decoder, DecoderOptions, CODEC_TYPE_NULL};
+use symphonia::core::codecs::{CODEC_TYPE_NULL, Decoder, DecoderOptions};
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::{FormatOptions, FormatReader};
 use symphonia::core::io::MediaSourceStream;
@@ -100,7 +100,8 @@ impl ImportSource {
                     return Ok(Self {
                         path: path.into(),
                         spec: header.spec,
-                        codec: format!("wav/{}-bit {:?}", header.spec.bits_per_sample, header.spec.sample_format).to_lowercase(),
+                        codec: format!("wav/{}-bit {:?}", header.spec.bits_per_sample, header.spec.sample_format)
+                            .to_lowercase(),
                         kind: SourceKind::Wav { reader, declared: header.data_len },
                     });
                 }
@@ -150,7 +151,8 @@ impl ImportSource {
                 // AAC in MP4 often states its channels only in the first decoded frame: decode
                 // one, then start over from a fresh probe so no audio is skipped.
                 let mut decoder = decoder;
-                let n = first_decoded_channels(&mut format, &mut decoder, track_id).ok_or_else(|| not_audio("unknown channel count".into()))?;
+                let n = first_decoded_channels(&mut format, &mut decoder, track_id)
+                    .ok_or_else(|| not_audio("unknown channel count".into()))?;
                 return Self::open_decoded_with(path, Some(n));
             }
         };
@@ -170,12 +172,7 @@ impl ImportSource {
             sample_format,
         };
         spec.validate().map_err(|source| ImportError::Wav { path: path.into(), source })?;
-        Ok(Self {
-            path: path.into(),
-            spec,
-            codec,
-            kind: SourceKind::Decoded { format, decoder, track_id, shift },
-        })
+        Ok(Self { path: path.into(), spec, codec, kind: SourceKind::Decoded { format, decoder, track_id, shift } })
     }
 
     /// The layout that will be stored.
@@ -200,7 +197,11 @@ impl ImportSource {
     }
 }
 
-fn first_decoded_channels(format: &mut Box<dyn FormatReader>, decoder: &mut Box<dyn Decoder>, track_id: u32) -> Option<usize> {
+fn first_decoded_channels(
+    format: &mut Box<dyn FormatReader>,
+    decoder: &mut Box<dyn Decoder>,
+    track_id: u32,
+) -> Option<usize> {
     for _ in 0..64 {
         let packet = format.next_packet().ok()?;
         if packet.track_id() == track_id {
@@ -263,7 +264,11 @@ fn decode_all(
             Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
             Err(SymError::ResetRequired) => break,
             Err(e) => {
-                return Err(ImportError::Decode { path: path.into(), at_ms: spec.frames_to_ms(writer.frames()), reason: e.to_string() });
+                return Err(ImportError::Decode {
+                    path: path.into(),
+                    at_ms: spec.frames_to_ms(writer.frames()),
+                    reason: e.to_string(),
+                });
             }
         };
         if packet.track_id() != track_id {
@@ -277,7 +282,11 @@ fn decode_all(
                 continue;
             }
             Err(e) => {
-                return Err(ImportError::Decode { path: path.into(), at_ms: spec.frames_to_ms(writer.frames()), reason: e.to_string() });
+                return Err(ImportError::Decode {
+                    path: path.into(),
+                    at_ms: spec.frames_to_ms(writer.frames()),
+                    reason: e.to_string(),
+                });
             }
         };
         if usize::from(spec.channels) != decoded.spec().channels.count() || decoded.spec().rate != spec.sample_rate {

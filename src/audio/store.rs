@@ -11,7 +11,9 @@ use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use super::wav::{self, AudioSpec, WavError};
-use crate::crypto::{self, CryptoError, Identity, Recipient, StreamReader, StreamWriter, CHUNK_SIZE, SEALED_CHUNK_SIZE};
+use crate::crypto::{
+    self, CHUNK_SIZE, CryptoError, Identity, Recipient, SEALED_CHUNK_SIZE, StreamReader, StreamWriter,
+};
 use crate::securefs::{self, FsError, IoContext};
 
 /// Failures of the encrypted audio store.
@@ -79,7 +81,8 @@ pub struct EncryptedAudioWriter {
 impl EncryptedAudioWriter {
     /// Creates `path` (it must not exist) encrypted to `recipient`, and writes the header.
     pub fn create(path: &Path, recipient: &Recipient, spec: AudioSpec) -> Result<Self, AudioStoreError> {
-        let header = wav::header_bytes(&spec, None).map_err(|source| AudioStoreError::Wav { path: path.into(), source })?;
+        let header =
+            wav::header_bytes(&spec, None).map_err(|source| AudioStoreError::Wav { path: path.into(), source })?;
         let file = securefs::create_new(path)?;
         let mut stream = crypto::recipients_writer(&[recipient], DurableFile { file, unsynced: 0 }, path)?;
         stream.write_all(&header).at(path, "writing audio header")?;
@@ -128,11 +131,15 @@ impl EncryptedAudioReader {
     pub fn open(path: &Path, identity: &Identity) -> Result<Self, AudioStoreError> {
         let mut stream = crypto::open_stream(identity, path)?;
         let header = wav::parse_header(&mut stream).map_err(|source| match source {
-            WavError::Truncated(_) => AudioStoreError::Interrupted { path: path.into(), detail: "no complete first chunk".into() },
+            WavError::Truncated(_) => {
+                AudioStoreError::Interrupted { path: path.into(), detail: "no complete first chunk".into() }
+            }
             source => AudioStoreError::Wav { path: path.into(), source },
         })?;
         // Seeking to the end authenticates the final chunk, which only a finished file has.
-        let total = stream.seek(SeekFrom::End(0)).map_err(|e| AudioStoreError::Interrupted { path: path.into(), detail: e.to_string() })?;
+        let total = stream
+            .seek(SeekFrom::End(0))
+            .map_err(|e| AudioStoreError::Interrupted { path: path.into(), detail: e.to_string() })?;
         stream.seek(SeekFrom::Start(header.data_offset)).at(path, "seeking")?;
         let data_len = total.saturating_sub(header.data_offset);
         Ok(Self {
@@ -240,7 +247,8 @@ pub fn salvage(
             Ok(n) => {
                 let mut bytes = &chunk[..n];
                 if sink.is_none() {
-                    let parsed = wav::parse_header(&mut &chunk[..n]).map_err(|source| AudioStoreError::Wav { path: src.into(), source })?;
+                    let parsed = wav::parse_header(&mut &chunk[..n])
+                        .map_err(|source| AudioStoreError::Wav { path: src.into(), source })?;
                     header_left = parsed.data_offset;
                     sink = Some(FrameSink::create(dst, recipient, parsed.spec)?);
                 }
@@ -264,7 +272,8 @@ pub fn salvage(
                     Ok(next) => {
                         stream = next;
                         if sink.is_none() {
-                            header_left = header_len(&spec_hint).map_err(|source| AudioStoreError::Wav { path: src.into(), source })?;
+                            header_left = header_len(&spec_hint)
+                                .map_err(|source| AudioStoreError::Wav { path: src.into(), source })?;
                             sink = Some(FrameSink::create(dst, recipient, spec_hint)?);
                         }
                         let filler = CHUNK_SIZE - header_left.min(CHUNK_SIZE);
@@ -302,7 +311,11 @@ pub fn salvage(
     })
 }
 
-fn reopen_at(identity: &Identity, path: &Path, plaintext_pos: u64) -> Result<StreamReader<BufReader<File>>, AudioStoreError> {
+fn reopen_at(
+    identity: &Identity,
+    path: &Path,
+    plaintext_pos: u64,
+) -> Result<StreamReader<BufReader<File>>, AudioStoreError> {
     let mut stream = crypto::open_stream(identity, path)?;
     stream.seek(SeekFrom::Start(plaintext_pos)).at(path, "seeking past a damaged chunk")?;
     Ok(stream)

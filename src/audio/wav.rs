@@ -92,7 +92,10 @@ impl AudioSpec {
             SampleFormat::Float => self.bits_per_sample == 32,
         };
         if !ok_bits {
-            return Err(WavError::Unsupported(format!("{:?} {}-bit samples", self.sample_format, self.bits_per_sample)));
+            return Err(WavError::Unsupported(format!(
+                "{:?} {}-bit samples",
+                self.sample_format, self.bits_per_sample
+            )));
         }
         if self.channels == 0 || self.channels > 32 {
             return Err(WavError::Unsupported(format!("{} channels", self.channels)));
@@ -198,7 +201,8 @@ pub fn parse_header<R: Read>(reader: &mut R) -> Result<ParsedHeader, WavError> {
                 spec = Some(parse_fmt(&fmt, pos - u64::from(size))?);
             }
             b"data" => {
-                let spec = spec.ok_or(WavError::Malformed { offset: pos - 8, reason: "data chunk before fmt chunk".into() })?;
+                let spec =
+                    spec.ok_or(WavError::Malformed { offset: pos - 8, reason: "data chunk before fmt chunk".into() })?;
                 let data_len = (size != 0 && size != STREAMING_SIZE).then_some(u64::from(size));
                 return Ok(ParsedHeader { spec, data_offset: pos, data_len });
             }
@@ -237,7 +241,15 @@ fn parse_fmt(fmt: &[u8], offset: u64) -> Result<AudioSpec, WavError> {
     let spec = AudioSpec { sample_rate: u32_at(4), channels: u16_at(2), bits_per_sample: u16_at(14), sample_format };
     spec.validate()?;
     if u16_at(12) != spec.block_align() {
-        return Err(WavError::Malformed { offset: offset + 12, reason: format!("block align {} does not match {} channels of {} bits", u16_at(12), spec.channels, spec.bits_per_sample) });
+        return Err(WavError::Malformed {
+            offset: offset + 12,
+            reason: format!(
+                "block align {} does not match {} channels of {} bits",
+                u16_at(12),
+                spec.channels,
+                spec.bits_per_sample
+            ),
+        });
     }
     Ok(spec)
 }
@@ -253,7 +265,13 @@ mod tests {
 
     #[test]
     fn headers_round_trip_for_every_supported_layout() {
-        for (bits, format) in [(8, SampleFormat::Int), (16, SampleFormat::Int), (24, SampleFormat::Int), (32, SampleFormat::Int), (32, SampleFormat::Float)] {
+        for (bits, format) in [
+            (8, SampleFormat::Int),
+            (16, SampleFormat::Int),
+            (24, SampleFormat::Int),
+            (32, SampleFormat::Int),
+            (32, SampleFormat::Float),
+        ] {
             for channels in [1, 2, 6] {
                 let s = spec(bits, channels, format);
                 for len in [None, Some(0), Some(12_345 * u64::from(s.block_align()))] {

@@ -70,7 +70,11 @@ pub fn spawn_writer(
     })
 }
 
-fn drain(ring: &mut CaptureRing, writer: &mut EncryptedAudioWriter, bytes: &mut Vec<u8>) -> Result<(), AudioStoreError> {
+fn drain(
+    ring: &mut CaptureRing,
+    writer: &mut EncryptedAudioWriter,
+    bytes: &mut Vec<u8>,
+) -> Result<(), AudioStoreError> {
     let channels = usize::from(writer.spec().channels.max(1));
     loop {
         let available = ring.slots() / channels * channels;

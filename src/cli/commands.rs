@@ -5,12 +5,12 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use verbatim::audio::store::EncryptedAudioReader;
 use verbatim::crypto::{self, ExposeSecret};
 use verbatim::project::{Keyring, Project};
 use verbatim::securefs;
-use verbatim::session::{self, RecoverOutcome, SessionDir, SessionSummary, INTERRUPTED_SUFFIX};
+use verbatim::session::{self, INTERRUPTED_SUFFIX, RecoverOutcome, SessionDir, SessionSummary};
 
 use super::passphrase;
 
@@ -57,7 +57,9 @@ pub fn import(dir: &Path, file: &Path, participant: &str) -> Result<ExitCode> {
         eprintln!("warning: {} damaged packets in the source were skipped (as a player would)", report.skipped_packets);
     }
     if let Some((declared, found)) = report.declared_bytes_mismatch {
-        eprintln!("warning: the WAV header declared {declared} bytes of audio but the file holds {found}; imported what is there");
+        eprintln!(
+            "warning: the WAV header declared {declared} bytes of audio but the file holds {found}; imported what is there"
+        );
     }
     println!("The original file is not touched. Once you have checked the session, delete the original securely.");
     Ok(ExitCode::SUCCESS)
@@ -84,13 +86,25 @@ pub fn sessions(dir: &Path, json: bool) -> Result<ExitCode> {
         println!("No sessions yet. Import one with `verbatim import {} FILE --participant P01`.", dir.display());
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{:<24} {:<8} {:<17} {:>9} {:<22} {:>7}  STATE", "SESSION", "PART.", "STARTED", "DURATION", "FORMAT", "DROPPED");
+    println!(
+        "{:<24} {:<8} {:<17} {:>9} {:<22} {:>7}  STATE",
+        "SESSION", "PART.", "STARTED", "DURATION", "FORMAT", "DROPPED"
+    );
     for r in &rows {
         let started = chrono::DateTime::parse_from_rfc3339(&r.started)
             .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
             .unwrap_or_else(|_| r.started.clone());
         let format = format!("{} Hz {} {}-bit", r.sample_rate, channels_word(r.channels), r.bits_per_sample);
-        println!("{:<24} {:<8} {:<17} {:>9} {:<22} {:>7}  {}", r.id, r.participant, started, clock(r.duration_ms), format, r.dropped_frames, r.state);
+        println!(
+            "{:<24} {:<8} {:<17} {:>9} {:<22} {:>7}  {}",
+            r.id,
+            r.participant,
+            started,
+            clock(r.duration_ms),
+            format,
+            r.dropped_frames,
+            r.state
+        );
     }
     if rows.iter().any(|r| r.state == "interrupted") {
         println!("\nAn interrupted session needs `verbatim recover {} SESSION`.", dir.display());
@@ -121,20 +135,32 @@ pub fn recover(dir: &Path, session_id: &str) -> Result<ExitCode> {
     let (outcome, meta) = session::recover(&mut keyring, &session)?;
     match outcome {
         RecoverOutcome::AlreadyIntact { frames } => {
-            println!("Session {} is intact ({}); nothing to recover.", session.id, clock(meta.audio.frames_to_ms(frames)));
+            println!(
+                "Session {} is intact ({}); nothing to recover.",
+                session.id,
+                clock(meta.audio.frames_to_ms(frames))
+            );
         }
         RecoverOutcome::Salvaged { report, original_kept_as } => {
             let ms = |f| clock(meta.audio.frames_to_ms(f));
             println!("Recovered session {}: {} of audio kept.", session.id, ms(report.frames));
             if report.silenced_frames > 0 {
-                println!("  {} in the middle failed authentication and was replaced by silence, so later timestamps still hold.", ms(report.silenced_frames));
+                println!(
+                    "  {} in the middle failed authentication and was replaced by silence, so later timestamps still hold.",
+                    ms(report.silenced_frames)
+                );
             }
             if report.lost_frames_estimate > 0 {
-                println!("  Lost at the end: at most {} (the chunk being written and audio still buffered when it stopped).", ms(report.lost_frames_estimate));
+                println!(
+                    "  Lost at the end: at most {} (the chunk being written and audio still buffered when it stopped).",
+                    ms(report.lost_frames_estimate)
+                );
             } else {
                 println!("  Nothing was lost at the end.");
             }
-            println!("  The damaged original is kept as {original_kept_as}; delete it once you have listened to the result.");
+            println!(
+                "  The damaged original is kept as {original_kept_as}; delete it once you have listened to the result."
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -171,7 +197,10 @@ pub fn verify(dir: &Path) -> Result<ExitCode> {
                 let path = entry?.path();
                 let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                 if name.contains(INTERRUPTED_SUFFIX) {
-                    println!("note    {}  (damaged original kept by `recover`; delete it when no longer needed)", path.display());
+                    println!(
+                        "note    {}  (damaged original kept by `recover`; delete it when no longer needed)",
+                        path.display()
+                    );
                 } else if name == session::AUDIO_FILE {
                     let r = session::verify_audio(&path, &identity).map(|frames| {
                         let spec = s.read_meta(&identity).map(|m| m.audio).ok();
@@ -186,7 +215,14 @@ pub fn verify(dir: &Path) -> Result<ExitCode> {
                     report(&s.id, &path, r);
                 } else {
                     // Anything unencrypted in a session folder is a possible leak.
-                    report(&s.id, &path, Err(anyhow::anyhow!("{}: unexpected unencrypted file in a session folder; move it out or delete it", path.display())));
+                    report(
+                        &s.id,
+                        &path,
+                        Err(anyhow::anyhow!(
+                            "{}: unexpected unencrypted file in a session folder; move it out or delete it",
+                            path.display()
+                        )),
+                    );
                 }
             }
         }
@@ -195,7 +231,11 @@ pub fn verify(dir: &Path) -> Result<ExitCode> {
         println!("\nAll {checked} files verified.");
         Ok(ExitCode::SUCCESS)
     } else {
-        println!("\n{} of {checked} files failed. For damaged audio, run `verbatim recover {} SESSION`; restore other files from a backup.", failures.len(), dir.display());
+        println!(
+            "\n{} of {checked} files failed. For damaged audio, run `verbatim recover {} SESSION`; restore other files from a backup.",
+            failures.len(),
+            dir.display()
+        );
         Ok(ExitCode::FAILURE)
     }
 }
@@ -232,5 +272,12 @@ fn channels_word(channels: u16) -> String {
 }
 
 fn format_spec(spec: &verbatim::audio::wav::AudioSpec) -> String {
-    format!("{} Hz {} {}-bit {:?}", spec.sample_rate, channels_word(spec.channels), spec.bits_per_sample, spec.sample_format).to_lowercase()
+    format!(
+        "{} Hz {} {}-bit {:?}",
+        spec.sample_rate,
+        channels_word(spec.channels),
+        spec.bits_per_sample,
+        spec.sample_format
+    )
+    .to_lowercase()
 }

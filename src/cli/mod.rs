@@ -134,13 +134,17 @@ pub fn run() -> Result<ExitCode> {
         Command::Decrypt { dir, session, output } => commands::decrypt(&dir, &session, &output),
         Command::Recover { dir, session } => commands::recover(&dir, &session),
         Command::Verify { dir } => commands::verify(&dir),
-        Command::Record { dir, participant, input_file, headless, for_duration } => record::record(record::RecordOptions {
-            dir: &dir,
-            participant: &participant,
-            input_file: input_file.as_deref(),
-            headless,
-            max_duration: for_duration,
-        }),
-        Command::Key(KeyCommand::Export { dir, participant, output }) => commands::key_export(&dir, &participant, &output),
+        Command::Record { dir, participant, input_file, headless, for_duration } => {
+            record::record(record::RecordOptions {
+                dir: &dir,
+                participant: &participant,
+                input_file: input_file.as_deref(),
+                headless,
+                max_duration: for_duration,
+            })
+        }
+        Command::Key(KeyCommand::Export { dir, participant, output }) => {
+            commands::key_export(&dir, &participant, &output)
+        }
     }
 }

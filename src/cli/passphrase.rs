@@ -1,6 +1,6 @@
 //! Getting the passphrase: from `VERBATIM_PASSPHRASE`, or asked on the terminal.
 
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 use verbatim::crypto::{ExposeSecret, SecretString};
 
 /// Environment variable that supplies the passphrase for scripts and tests.

@@ -2,11 +2,11 @@
 
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 use verbatim::project::Project;
 use verbatim::session::RecordingSession;
 
@@ -36,7 +36,13 @@ pub fn record(opts: RecordOptions<'_>) -> Result<ExitCode> {
     ctrlc::set_handler(move || flag.store(true, Ordering::Release))?;
     let recording = RecordingSession::start_from_file(&project, opts.participant, input)?;
     let spec = recording.spec();
-    println!("Recording session {} from {} ({} Hz, {} ch). Ctrl+C stops.", recording.id(), input.display(), spec.sample_rate, spec.channels);
+    println!(
+        "Recording session {} from {} ({} Hz, {} ch). Ctrl+C stops.",
+        recording.id(),
+        input.display(),
+        spec.sample_rate,
+        spec.channels
+    );
     let started = Instant::now();
     loop {
         std::thread::sleep(PROGRESS_EVERY);

@@ -16,7 +16,7 @@ mod keys;
 mod participants;
 
 pub use keys::Keyring;
-pub use participants::{validate_participant_id, ParticipantError, SESSIONS_DIR};
+pub use participants::{ParticipantError, SESSIONS_DIR, validate_participant_id};
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -122,8 +122,10 @@ impl Project {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ProjectError::NotAProject(root.into())),
             Err(e) => return Err(FsError { path: config_path, action: "reading", source: e }.into()),
         };
-        let config: ProjectConfig = toml::from_str(&text)
-            .map_err(|e| ProjectError::BadConfig { path: config_path.clone(), reason: toml_error_with_line(&text, &e) })?;
+        let config: ProjectConfig = toml::from_str(&text).map_err(|e| ProjectError::BadConfig {
+            path: config_path.clone(),
+            reason: toml_error_with_line(&text, &e),
+        })?;
         if config.format > FORMAT_VERSION {
             return Err(ProjectError::NewerFormat { path: config_path, found: config.format });
         }
@@ -181,7 +183,9 @@ pub fn check_init_target(root: &Path) -> Result<(), ProjectError> {
             Ok(())
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => Err(ProjectError::Exists { path: root.into(), is_project: false }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
+            Err(ProjectError::Exists { path: root.into(), is_project: false })
+        }
         Err(e) => Err(FsError { path: root.into(), action: "checking", source: e }.into()),
     }
 }
@@ -198,7 +202,8 @@ fn build_project(dir: &Path, passphrase: &SecretString) -> Result<(), ProjectErr
         created: chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         project_recipient: identity.to_public().to_string(),
     };
-    let body = toml::to_string(&config).map_err(|e| ProjectError::BadConfig { path: dir.join(CONFIG_FILE), reason: e.to_string() })?;
+    let body = toml::to_string(&config)
+        .map_err(|e| ProjectError::BadConfig { path: dir.join(CONFIG_FILE), reason: e.to_string() })?;
     let header = "# verbatim project settings. No secrets here: the keys are in identity.age.\n";
     securefs::write_atomic(&dir.join(CONFIG_FILE), format!("{header}{body}").as_bytes())?;
     securefs::write_atomic(&dir.join("README.txt"), README_TXT.as_bytes())?;

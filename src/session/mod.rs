@@ -8,8 +8,8 @@ mod ops;
 mod recording;
 mod store;
 
+pub use ops::{ImportFailure, RecoverOutcome, decrypt_to_wav, import_file, recover, verify_audio};
 pub use recording::{RecordError, RecordingSession};
-pub use ops::{decrypt_to_wav, import_file, recover, verify_audio, ImportFailure, RecoverOutcome};
 
 pub use store::{SessionDir, SessionError, SessionSummary};
 

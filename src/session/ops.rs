@@ -5,7 +5,9 @@ use std::path::Path;
 
 use chrono::Utc;
 
-use super::{AudioSource, SessionDir, SessionError, SessionMeta, SessionState, AUDIO_FILE, INTERRUPTED_SUFFIX, META_VERSION};
+use super::{
+    AUDIO_FILE, AudioSource, INTERRUPTED_SUFFIX, META_VERSION, SessionDir, SessionError, SessionMeta, SessionState,
+};
 use crate::audio::import::{ImportError, ImportReport, ImportSource};
 use crate::audio::store::{self, EncryptedAudioReader, EncryptedAudioWriter, SalvageReport};
 use crate::audio::wav;
@@ -27,7 +29,11 @@ pub enum ImportFailure {
 ///
 /// The source is probed before anything is written, and the session is built in a hidden
 /// staging folder that only appears once complete, so a failure leaves the project unchanged.
-pub fn import_file(project: &Project, participant: &str, source_path: &Path) -> Result<(SessionMeta, ImportReport), ImportFailure> {
+pub fn import_file(
+    project: &Project,
+    participant: &str,
+    source_path: &Path,
+) -> Result<(SessionMeta, ImportReport), ImportFailure> {
     let recipient = project.participant_recipient(participant).map_err(SessionError::from)?;
     let source = ImportSource::open(source_path)?;
     let started = Utc::now();
@@ -35,7 +41,8 @@ pub fn import_file(project: &Project, participant: &str, source_path: &Path) -> 
     let result = (|| {
         let spec = source.spec();
         let codec = source.codec().to_string();
-        let mut writer = EncryptedAudioWriter::create(&staged.path.join(AUDIO_FILE), &recipient, spec).map_err(SessionError::from)?;
+        let mut writer = EncryptedAudioWriter::create(&staged.path.join(AUDIO_FILE), &recipient, spec)
+            .map_err(SessionError::from)?;
         let report = source.copy_into(&mut writer)?;
         let frames = writer.finish().map_err(SessionError::from)?;
         let meta = SessionMeta {
@@ -108,6 +115,10 @@ pub fn recover(keyring: &mut Keyring, session: &SessionDir) -> Result<(RecoverOu
     }
     let salvaged = securefs::temp_sibling(&audio);
     let report = match store::salvage(&audio, &identity, &recipient, meta.audio, &salvaged) {
+        // A session that was finalised once knows its length, so the loss is exact, not a bound.
+        Ok(report) if meta.frames > 0 => {
+            SalvageReport { lost_frames_estimate: meta.frames.saturating_sub(report.frames), ..report }
+        }
         Ok(report) => report,
         Err(e) => {
             let _ = fs::remove_file(&salvaged);
@@ -139,8 +150,10 @@ pub fn verify_audio(path: &Path, identity: &crate::crypto::Identity) -> Result<u
     let mut stream = crate::crypto::open_stream(identity, path)?;
     let mut head = HeadSink(Vec::with_capacity(HeadSink::KEEP));
     let total = crate::crypto::read_to_end_checked(&mut stream, &mut head, sealed_len, start, path)?;
-    let header = wav::parse_header(&mut &head.0[..])
-        .map_err(|e| SessionError::BadMeta { path: path.into(), reason: format!("the audio inside is not a valid WAV: {e}") })?;
+    let header = wav::parse_header(&mut &head.0[..]).map_err(|e| SessionError::BadMeta {
+        path: path.into(),
+        reason: format!("the audio inside is not a valid WAV: {e}"),
+    })?;
     Ok(header.spec.frames_in(total.saturating_sub(header.data_offset)))
 }
 
@@ -170,7 +183,8 @@ pub fn decrypt_to_wav(reader: &mut EncryptedAudioReader, out: &Path) -> Result<u
     use std::io::Write;
     let spec = reader.spec();
     let data_len = reader.frames() * u64::from(spec.block_align());
-    let header = wav::header_bytes(&spec, Some(data_len)).map_err(|e| SessionError::BadMeta { path: out.into(), reason: e.to_string() })?;
+    let header = wav::header_bytes(&spec, Some(data_len))
+        .map_err(|e| SessionError::BadMeta { path: out.into(), reason: e.to_string() })?;
     let tmp = securefs::temp_sibling(out);
     let result = (|| {
         let file = securefs::create_new(&tmp)?;
@@ -188,7 +202,11 @@ pub fn decrypt_to_wav(reader: &mut EncryptedAudioReader, out: &Path) -> Result<u
         if data_len % 2 == 1 {
             file.write_all(&[0]).at(&tmp, "writing")?;
         }
-        let file = file.into_inner().map_err(|e| securefs::FsError { path: tmp.clone(), action: "writing", source: e.into_error() })?;
+        let file = file.into_inner().map_err(|e| securefs::FsError {
+            path: tmp.clone(),
+            action: "writing",
+            source: e.into_error(),
+        })?;
         file.sync_all().at(&tmp, "syncing")?;
         // Never replace an existing file: the user may have pointed at the wrong name.
         fs::hard_link(&tmp, out).at(out, "creating")?;

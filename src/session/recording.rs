@@ -1,19 +1,19 @@
 //! A live recording: session folder, capture ring, writer thread and input, tied together.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use chrono::Utc;
 
-use super::{AudioSource, SessionDir, SessionError, SessionMeta, SessionState, AUDIO_FILE, META_VERSION};
-use crate::audio::capture::{capture_ring, CaptureStats};
+use super::{AUDIO_FILE, AudioSource, META_VERSION, SessionDir, SessionError, SessionMeta, SessionState};
+use crate::audio::capture::{CaptureStats, capture_ring};
 use crate::audio::file_source::{FileSource, FileSourceError};
 use crate::audio::store::EncryptedAudioWriter;
 use crate::audio::wav::{AudioSpec, SampleFormat};
-use crate::audio::writer::{spawn_writer, WriterCommand, WriterEvent};
+use crate::audio::writer::{WriterCommand, WriterEvent, spawn_writer};
 use crate::crypto::Recipient;
 use crate::project::Project;
 use crate::securefs::FsError;
@@ -28,7 +28,9 @@ pub enum RecordError {
     #[error(transparent)]
     Input(#[from] FileSourceError),
     /// Writing the audio failed; what was written is kept for `recover`.
-    #[error("recording stopped after {seconds:.1} s: {source}. The audio so far is kept; run `verbatim recover DIR {session}` once the problem is fixed.")]
+    #[error(
+        "recording stopped after {seconds:.1} s: {source}. The audio so far is kept; run `verbatim recover DIR {session}` once the problem is fixed."
+    )]
     WriteFailed {
         /// The session id.
         session: String,
@@ -66,7 +68,12 @@ impl RecordingSession {
     pub fn start_from_file(project: &Project, participant: &str, input: &Path) -> Result<Self, RecordError> {
         let recipient = project.participant_recipient(participant).map_err(SessionError::from)?;
         let source = FileSource::open(input)?;
-        let spec = AudioSpec { sample_rate: source.sample_rate(), channels: source.channels(), bits_per_sample: 16, sample_format: SampleFormat::Int };
+        let spec = AudioSpec {
+            sample_rate: source.sample_rate(),
+            channels: source.channels(),
+            bits_per_sample: 16,
+            sample_format: SampleFormat::Int,
+        };
         let started = Utc::now();
         // Visible at once: if we crash, `sessions` shows it as interrupted and `recover` finds it.
         let session = SessionDir::create(project, participant, started)?;
@@ -85,7 +92,8 @@ impl RecordingSession {
             recovery: None,
         };
         session.write_meta(&recipient, &meta)?;
-        let writer = EncryptedAudioWriter::create(&session.path.join(AUDIO_FILE), &recipient, spec).map_err(SessionError::from)?;
+        let writer = EncryptedAudioWriter::create(&session.path.join(AUDIO_FILE), &recipient, spec)
+            .map_err(SessionError::from)?;
         let stats = Arc::new(CaptureStats::default());
         let (sink, ring) = capture_ring(spec.sample_rate, spec.channels, stats.clone());
         let (commands, command_rx) = mpsc::channel();

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use super::{session_id, SessionMeta, SessionState, AUDIO_FILE, META_FILE, META_VERSION};
+use super::{AUDIO_FILE, META_FILE, META_VERSION, SessionMeta, SessionState, session_id};
 use crate::audio::store::{AudioStoreError, EncryptedAudioReader};
 use crate::crypto::{self, CryptoError, Identity, Recipient};
 use crate::project::{Project, ProjectError, SESSIONS_DIR};
@@ -173,7 +173,10 @@ impl SessionDir {
         let meta: SessionMeta = serde_json::from_slice(&plain)
             .map_err(|e| SessionError::BadMeta { path: path.clone(), reason: format!("line {}: {e}", e.line()) })?;
         if meta.version > META_VERSION {
-            return Err(SessionError::BadMeta { path, reason: format!("written by a newer verbatim (version {})", meta.version) });
+            return Err(SessionError::BadMeta {
+                path,
+                reason: format!("written by a newer verbatim (version {})", meta.version),
+            });
         }
         Ok(meta)
     }
@@ -182,7 +185,8 @@ impl SessionDir {
     pub fn write_meta(&self, recipient: &Recipient, meta: &SessionMeta) -> Result<(), SessionError> {
         let path = self.meta_path();
         let plain = zeroize::Zeroizing::new(
-            serde_json::to_vec_pretty(meta).map_err(|e| SessionError::BadMeta { path: path.clone(), reason: e.to_string() })?,
+            serde_json::to_vec_pretty(meta)
+                .map_err(|e| SessionError::BadMeta { path: path.clone(), reason: e.to_string() })?,
         );
         let sealed = crypto::encrypt_to(&[recipient], &plain, &path)?;
         securefs::write_atomic(&path, &sealed)?;
@@ -205,7 +209,9 @@ impl SessionDir {
                 Err(_) => {
                     state = "interrupted";
                     let sealed = fs::metadata(self.audio_path()).map(|m| m.len()).unwrap_or(0);
-                    duration_ms = meta.audio.frames_to_ms(meta.audio.frames_in(sealed / crypto::SEALED_CHUNK_SIZE * crypto::CHUNK_SIZE));
+                    duration_ms = meta
+                        .audio
+                        .frames_to_ms(meta.audio.frames_in(sealed / crypto::SEALED_CHUNK_SIZE * crypto::CHUNK_SIZE));
                 }
             }
         }

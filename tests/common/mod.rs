@@ -1,5 +1,5 @@
 //! Shared helpers for the integration tests: run the real binary against a scratch project.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -29,7 +29,11 @@ pub fn ok(cmd: &mut Command) -> Output {
 /// Runs, expects failure, and returns stderr.
 pub fn fails(cmd: &mut Command) -> String {
     let out = cmd.output().expect("spawn verbatim");
-    assert!(!out.status.success(), "command unexpectedly succeeded: {cmd:?}\nstdout: {}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        !out.status.success(),
+        "command unexpectedly succeeded: {cmd:?}\nstdout: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
@@ -75,7 +79,10 @@ impl Scratch {
 
 /// Runs an external tool and returns stdout, failing the test with its stderr.
 pub fn tool(program: &str, args: &[&str]) -> Vec<u8> {
-    let out = Command::new(program).args(args).output().unwrap_or_else(|e| panic!("{program} must be installed (see .ci/run): {e}"));
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{program} must be installed (see .ci/run): {e}"));
     assert!(out.status.success(), "{program} {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     out.stdout
 }
