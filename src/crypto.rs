@@ -90,13 +90,13 @@ pub struct StreamDamage {
 impl std::fmt::Display for StreamDamage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let what = if self.truncated {
-            "ends with an incomplete or altered chunk (typical of an interrupted recording or an incomplete copy)"
+            "the file ends with an incomplete or altered chunk (typical of an interrupted recording or an incomplete copy)"
         } else {
-            "fails authentication (the bytes were altered or the disk is damaged)"
+            "authentication failed (the bytes were altered, or the disk is damaged)"
         };
         write!(
             f,
-            "{}: {what} at byte {} (chunk {}); the {} bytes before it are intact",
+            "{}: damaged at byte {} (chunk {}): {what}. The {} bytes before it are intact",
             self.path.display(),
             self.offset,
             self.chunk,

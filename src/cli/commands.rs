@@ -196,7 +196,10 @@ pub fn verify(dir: &Path) -> Result<ExitCode> {
             for entry in fs::read_dir(&s.path).with_context(|| format!("{}: listing", s.path.display()))? {
                 let path = entry?.path();
                 let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                if name.contains(INTERRUPTED_SUFFIX) {
+                if name == session::LOCK_FILE {
+                    let state = if s.recorder_alive() { "recording now" } else { "left by an interrupted recording" };
+                    println!("note    {}  ({state})", path.display());
+                } else if name.contains(INTERRUPTED_SUFFIX) {
                     println!(
                         "note    {}  (damaged original kept by `recover`; delete it when no longer needed)",
                         path.display()

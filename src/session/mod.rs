@@ -23,6 +23,8 @@ pub const META_VERSION: u32 = 1;
 pub const AUDIO_FILE: &str = "audio.wav.age";
 /// File name of the encrypted metadata in a session folder.
 pub const META_FILE: &str = "session.json.age";
+/// File a live recorder keeps in its session folder, holding its process id.
+pub const LOCK_FILE: &str = "recording.lock";
 /// Suffix given to an interrupted original that `recover` replaced.
 pub const INTERRUPTED_SUFFIX: &str = ".interrupted";
 

@@ -96,9 +96,14 @@ pub enum RecoverOutcome {
 
 /// Salvages an interrupted or damaged recording into a valid, finalised file.
 pub fn recover(keyring: &mut Keyring, session: &SessionDir) -> Result<(RecoverOutcome, SessionMeta), SessionError> {
+    if session.recorder_alive() {
+        return Err(SessionError::Busy(session.id.clone()));
+    }
     let identity = keyring.participant(&session.participant)?.clone();
     let recipient = keyring.project().participant_recipient(&session.participant)?;
     let mut meta = session.read_meta(&identity)?;
+    // The recorder is gone (checked above), so its lock is stale.
+    let _ = fs::remove_file(session.lock_path());
     let audio = session.audio_path();
     if !audio.exists() {
         return Err(SessionError::Missing(audio));

@@ -92,6 +92,7 @@ impl RecordingSession {
             recovery: None,
         };
         session.write_meta(&recipient, &meta)?;
+        crate::securefs::write_atomic(&session.lock_path(), format!("{}\n", std::process::id()).as_bytes())?;
         let writer = EncryptedAudioWriter::create(&session.path.join(AUDIO_FILE), &recipient, spec)
             .map_err(SessionError::from)?;
         let stats = Arc::new(CaptureStats::default());
@@ -144,6 +145,7 @@ impl RecordingSession {
                 self.meta.state = SessionState::Complete;
                 self.meta.ended = Some(Utc::now().with_timezone(&chrono::Local).fixed_offset());
                 self.session.write_meta(&self.recipient, &self.meta)?;
+                let _ = std::fs::remove_file(self.session.lock_path());
                 input_result?;
                 Ok(self.meta)
             }

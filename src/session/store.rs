@@ -30,6 +30,9 @@ pub enum SessionError {
         /// What is wrong.
         reason: String,
     },
+    /// Another process is recording this session now.
+    #[error("session {0} is being recorded right now; stop that recording first")]
+    Busy(String),
     /// A session folder lacks a file it must have.
     #[error("{}: missing. The session is incomplete; restore it from a backup.", .0.display())]
     Missing(PathBuf),
@@ -202,7 +205,7 @@ impl SessionDir {
             SessionState::Recording => "recording",
         };
         let mut duration_ms = meta.duration_ms();
-        if meta.state == SessionState::Recording {
+        if meta.state == SessionState::Recording && !self.recorder_alive() {
             // A recorder updates the metadata when it stops; until then the audio is the truth.
             match EncryptedAudioReader::open(&self.audio_path(), identity) {
                 Ok(reader) => duration_ms = meta.audio.frames_to_ms(reader.frames()),
@@ -230,6 +233,23 @@ impl SessionDir {
                 super::AudioSource::Import { .. } => "import".into(),
             },
         })
+    }
+}
+
+impl SessionDir {
+    /// Path of the lock a live recorder holds (its process id, nothing personal).
+    pub fn lock_path(&self) -> PathBuf {
+        self.path.join(super::LOCK_FILE)
+    }
+
+    /// True while the process that is recording this session still runs.
+    pub fn recorder_alive(&self) -> bool {
+        fs::read_to_string(self.lock_path())
+            .ok()
+            .and_then(|pid| pid.trim().parse::<u32>().ok())
+            // Checking the command name guards against the pid having been reused since.
+            .and_then(|pid| fs::read_to_string(format!("/proc/{pid}/comm")).ok())
+            .is_some_and(|comm| comm.trim() == "verbatim")
     }
 }
 
