@@ -41,7 +41,10 @@ fn each_bad_input_is_refused_clearly_and_changes_nothing() {
 
     // Unknown participant: names it and lists the known ones.
     let err = fails(verbatim().arg("import").arg(s.project()).arg(&wav).args(["--participant", "P99"]));
-    assert!(err.contains("no participant \"P99\"") && err.contains("known: P01") && err.contains("participant add"), "{err}");
+    assert!(
+        err.contains("no participant \"P99\"") && err.contains("known: P01") && err.contains("participant add"),
+        "{err}"
+    );
 
     // A participant code that is personal data.
     let err = fails(verbatim().args(["participant", "add"]).arg(s.project()).arg("kari@example.org"));
@@ -64,7 +67,8 @@ fn each_bad_input_is_refused_clearly_and_changes_nothing() {
     assert!(err.contains("cut.wav") && err.contains("cut off at byte"), "{err}");
 
     // An unknown session.
-    let err = fails(verbatim().arg("decrypt").arg(s.project()).arg("20990101T000000Z-P01").arg("-o").arg(s.path("x.wav")));
+    let err =
+        fails(verbatim().arg("decrypt").arg(s.project()).arg("20990101T000000Z-P01").arg("-o").arg(s.path("x.wav")));
     assert!(err.contains("no session") && err.contains(&id), "{err}");
     assert!(!s.path("x.wav").exists());
 
@@ -102,7 +106,12 @@ fn damaged_files_are_named_by_verify_and_by_the_command_that_meets_them() {
     let out = verbatim().arg("verify").arg(s.project()).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(!out.status.success());
-    assert!(stdout.contains("FAILED") && stdout.contains("audio.wav.age: damaged at byte") && stdout.contains("authentication failed"), "{stdout}");
+    assert!(
+        stdout.contains("FAILED")
+            && stdout.contains("audio.wav.age: damaged at byte")
+            && stdout.contains("authentication failed"),
+        "{stdout}"
+    );
     assert!(stdout.contains("verbatim recover"), "{stdout}");
     let err = fails(verbatim().arg("decrypt").arg(s.project()).arg(&id).arg("-o").arg(s.path("x.wav")));
     assert!(err.contains("audio.wav.age") && err.contains("at byte"), "{err}");
@@ -132,7 +141,11 @@ fn every_file_is_private_and_no_audio_is_stored_in_plaintext() {
     let wav = s.path("ok.wav");
     tool("sox", &["-n", "-r", "48000", "-b", "16", "-c", "1", wav.to_str().unwrap(), "synth", "1", "sine", "200"]);
     s.import(&wav);
-    ok(verbatim().arg("record").arg(s.project()).args(["--participant", "P01", "--headless", "--for", "0.6s", "--input-file"]).arg(&wav));
+    ok(verbatim()
+        .arg("record")
+        .arg(s.project())
+        .args(["--participant", "P01", "--headless", "--for", "0.6s", "--input-file"])
+        .arg(&wav));
     let files = snapshot(&s.project());
     assert!(files.len() > 10);
     for (path, bytes) in &files {
