@@ -157,8 +157,23 @@ pub fn parse_recipient(text: &str, path: &Path) -> Result<Recipient, CryptoError
 
 /// Encrypts a small plaintext to the given recipients, in memory.
 pub fn encrypt_to(recipients: &[&Recipient], plaintext: &[u8], path: &Path) -> Result<Vec<u8>, CryptoError> {
+    let recipients: Vec<&dyn age::Recipient> = recipients.iter().map(|r| *r as &dyn age::Recipient).collect();
+    seal(&recipients, plaintext, path)
+}
+
+/// Encrypts a small plaintext with a passphrase (scrypt), as `age -p` does.
+pub fn encrypt_with_passphrase(
+    passphrase: &SecretString,
+    plaintext: &[u8],
+    path: &Path,
+) -> Result<Vec<u8>, CryptoError> {
+    let recipient = age::scrypt::Recipient::new(passphrase.clone());
+    seal(&[&recipient], plaintext, path)
+}
+
+fn seal(recipients: &[&dyn age::Recipient], plaintext: &[u8], path: &Path) -> Result<Vec<u8>, CryptoError> {
     let mut out = Vec::with_capacity(plaintext.len() + 512);
-    let mut writer = recipients_writer(recipients, &mut out, path)?;
+    let mut writer = stream_writer(recipients, &mut out, path)?;
     let io_err = |e: io::Error| CryptoError::Encrypt { path: path.to_path_buf(), reason: e.to_string() };
     writer.write_all(plaintext).map_err(io_err)?;
     writer.finish().map_err(io_err)?;
@@ -171,26 +186,18 @@ pub fn recipients_writer<W: Write>(
     output: W,
     path: &Path,
 ) -> Result<StreamWriter<W>, CryptoError> {
-    let encryptor = age::Encryptor::with_recipients(recipients.iter().map(|r| *r as &dyn age::Recipient))
-        .map_err(|e| CryptoError::Encrypt { path: path.to_path_buf(), reason: e.to_string() })?;
-    encryptor.wrap_output(output).map_err(|e| CryptoError::Encrypt { path: path.to_path_buf(), reason: e.to_string() })
+    let recipients: Vec<&dyn age::Recipient> = recipients.iter().map(|r| *r as &dyn age::Recipient).collect();
+    stream_writer(&recipients, output, path)
 }
 
-/// Encrypts a small plaintext with a passphrase (scrypt), as `age -p` does.
-pub fn encrypt_with_passphrase(
-    passphrase: &SecretString,
-    plaintext: &[u8],
+fn stream_writer<W: Write>(
+    recipients: &[&dyn age::Recipient],
+    output: W,
     path: &Path,
-) -> Result<Vec<u8>, CryptoError> {
-    let recipient = age::scrypt::Recipient::new(passphrase.clone());
-    let encryptor = age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
-        .map_err(|e| CryptoError::Encrypt { path: path.to_path_buf(), reason: e.to_string() })?;
-    let mut out = Vec::new();
-    let io_err = |e: io::Error| CryptoError::Encrypt { path: path.to_path_buf(), reason: e.to_string() };
-    let mut writer = encryptor.wrap_output(&mut out).map_err(io_err)?;
-    writer.write_all(plaintext).map_err(io_err)?;
-    writer.finish().map_err(io_err)?;
-    Ok(out)
+) -> Result<StreamWriter<W>, CryptoError> {
+    let fail = |reason: String| CryptoError::Encrypt { path: path.to_path_buf(), reason };
+    let encryptor = age::Encryptor::with_recipients(recipients.iter().copied()).map_err(|e| fail(e.to_string()))?;
+    encryptor.wrap_output(output).map_err(|e| fail(e.to_string()))
 }
 
 /// Decrypts a passphrase-protected identity file into its X25519 identity.

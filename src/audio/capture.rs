@@ -64,40 +64,30 @@ pub fn f32_to_i16(sample: f32) -> i16 {
 impl CaptureSink {
     /// Records one callback's worth of interleaved float samples. Realtime-safe.
     pub fn push_f32(&mut self, interleaved: &[f32]) {
-        let frames = interleaved.len() / self.channels;
         if self.stats.paused.load(Ordering::Relaxed) {
             return;
         }
-        let mut peak = 0.0f32;
-        for s in interleaved {
-            peak = peak.max(s.abs());
-        }
-        self.stats.peak_bits.fetch_max(peak.to_bits(), Ordering::Relaxed);
-        let room = self.producer.slots() / self.channels;
-        let fit = frames.min(room);
-        if fit > 0 {
-            if let Ok(chunk) = self.producer.write_chunk_uninit(fit * self.channels) {
-                chunk.fill_from_iter(interleaved[..fit * self.channels].iter().map(|s| f32_to_i16(*s)));
-            }
-        }
-        self.stats.frames_captured.fetch_add(fit as u64, Ordering::Relaxed);
-        if fit < frames {
-            self.stats.overflow_frames.fetch_add((frames - fit) as u64, Ordering::Relaxed);
-        }
+        let peak = interleaved.iter().fold(0.0f32, |m, s| m.max(s.abs()));
+        self.push(interleaved.len(), peak, interleaved.iter().map(|s| f32_to_i16(*s)));
     }
 
     /// Records one callback's worth of interleaved 16-bit samples. Realtime-safe.
     pub fn push_i16(&mut self, interleaved: &[i16]) {
-        let frames = interleaved.len() / self.channels;
         if self.stats.paused.load(Ordering::Relaxed) {
             return;
         }
         let peak = interleaved.iter().map(|s| s.unsigned_abs()).max().unwrap_or(0);
-        self.stats.peak_bits.fetch_max((f32::from(peak) / 32768.0).to_bits(), Ordering::Relaxed);
+        self.push(interleaved.len(), f32::from(peak) / 32768.0, interleaved.iter().copied());
+    }
+
+    /// Pushes as many whole frames as fit and counts the rest as overflow. No allocation.
+    fn push(&mut self, len: usize, peak: f32, samples: impl Iterator<Item = i16>) {
+        self.stats.peak_bits.fetch_max(peak.to_bits(), Ordering::Relaxed);
+        let frames = len / self.channels;
         let fit = frames.min(self.producer.slots() / self.channels);
         if fit > 0 {
             if let Ok(chunk) = self.producer.write_chunk_uninit(fit * self.channels) {
-                chunk.fill_from_iter(interleaved[..fit * self.channels].iter().copied());
+                chunk.fill_from_iter(samples);
             }
         }
         self.stats.frames_captured.fetch_add(fit as u64, Ordering::Relaxed);
