@@ -29,9 +29,12 @@ pub enum RecordError {
     Input(#[from] FileSourceError),
     /// Writing the audio failed; what was written is kept for `recover`.
     #[error(
-        "recording stopped after {seconds:.1} s: {source}. The audio so far is kept; run `verbatim recover DIR {session}` once the problem is fixed."
+        "recording stopped after {seconds:.1} s: {source}. The audio so far is kept; run `verbatim recover {} {session}` once the problem is fixed.",
+        project.display()
     )]
     WriteFailed {
+        /// The project folder.
+        project: std::path::PathBuf,
         /// The session id.
         session: String,
         /// Seconds written before the failure.
@@ -53,6 +56,7 @@ struct FileInput {
 
 /// A recording in progress.
 pub struct RecordingSession {
+    project_root: std::path::PathBuf,
     session: SessionDir,
     meta: SessionMeta,
     recipient: Recipient,
@@ -103,7 +107,17 @@ impl RecordingSession {
         let stop = Arc::new(AtomicBool::new(false));
         let ended = Arc::new(AtomicBool::new(false));
         let thread = source.spawn(sink, stop.clone(), ended.clone()).map_err(|_| RecordError::Thread("input"))?;
-        Ok(Self { session, meta, recipient, stats, commands, events, writer, input: FileInput { stop, ended, thread } })
+        Ok(Self {
+            project_root: project.root().to_path_buf(),
+            session,
+            meta,
+            recipient,
+            stats,
+            commands,
+            events,
+            writer,
+            input: FileInput { stop, ended, thread },
+        })
     }
 
     /// The session id.
@@ -150,6 +164,7 @@ impl RecordingSession {
                 Ok(self.meta)
             }
             WriterEvent::Failed { frames, error } => Err(RecordError::WriteFailed {
+                project: self.project_root.clone(),
                 session: self.session.id.clone(),
                 seconds: frames as f64 / f64::from(self.meta.audio.sample_rate),
                 source: error,
