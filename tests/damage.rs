@@ -194,3 +194,31 @@ fn seeking_is_sample_exact_at_chunk_boundaries_and_random_points() {
     reader.seek_frame(total + 100).unwrap();
     assert_eq!(reader.read_pcm(&mut [0u8; 64]).unwrap(), 0, "reading at the end yields nothing");
 }
+
+#[test]
+fn a_cut_file_with_a_damaged_middle_chunk_keeps_every_later_authenticated_chunk() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = crypto::generate_identity();
+    let (mut sealed, plain) = make_file(dir.path(), "f.age", &id, 6 * CHUNK_SIZE as usize);
+    let start = crypto::payload_start(&sealed) as usize;
+    let sealed_chunk = SEALED_CHUNK_SIZE as usize;
+    sealed[start + sealed_chunk + 7] ^= 0x01; // damage chunk 1
+    sealed[start + 3 * sealed_chunk + 9] ^= 0x01; // and chunk 3
+    sealed.truncate(start + 5 * sealed_chunk + 1000); // cut inside chunk 5: no final chunk
+    let path = dir.path().join("cut-and-flipped.age");
+    std::fs::write(&path, &sealed).unwrap();
+    let out = dir.path().join("fixed.age");
+    let report = salvage(&path, &id, &id.to_public(), SPEC, &out).unwrap();
+    assert_eq!(report.silenced_frames, 2 * CHUNK_SIZE / 2, "two chunks silenced");
+    assert_eq!(report.lost_tail_bytes, 1000);
+    let mut reader = EncryptedAudioReader::open(&out, &id).unwrap();
+    assert_eq!(reader.frames(), (5 * CHUNK_SIZE as usize - HEADER) as u64 / 2, "chunks 0 to 4 keep their place");
+    let mut pcm = vec![0u8; reader.frames() as usize * 2];
+    reader.read_pcm(&mut pcm).unwrap();
+    let c = CHUNK_SIZE as usize;
+    for k in 0..5 {
+        let range = (k * c).saturating_sub(HEADER)..(k + 1) * c - HEADER;
+        let expected: &[u8] = if k == 1 || k == 3 { &vec![0u8; range.len()] } else { &plain[range.start + HEADER..range.end + HEADER] };
+        assert!(pcm[range.clone()] == *expected, "chunk {k}");
+    }
+}

@@ -15,6 +15,7 @@ use crate::crypto::{
     self, CHUNK_SIZE, CryptoError, Identity, Recipient, SEALED_CHUNK_SIZE, StreamReader, StreamWriter,
 };
 use crate::securefs::{self, FsError, IoContext};
+use zeroize::Zeroizing;
 
 /// Failures of the encrypted audio store.
 #[derive(Debug, thiserror::Error)]
@@ -235,7 +236,7 @@ pub fn salvage(
     let sealed_len = std::fs::metadata(src).at(src, "reading size")?.len();
     let payload_start = crypto::payload_start_of_file(src)?;
     let mut stream = crypto::open_stream(identity, src)?;
-    let mut chunk = vec![0u8; CHUNK_SIZE as usize];
+    let mut chunk = Zeroizing::new(vec![0u8; CHUNK_SIZE as usize]);
     let mut sink: Option<FrameSink> = None;
     let mut header_left = 0u64;
     let mut silenced_bytes = 0u64;
@@ -266,29 +267,36 @@ pub fn salvage(
                 index += 1;
             }
             Err(e) if matches!(e.kind(), io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof) => {
-                // A fresh reader, because age's reader is unusable after a failed chunk. Seeking
-                // past the bad chunk authenticates the final chunk, so this fails for a cut file.
-                match reopen_at(identity, src, (index + 1) * CHUNK_SIZE) {
-                    Ok(next) => {
-                        stream = next;
-                        if sink.is_none() {
-                            header_left = header_len(&spec_hint)
-                                .map_err(|source| AudioStoreError::Wav { path: src.into(), source })?;
-                            sink = Some(FrameSink::create(dst, recipient, spec_hint)?);
-                        }
-                        let filler = CHUNK_SIZE - header_left.min(CHUNK_SIZE);
-                        header_left -= header_left.min(CHUNK_SIZE);
-                        if let Some(sink) = sink.as_mut() {
-                            sink.push_silence(filler)?;
-                        }
-                        silenced_bytes += filler;
-                        index += 1;
+                // Find the next chunk that authenticates, with a fresh reader for each try:
+                // age's reader is unusable after a failed chunk.
+                let mut next = index + 1;
+                let resumed = loop {
+                    if payload_start + next * SEALED_CHUNK_SIZE >= sealed_len {
+                        break None;
                     }
-                    Err(_) => {
-                        lost_tail_bytes = sealed_len.saturating_sub(payload_start + index * SEALED_CHUNK_SIZE);
-                        break;
+                    if let Ok(reader) = reopen_at(identity, src, next * CHUNK_SIZE) {
+                        break Some(reader);
                     }
+                    next += 1;
+                };
+                let Some(reader) = resumed else {
+                    lost_tail_bytes = sealed_len.saturating_sub(payload_start + index * SEALED_CHUNK_SIZE);
+                    break;
+                };
+                stream = reader;
+                if sink.is_none() {
+                    header_left =
+                        header_len(&spec_hint).map_err(|source| AudioStoreError::Wav { path: src.into(), source })?;
+                    sink = Some(FrameSink::create(dst, recipient, spec_hint)?);
                 }
+                let gap = (next - index) * CHUNK_SIZE;
+                let filler = gap - header_left.min(gap);
+                header_left -= header_left.min(gap);
+                if let Some(sink) = sink.as_mut() {
+                    sink.push_silence(filler)?;
+                }
+                silenced_bytes += filler;
+                index = next;
             }
             Err(e) => return Err(FsError { path: src.into(), action: "reading audio", source: e }.into()),
         }
@@ -317,35 +325,55 @@ fn reopen_at(
     plaintext_pos: u64,
 ) -> Result<StreamReader<BufReader<File>>, AudioStoreError> {
     let mut stream = crypto::open_stream(identity, path)?;
-    stream.seek(SeekFrom::Start(plaintext_pos)).at(path, "seeking past a damaged chunk")?;
+    // Seeking exactly to a chunk start makes age authenticate the final chunk first, which a
+    // cut file lacks; landing one byte in and stepping back decrypts only the target chunk.
+    stream.seek(SeekFrom::Start(plaintext_pos + 1)).at(path, "seeking past a damaged chunk")?;
+    stream.seek(SeekFrom::Current(-1)).at(path, "seeking past a damaged chunk")?;
     Ok(stream)
 }
 
 /// Writes only whole frames, holding back a partial one until the rest arrives.
 struct FrameSink {
     writer: EncryptedAudioWriter,
-    pending: Vec<u8>,
+    /// Sized for one chunk plus a frame, so it never reallocates (and leaves no stray copies).
+    pending: Zeroizing<Vec<u8>>,
 }
 
 impl FrameSink {
     fn create(path: &Path, recipient: &Recipient, spec: AudioSpec) -> Result<Self, AudioStoreError> {
-        Ok(Self { writer: EncryptedAudioWriter::create(path, recipient, spec)?, pending: Vec::new() })
+        let capacity = CHUNK_SIZE as usize + usize::from(spec.block_align());
+        Ok(Self {
+            writer: EncryptedAudioWriter::create(path, recipient, spec)?,
+            pending: Zeroizing::new(Vec::with_capacity(capacity)),
+        })
     }
 
-    fn push(&mut self, bytes: &[u8]) -> Result<(), AudioStoreError> {
-        self.pending.extend_from_slice(bytes);
+    fn push(&mut self, mut bytes: &[u8]) -> Result<(), AudioStoreError> {
         let align = usize::from(self.writer.spec().block_align());
-        let whole = self.pending.len() / align * align;
-        self.writer.write_pcm(&self.pending[..whole])?;
-        self.pending.drain(..whole);
+        while !bytes.is_empty() {
+            let room = CHUNK_SIZE as usize - self.pending.len().min(CHUNK_SIZE as usize);
+            let (now, rest) = bytes.split_at(room.min(bytes.len()));
+            self.pending.extend_from_slice(now);
+            bytes = rest;
+            let whole = self.pending.len() / align * align;
+            self.writer.write_pcm(&self.pending[..whole])?;
+            self.pending.copy_within(whole.., 0);
+            let left = self.pending.len() - whole;
+            self.pending.truncate(left);
+        }
         Ok(())
     }
 
-    fn push_silence(&mut self, len: u64) -> Result<(), AudioStoreError> {
-        let spec = self.writer.spec();
+    fn push_silence(&mut self, mut len: u64) -> Result<(), AudioStoreError> {
         // Unsigned 8-bit PCM is centred on 0x80; every other format is silent at zero.
-        let byte = if spec.bits_per_sample == 8 { 0x80 } else { 0 };
-        self.push(&vec![byte; len as usize])
+        let byte = if self.writer.spec().bits_per_sample == 8 { 0x80 } else { 0 };
+        let block = vec![byte; CHUNK_SIZE as usize];
+        while len > 0 {
+            let n = len.min(CHUNK_SIZE) as usize;
+            self.push(&block[..n])?;
+            len -= n as u64;
+        }
+        Ok(())
     }
 
     fn finish(self) -> Result<u64, AudioStoreError> {
