@@ -141,3 +141,27 @@ fn recover_via_cli_reports_what_was_lost() {
     ok(verbatim().arg("decrypt").arg(s.project()).arg(&k.session).arg("-o").arg(s.path("x.wav")));
     assert!(wav_data(&s.path("x.wav")) == wav_data(&input)[..wav_data(&s.path("x.wav")).len()]);
 }
+
+#[test]
+fn a_live_recording_is_shown_as_recording_and_recover_leaves_it_alone() {
+    let s = Scratch::new();
+    let input = s.path("ref.wav");
+    tool("sox", &["-n", "-r", "16000", "-b", "16", "-c", "1", input.to_str().unwrap(), "synth", "20", "sine", "300"]);
+    let mut child = verbatim()
+        .arg("record")
+        .arg(s.project())
+        .args(["--participant", "P01", "--headless", "--input-file"])
+        .arg(&input)
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(2_500));
+    let sessions = s.sessions();
+    let id = sessions[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(sessions[0]["state"], "recording", "{sessions:?}");
+    let err = fails(verbatim().arg("recover").arg(s.project()).arg(&id));
+    assert!(err.contains("being recorded right now"), "{err}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(s.sessions()[0]["state"], "interrupted", "once the recorder is gone its lock is free");
+}

@@ -218,7 +218,8 @@ fn a_cut_file_with_a_damaged_middle_chunk_keeps_every_later_authenticated_chunk(
     let c = CHUNK_SIZE as usize;
     for k in 0..5 {
         let range = (k * c).saturating_sub(HEADER)..(k + 1) * c - HEADER;
-        let expected: &[u8] = if k == 1 || k == 3 { &vec![0u8; range.len()] } else { &plain[range.start + HEADER..range.end + HEADER] };
+        let expected: &[u8] =
+            if k == 1 || k == 3 { &vec![0u8; range.len()] } else { &plain[range.start + HEADER..range.end + HEADER] };
         assert!(pcm[range.clone()] == *expected, "chunk {k}");
     }
 }

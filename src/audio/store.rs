@@ -103,6 +103,11 @@ impl EncryptedAudioWriter {
         self.spec.frames_in(self.data_bytes)
     }
 
+    /// Updates the path used in messages after the folder holding the open file was renamed.
+    pub fn set_path(&mut self, path: &Path) {
+        self.path = path.to_path_buf();
+    }
+
     /// The layout being written.
     pub fn spec(&self) -> AudioSpec {
         self.spec

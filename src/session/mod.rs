@@ -25,6 +25,8 @@ pub const AUDIO_FILE: &str = "audio.wav.age";
 pub const META_FILE: &str = "session.json.age";
 /// File a live recorder keeps in its session folder, holding its process id.
 pub const LOCK_FILE: &str = "recording.lock";
+/// Suffix of the file `recover` writes before it replaces the audio.
+pub const SALVAGING_SUFFIX: &str = ".salvaging";
 /// Suffix given to an interrupted original that `recover` replaced.
 pub const INTERRUPTED_SUFFIX: &str = ".interrupted";
 

@@ -6,7 +6,8 @@ use std::path::Path;
 use chrono::Utc;
 
 use super::{
-    AUDIO_FILE, AudioSource, INTERRUPTED_SUFFIX, META_VERSION, SessionDir, SessionError, SessionMeta, SessionState,
+    AUDIO_FILE, AudioSource, INTERRUPTED_SUFFIX, META_VERSION, SALVAGING_SUFFIX, SessionDir, SessionError, SessionMeta,
+    SessionState,
 };
 use crate::audio::import::{ImportError, ImportReport, ImportSource};
 use crate::audio::store::{self, EncryptedAudioReader, EncryptedAudioWriter, SalvageReport};
@@ -110,15 +111,25 @@ pub fn recover(keyring: &mut Keyring, session: &SessionDir) -> Result<(RecoverOu
     }
     if let Ok(reader) = EncryptedAudioReader::open(&audio, &identity) {
         if verify_audio(&audio, &identity).is_ok() {
-            if meta.state == SessionState::Recording {
-                meta.state = SessionState::Complete;
-                meta.frames = reader.frames();
-                session.write_meta(&recipient, &meta)?;
+            // Bring the metadata in line with the audio; an earlier run may have been cut off
+            // between replacing the audio and writing the metadata.
+            let mut fixed = meta.clone();
+            fixed.frames = reader.frames();
+            if fixed.state == SessionState::Recording {
+                fixed.state = SessionState::Complete;
             }
-            return Ok((RecoverOutcome::AlreadyIntact { frames: reader.frames() }, meta));
+            if has_interrupted_original(&session.path) {
+                fixed.state = SessionState::Recovered;
+            }
+            if fixed != meta {
+                session.write_meta(&recipient, &fixed)?;
+            }
+            return Ok((RecoverOutcome::AlreadyIntact { frames: reader.frames() }, fixed));
         }
     }
-    let salvaged = securefs::temp_sibling(&audio);
+    let salvaged = session.path.join(format!("{AUDIO_FILE}{SALVAGING_SUFFIX}"));
+    // A leftover from a recover that was itself interrupted: it is incomplete, start again.
+    let _ = fs::remove_file(&salvaged);
     let report = match store::salvage(&audio, &identity, &recipient, meta.audio, &salvaged) {
         // A session that was finalised once knows its length, so the loss is exact, not a bound.
         Ok(report) if meta.frames > 0 => {
@@ -130,15 +141,22 @@ pub fn recover(keyring: &mut Keyring, session: &SessionDir) -> Result<(RecoverOu
             return Err(e.into());
         }
     };
-    // Keep the damaged original beside the new file: nothing is deleted without the user.
+    // Keep the damaged original beside the new file: nothing is deleted without the user. A
+    // hard link then an atomic rename means some `audio.wav.age` exists at every instant.
     let kept = unused_name(&session.path, &format!("{AUDIO_FILE}{INTERRUPTED_SUFFIX}"));
-    securefs::rename_durable(&audio, &session.path.join(&kept))?;
+    fs::hard_link(&audio, session.path.join(&kept)).at(&session.path.join(&kept), "keeping the original")?;
     securefs::rename_durable(&salvaged, &audio)?;
     meta.state = SessionState::Recovered;
     meta.frames = report.frames;
     meta.recovery = Some(report.clone());
     session.write_meta(&recipient, &meta)?;
     Ok((RecoverOutcome::Salvaged { report, original_kept_as: kept }, meta))
+}
+
+fn has_interrupted_original(dir: &Path) -> bool {
+    fs::read_dir(dir)
+        .map(|entries| entries.flatten().any(|e| e.file_name().to_string_lossy().contains(INTERRUPTED_SUFFIX)))
+        .unwrap_or(false)
 }
 
 fn unused_name(dir: &Path, base: &str) -> String {

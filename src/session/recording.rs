@@ -8,7 +8,7 @@ use std::thread::JoinHandle;
 
 use chrono::Utc;
 
-use super::{AUDIO_FILE, AudioSource, META_VERSION, SessionDir, SessionError, SessionMeta, SessionState};
+use super::{AudioSource, META_VERSION, SessionDir, SessionError, SessionMeta, SessionState};
 use crate::audio::capture::{CaptureStats, capture_ring};
 use crate::audio::file_source::{FileSource, FileSourceError};
 use crate::audio::store::EncryptedAudioWriter;
@@ -57,6 +57,8 @@ struct FileInput {
 /// A recording in progress.
 pub struct RecordingSession {
     project_root: std::path::PathBuf,
+    /// Held (flock) for the whole recording; the kernel releases it if we die.
+    _lock: std::fs::File,
     session: SessionDir,
     meta: SessionMeta,
     recipient: Recipient,
@@ -78,12 +80,14 @@ impl RecordingSession {
             bits_per_sample: 16,
             sample_format: SampleFormat::Int,
         };
+        spec.validate().map_err(|e| FileSourceError { path: input.into(), reason: e.to_string() })?;
         let started = Utc::now();
-        // Visible at once: if we crash, `sessions` shows it as interrupted and `recover` finds it.
-        let session = SessionDir::create(project, participant, started)?;
+        // Built in a staging folder and published before the first sample arrives: a session
+        // is never visible without its metadata, its lock and an audio header.
+        let staged = SessionDir::stage(project, participant, started)?;
         let meta = SessionMeta {
             version: META_VERSION,
-            id: session.id.clone(),
+            id: staged.id.clone(),
             participant: participant.into(),
             started: started.with_timezone(&chrono::Local).fixed_offset(),
             ended: None,
@@ -95,10 +99,22 @@ impl RecordingSession {
             guide: None,
             recovery: None,
         };
-        session.write_meta(&recipient, &meta)?;
-        crate::securefs::write_atomic(&session.lock_path(), format!("{}\n", std::process::id()).as_bytes())?;
-        let writer = EncryptedAudioWriter::create(&session.path.join(AUDIO_FILE), &recipient, spec)
-            .map_err(SessionError::from)?;
+        let prepared = (|| {
+            staged.write_meta(&recipient, &meta)?;
+            let lock = staged.hold_recording_lock()?;
+            let writer = EncryptedAudioWriter::create(&staged.audio_path(), &recipient, spec)?;
+            Ok::<_, SessionError>((lock, writer))
+        })();
+        let (lock, mut writer) = match prepared {
+            Ok(parts) => parts,
+            Err(e) => {
+                staged.discard();
+                return Err(e.into());
+            }
+        };
+        let session = staged.publish()?;
+        // The open file follows the rename; only the name used in messages must follow too.
+        writer.set_path(&session.audio_path());
         let stats = Arc::new(CaptureStats::default());
         let (sink, ring) = capture_ring(spec.sample_rate, spec.channels, stats.clone());
         let (commands, command_rx) = mpsc::channel();
@@ -109,6 +125,7 @@ impl RecordingSession {
         let thread = source.spawn(sink, stop.clone(), ended.clone()).map_err(|_| RecordError::Thread("input"))?;
         Ok(Self {
             project_root: project.root().to_path_buf(),
+            _lock: lock,
             session,
             meta,
             recipient,

@@ -129,9 +129,14 @@ impl SessionDir {
     /// Finds a session by its id.
     pub fn find(project: &Project, id: &str) -> Result<SessionDir, SessionError> {
         let all = Self::list(project)?;
-        match all.iter().find(|s| s.id == id) {
-            Some(found) => Ok(found.clone()),
-            None => Err(SessionError::Unknown { id: id.into(), known: all.into_iter().map(|s| s.id).collect() }),
+        let mut matches = all.iter().filter(|s| s.id == id);
+        match (matches.next(), matches.next()) {
+            (Some(found), None) => Ok(found.clone()),
+            (Some(_), Some(_)) => Err(SessionError::BadMeta {
+                path: project.participants_dir(),
+                reason: format!("session id {id} exists under two participants; rename one folder"),
+            }),
+            _ => Err(SessionError::Unknown { id: id.into(), known: all.into_iter().map(|s| s.id).collect() }),
         }
     }
 
@@ -144,12 +149,6 @@ impl SessionDir {
         let path = sessions.join(format!(".staging-{id}"));
         securefs::create_dir(&path)?;
         Ok(SessionDir { id, participant: participant.into(), path })
-    }
-
-    /// Creates a visible session folder at once (live recordings, so a crash leaves it findable).
-    pub fn create(project: &Project, participant: &str, started: DateTime<Utc>) -> Result<SessionDir, SessionError> {
-        let staged = Self::stage(project, participant, started)?;
-        staged.publish()
     }
 
     /// Renames a staged folder to its final name.
@@ -242,14 +241,23 @@ impl SessionDir {
         self.path.join(super::LOCK_FILE)
     }
 
-    /// True while the process that is recording this session still runs.
+    /// Creates the lock file and takes an exclusive `flock` on it for as long as it is open.
+    pub fn hold_recording_lock(&self) -> Result<fs::File, SessionError> {
+        let path = self.lock_path();
+        let mut file = securefs::create_new(&path)?;
+        file.try_lock().map_err(|_| SessionError::Busy(self.id.clone()))?;
+        use std::io::Write;
+        // The pid is for people looking at the folder; liveness comes from the lock itself.
+        file.write_all(format!("{}\n", std::process::id()).as_bytes()).at(&path, "writing")?;
+        Ok(file)
+    }
+
+    /// True while a recorder holds this session's lock (the kernel drops it when it dies).
     pub fn recorder_alive(&self) -> bool {
-        fs::read_to_string(self.lock_path())
-            .ok()
-            .and_then(|pid| pid.trim().parse::<u32>().ok())
-            // Checking the command name guards against the pid having been reused since.
-            .and_then(|pid| fs::read_to_string(format!("/proc/{pid}/comm")).ok())
-            .is_some_and(|comm| comm.trim() == "verbatim")
+        match fs::File::open(self.lock_path()) {
+            Ok(file) => matches!(file.try_lock(), Err(fs::TryLockError::WouldBlock)),
+            Err(_) => false,
+        }
     }
 }
 
@@ -258,5 +266,6 @@ fn unique_id(sessions: &Path, base: &str) -> String {
     if !taken(base) {
         return base.to_string();
     }
-    (2..).map(|n| format!("{base}-{n}")).find(|id| !taken(id)).unwrap_or_else(|| base.to_string())
+    // '.' cannot occur in a participant code, so `…-P01.2` never reads as participant `P01-2`.
+    (2..).map(|n| format!("{base}.{n}")).find(|id| !taken(id)).unwrap_or_else(|| base.to_string())
 }
