@@ -58,10 +58,10 @@ pub fn create_dir_all(path: &Path) -> Result<(), FsError> {
     if path.is_dir() {
         return Ok(());
     }
-    if let Some(parent) = path.parent() {
-        if !parent.as_os_str().is_empty() {
-            create_dir_all(parent)?;
-        }
+    if let Some(parent) = path.parent()
+        && !parent.as_os_str().is_empty()
+    {
+        create_dir_all(parent)?;
     }
     match create_dir(path) {
         Err(e) if e.source.kind() == io::ErrorKind::AlreadyExists => Ok(()),

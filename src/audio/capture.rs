@@ -85,10 +85,10 @@ impl CaptureSink {
         self.stats.peak_bits.fetch_max(peak.to_bits(), Ordering::Relaxed);
         let frames = len / self.channels;
         let fit = frames.min(self.producer.slots() / self.channels);
-        if fit > 0 {
-            if let Ok(chunk) = self.producer.write_chunk_uninit(fit * self.channels) {
-                chunk.fill_from_iter(samples);
-            }
+        if fit > 0
+            && let Ok(chunk) = self.producer.write_chunk_uninit(fit * self.channels)
+        {
+            chunk.fill_from_iter(samples);
         }
         self.stats.frames_captured.fetch_add(fit as u64, Ordering::Relaxed);
         if fit < frames {

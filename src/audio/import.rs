@@ -204,10 +204,10 @@ fn first_decoded_channels(
 ) -> Option<usize> {
     for _ in 0..64 {
         let packet = format.next_packet().ok()?;
-        if packet.track_id() == track_id {
-            if let Ok(decoded) = decoder.decode(&packet) {
-                return Some(decoded.spec().channels.count());
-            }
+        if packet.track_id() == track_id
+            && let Ok(decoded) = decoder.decode(&packet)
+        {
+            return Some(decoded.spec().channels.count());
         }
     }
     None
