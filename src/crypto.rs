@@ -113,11 +113,15 @@ pub fn generate_identity() -> Identity {
 /// Renders an identity as `age-keygen` does, so `age -d -i FILE` accepts it.
 pub fn identity_file_text(identity: &Identity, comment: &str) -> SecretString {
     let created = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let text = format!(
-        "# {comment}\n# created: {created}\n# public key: {}\n{}\n",
-        identity.to_public(),
-        identity.to_string().expose_secret()
-    );
+    let public = identity.to_public().to_string();
+    let secret = identity.to_string();
+    // Built in a buffer of the final size: a growing String would leave copies of the key behind.
+    let parts =
+        ["# ", comment, "\n# created: ", &created, "\n# public key: ", &public, "\n", secret.expose_secret(), "\n"];
+    let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
+        text.push_str(part);
+    }
     SecretString::from(text)
 }
 

@@ -66,6 +66,27 @@ fn each_bad_input_is_refused_clearly_and_changes_nothing() {
     let err = fails(verbatim().arg("import").arg(s.project()).arg(&cut).args(["--participant", "P01"]));
     assert!(err.contains("cut.wav") && err.contains("cut off at byte"), "{err}");
 
+    // Crafted WAV headers: a zero sample rate, plain and as ADPCM (which a decoder would panic on).
+    for (name, tag, align, bits) in [("rate0.wav", 1u16, 2u16, 16u16), ("adpcm0.wav", 2, 256, 4)] {
+        let mut w = b"RIFF\x00\x00\x00\x00WAVEfmt \x14\x00\x00\x00".to_vec();
+        for v in [tag, 1] {
+            w.extend_from_slice(&v.to_le_bytes());
+        }
+        w.extend_from_slice(&[0u8; 8]); // sample rate 0, byte rate 0
+        for v in [align, bits, 2, 500] {
+            w.extend_from_slice(&v.to_le_bytes());
+        }
+        w.extend_from_slice(b"data\x00\x01\x00\x00");
+        w.extend_from_slice(&[0x11; 256]);
+        let crafted = s.path(name);
+        std::fs::write(&crafted, &w).unwrap();
+        let out =
+            verbatim().arg("import").arg(s.project()).arg(&crafted).args(["--participant", "P01"]).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        assert!(err.contains(name) && !err.contains("panicked"), "{name}: {err}");
+    }
+
     // An unknown session.
     let err =
         fails(verbatim().arg("decrypt").arg(s.project()).arg("20990101T000000Z-P01").arg("-o").arg(s.path("x.wav")));

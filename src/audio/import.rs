@@ -105,12 +105,13 @@ impl ImportSource {
                         kind: SourceKind::Wav { reader, declared: header.data_len },
                     });
                 }
-                // ADPCM, µ-law and friends: let symphonia decode them below.
-                Err(WavError::Unsupported(_)) => {}
+                // ADPCM, µ-law and friends: let symphonia decode them below. Anything else
+                // (a zero sample rate, say) is an error here: symphonia may panic on it.
+                Err(WavError::Compressed(_)) => {}
                 Err(source) => return Err(ImportError::Wav { path: path.into(), source }),
             }
         }
-        Self::open_decoded(path)
+        guarded(path, || Self::open_decoded(path))
     }
 
     fn open_decoded(path: &Path) -> Result<Self, ImportError> {
@@ -191,10 +192,24 @@ impl ImportSource {
         match kind {
             SourceKind::Wav { reader, declared } => copy_wav(&path, spec, reader, declared, writer),
             SourceKind::Decoded { format, decoder, track_id, shift } => {
-                decode_all(&path, spec, format, decoder, track_id, shift, writer)
+                guarded(&path, || decode_all(&path, spec, format, decoder, track_id, shift, writer))
             }
         }
     }
+}
+
+/// Runs third-party decoding so that a panic on a crafted file becomes an error, not a crash.
+fn guarded<T>(path: &Path, work: impl FnOnce() -> Result<T, ImportError>) -> Result<T, ImportError> {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+    std::panic::set_hook(previous);
+    result.unwrap_or_else(|_| {
+        Err(ImportError::NotAudio {
+            path: path.into(),
+            reason: "the decoder gave up on this file; it is probably damaged".into(),
+        })
+    })
 }
 
 fn first_decoded_channels(
@@ -256,13 +271,23 @@ fn decode_all(
 ) -> Result<ImportReport, ImportError> {
     let mut report = ImportReport::default();
     let mut bytes = Vec::with_capacity(COPY_BLOCK);
+    let frames_per_tick =
+        decoder.codec_params().time_base.filter(|tb| tb.numer == 1 && tb.denom == spec.sample_rate).map(|_| 1u64);
+    // A crafted packet length must not become a huge allocation: at most 10 s per packet.
+    let max_gap = u64::from(spec.sample_rate) * 10;
     let mut ints: Option<SampleBuffer<i32>> = None;
     let mut floats: Option<SampleBuffer<f32>> = None;
     loop {
         let packet = match format.next_packet() {
             Ok(packet) => packet,
             Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
-            Err(SymError::ResetRequired) => break,
+            Err(SymError::ResetRequired) => {
+                return Err(ImportError::Decode {
+                    path: path.into(),
+                    at_ms: spec.frames_to_ms(writer.frames()),
+                    reason: "the stream changes format part way (e.g. chained Ogg); split it with ffmpeg first".into(),
+                });
+            }
             Err(e) => {
                 return Err(ImportError::Decode {
                     path: path.into(),
@@ -276,9 +301,14 @@ fn decode_all(
         }
         let decoded = match decoder.decode(&packet) {
             Ok(decoded) => decoded,
-            // A damaged frame in a lossy stream: players skip it, and so do we, but we count it.
+            // A damaged frame: players skip it, and so do we, but we count it and keep its
+            // length as silence so that everything after it keeps its time.
             Err(SymError::DecodeError(_)) => {
                 report.skipped_packets += 1;
+                if frames_per_tick == Some(1) {
+                    let silence = vec![0u8; packet.dur.min(max_gap) as usize * usize::from(spec.block_align())];
+                    writer.write_pcm(&silence)?;
+                }
                 continue;
             }
             Err(e) => {

@@ -143,9 +143,12 @@ impl EncryptedAudioReader {
             source => AudioStoreError::Wav { path: path.into(), source },
         })?;
         // Seeking to the end authenticates the final chunk, which only a finished file has.
-        let total = stream
-            .seek(SeekFrom::End(0))
-            .map_err(|e| AudioStoreError::Interrupted { path: path.into(), detail: e.to_string() })?;
+        let total = stream.seek(SeekFrom::End(0)).map_err(|e| match e.kind() {
+            io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof => {
+                AudioStoreError::Interrupted { path: path.into(), detail: e.to_string() }
+            }
+            _ => FsError { path: path.into(), action: "reading audio", source: e }.into(),
+        })?;
         stream.seek(SeekFrom::Start(header.data_offset)).at(path, "seeking")?;
         let data_len = total.saturating_sub(header.data_offset);
         Ok(Self {

@@ -58,8 +58,13 @@ pub enum WavError {
     /// A valid WAV in an encoding we do not store.
     #[error("unsupported WAV encoding: {0}. Convert it first, e.g. `sox in.wav -b 16 out.wav`")]
     Unsupported(String),
+    /// A compressed encoding (ADPCM, µ-law, …) that must be decoded, not copied.
+    #[error("compressed WAV ({0})")]
+    Compressed(String),
     /// The data exceeds what a plain WAV header can express.
-    #[error("{0} bytes of audio exceed the 4 GiB a WAV header can describe")]
+    #[error(
+        "{0} bytes of audio exceed the 4 GiB a WAV header can describe; read it instead as a streaming WAV with `verbatim key export` and `age -d`, which ffmpeg and sox accept"
+    )]
     TooLong(u64),
 }
 
@@ -229,14 +234,14 @@ fn parse_fmt(fmt: &[u8], offset: u64) -> Result<AudioSpec, WavError> {
             return Err(WavError::Malformed { offset, reason: "extensible fmt chunk shorter than 40 bytes".into() });
         }
         if fmt[26..40] != GUID_TAIL {
-            return Err(WavError::Unsupported("a non-PCM extensible sub-format".into()));
+            return Err(WavError::Compressed("a non-PCM extensible sub-format".into()));
         }
         tag = u16_at(24);
     }
     let sample_format = match tag {
         FORMAT_PCM => SampleFormat::Int,
         FORMAT_FLOAT => SampleFormat::Float,
-        other => return Err(WavError::Unsupported(format!("compressed WAV (format tag 0x{other:04X})"))),
+        other => return Err(WavError::Compressed(format!("format tag 0x{other:04X}"))),
     };
     let spec = AudioSpec { sample_rate: u32_at(4), channels: u16_at(2), bits_per_sample: u16_at(14), sample_format };
     spec.validate()?;
@@ -321,7 +326,10 @@ mod tests {
         assert_eq!(parse_header(&mut Cursor::new(b"ID3\x03xxxxxxxxxxxxx")), Err(WavError::NotWav));
         let mut adpcm = header_bytes(&spec(16, 1, SampleFormat::Int), None).unwrap();
         adpcm[20] = 2; // MS ADPCM
-        assert!(matches!(parse_header(&mut Cursor::new(&adpcm)), Err(WavError::Unsupported(_))));
+        assert!(matches!(parse_header(&mut Cursor::new(&adpcm)), Err(WavError::Compressed(_))));
+        let mut no_rate = header_bytes(&spec(16, 1, SampleFormat::Int), None).unwrap();
+        no_rate[24..28].copy_from_slice(&0u32.to_le_bytes());
+        assert!(matches!(parse_header(&mut Cursor::new(&no_rate)), Err(WavError::Unsupported(_))));
         let mut cut = header_bytes(&spec(16, 1, SampleFormat::Int), None).unwrap();
         cut.truncate(30);
         assert_eq!(parse_header(&mut Cursor::new(&cut)), Err(WavError::Truncated(20)));

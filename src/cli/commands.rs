@@ -1,16 +1,15 @@
 //! One function per command. Each prints what it did and what to do next.
 
-use std::fs;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use verbatim::audio::store::EncryptedAudioReader;
-use verbatim::crypto::{self, ExposeSecret};
+use verbatim::crypto::ExposeSecret;
 use verbatim::project::{Keyring, Project};
 use verbatim::securefs;
-use verbatim::session::{self, INTERRUPTED_SUFFIX, RecoverOutcome, SessionDir, SessionSummary};
+use verbatim::session::{self, RecoverOutcome, SessionDir, SessionSummary};
 
 use super::passphrase;
 
@@ -65,7 +64,7 @@ pub fn import(dir: &Path, file: &Path, participant: &str) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn unlock(dir: &Path) -> Result<Keyring> {
+pub(super) fn unlock(dir: &Path) -> Result<Keyring> {
     let project = Project::open(dir)?;
     let pass = passphrase::ask(dir)?;
     Ok(project.unlock(&pass)?)
@@ -74,17 +73,29 @@ fn unlock(dir: &Path) -> Result<Keyring> {
 pub fn sessions(dir: &Path, json: bool) -> Result<ExitCode> {
     let mut keyring = unlock(dir)?;
     let mut rows: Vec<SessionSummary> = Vec::new();
+    let mut unreadable = Vec::new();
     for s in SessionDir::list(keyring.project())? {
-        let identity = keyring.participant(&s.participant)?.clone();
-        rows.push(s.summary(&identity)?);
+        // One damaged session must not hide the others.
+        let summary = keyring.participant(&s.participant).map_err(anyhow::Error::from).and_then(|identity| {
+            let identity = identity.clone();
+            Ok(s.summary(&identity)?)
+        });
+        match summary {
+            Ok(row) => rows.push(row),
+            Err(e) => unreadable.push(format!("{}: {e}", s.id)),
+        }
     }
+    for problem in &unreadable {
+        eprintln!("verbatim: error: session {problem}");
+    }
+    let status = if unreadable.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE };
     if json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
-        return Ok(ExitCode::SUCCESS);
+        return Ok(status);
     }
     if rows.is_empty() {
         println!("No sessions yet. Import one with `verbatim import {} FILE --participant P01`.", dir.display());
-        return Ok(ExitCode::SUCCESS);
+        return Ok(status);
     }
     println!(
         "{:<24} {:<8} {:<17} {:>9} {:<22} {:>7}  STATE",
@@ -109,7 +120,7 @@ pub fn sessions(dir: &Path, json: bool) -> Result<ExitCode> {
     if rows.iter().any(|r| r.state == "interrupted") {
         println!("\nAn interrupted session needs `verbatim recover {} SESSION`.", dir.display());
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(status)
 }
 
 pub fn decrypt(dir: &Path, session_id: &str, output: &Path) -> Result<ExitCode> {
@@ -166,83 +177,6 @@ pub fn recover(dir: &Path, session_id: &str) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn verify(dir: &Path) -> Result<ExitCode> {
-    let mut keyring = unlock(dir)?;
-    let project = keyring.project().clone();
-    println!("ok      {}  (passphrase opens the project key)", project.identity_path().display());
-    let mut checked = 1usize;
-    let mut failures = Vec::new();
-    let mut report = |label: &str, path: &Path, result: Result<String>| {
-        checked += 1;
-        match result {
-            Ok(detail) => println!("ok      {}  {detail}", path.display()),
-            Err(e) => {
-                println!("FAILED  {label}: {e:#}");
-                failures.push(path.display().to_string());
-            }
-        }
-    };
-    for participant in project.participants()? {
-        let key_path = project.participant_identity_path(&participant);
-        let identity = match keyring.participant(&participant) {
-            Ok(identity) => identity.clone(),
-            Err(e) => {
-                report(&participant, &key_path, Err(e.into()));
-                continue;
-            }
-        };
-        report(&participant, &key_path, Ok(format!("(key of {participant})")));
-        for s in SessionDir::list(&project)?.into_iter().filter(|s| s.participant == participant) {
-            for entry in fs::read_dir(&s.path).with_context(|| format!("{}: listing", s.path.display()))? {
-                let path = entry?.path();
-                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                if name == session::LOCK_FILE {
-                    let state = if s.recorder_alive() { "recording now" } else { "left by an interrupted recording" };
-                    println!("note    {}  ({state})", path.display());
-                } else if name.contains(INTERRUPTED_SUFFIX) {
-                    println!(
-                        "note    {}  (damaged original kept by `recover`; delete it when no longer needed)",
-                        path.display()
-                    );
-                } else if name == session::AUDIO_FILE {
-                    let r = session::verify_audio(&path, &identity).map(|frames| {
-                        let spec = s.read_meta(&identity).map(|m| m.audio).ok();
-                        spec.map(|sp| format!("({} of audio)", clock(sp.frames_to_ms(frames)))).unwrap_or_default()
-                    });
-                    report(&s.id, &path, r.map_err(Into::into));
-                } else if name.ends_with(".age") {
-                    let r = fs::read(&path)
-                        .with_context(|| format!("{}: reading", path.display()))
-                        .and_then(|sealed| Ok(crypto::decrypt_bytes(&identity, &sealed, &path)?.len()))
-                        .map(|n| format!("({n} bytes)"));
-                    report(&s.id, &path, r);
-                } else {
-                    // Anything unencrypted in a session folder is a possible leak.
-                    report(
-                        &s.id,
-                        &path,
-                        Err(anyhow::anyhow!(
-                            "{}: unexpected unencrypted file in a session folder; move it out or delete it",
-                            path.display()
-                        )),
-                    );
-                }
-            }
-        }
-    }
-    if failures.is_empty() {
-        println!("\nAll {checked} files verified.");
-        Ok(ExitCode::SUCCESS)
-    } else {
-        println!(
-            "\n{} of {checked} files failed. For damaged audio, run `verbatim recover {} SESSION`; restore other files from a backup.",
-            failures.len(),
-            dir.display()
-        );
-        Ok(ExitCode::FAILURE)
-    }
-}
-
 pub fn key_export(dir: &Path, participant: &str, output: &Path) -> Result<ExitCode> {
     let project = Project::open(dir)?;
     project.require_participant(participant)?;
@@ -262,7 +196,7 @@ pub fn key_export(dir: &Path, participant: &str, output: &Path) -> Result<ExitCo
 }
 
 /// `hh:mm:ss.d` for a duration in milliseconds.
-fn clock(ms: u64) -> String {
+pub(super) fn clock(ms: u64) -> String {
     format!("{:02}:{:02}:{:02}.{}", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000 / 100)
 }
 

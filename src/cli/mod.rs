@@ -3,6 +3,7 @@
 mod commands;
 mod passphrase;
 mod record;
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -133,7 +134,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Sessions { dir, json } => commands::sessions(&dir, json),
         Command::Decrypt { dir, session, output } => commands::decrypt(&dir, &session, &output),
         Command::Recover { dir, session } => commands::recover(&dir, &session),
-        Command::Verify { dir } => commands::verify(&dir),
+        Command::Verify { dir } => verify::verify(&dir),
         Command::Record { dir, participant, input_file, headless, for_duration } => {
             record::record(record::RecordOptions {
                 dir: &dir,

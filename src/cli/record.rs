@@ -92,10 +92,10 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     if !number.is_empty() {
         total += number.parse::<f64>().map_err(|_| bad())?;
     }
-    if total <= 0.0 || !total.is_finite() {
+    if total <= 0.0 {
         return Err(bad());
     }
-    Ok(Duration::from_secs_f64(total))
+    Duration::try_from_secs_f64(total).map_err(|_| bad())
 }
 
 #[cfg(test)]
@@ -110,5 +110,6 @@ mod tests {
         assert_eq!(parse_duration("12"), Ok(Duration::from_secs(12)));
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("99999999999999999999999h").is_err());
     }
 }

@@ -208,36 +208,28 @@ pub fn decrypt_to_wav(reader: &mut EncryptedAudioReader, out: &Path) -> Result<u
     let data_len = reader.frames() * u64::from(spec.block_align());
     let header = wav::header_bytes(&spec, Some(data_len))
         .map_err(|e| SessionError::BadMeta { path: out.into(), reason: e.to_string() })?;
-    let tmp = securefs::temp_sibling(out);
+    // Written straight to the name the user gave (never replacing a file), so no plaintext
+    // copy exists under any other name; a failure removes the partial file.
+    let mut file = securefs::create_new(out)?;
     let result = (|| {
-        let file = securefs::create_new(&tmp)?;
-        let mut file = std::io::BufWriter::with_capacity(1 << 20, file);
-        file.write_all(&header).at(&tmp, "writing")?;
-        let mut buf = vec![0u8; usize::from(spec.block_align()) * 16_384];
+        file.write_all(&header).at(out, "writing")?;
+        let mut buf = zeroize::Zeroizing::new(vec![0u8; usize::from(spec.block_align()) * 16_384]);
         reader.seek_frame(0)?;
         loop {
             let frames = reader.read_pcm(&mut buf)?;
             if frames == 0 {
                 break;
             }
-            file.write_all(&buf[..frames * usize::from(spec.block_align())]).at(&tmp, "writing")?;
+            file.write_all(&buf[..frames * usize::from(spec.block_align())]).at(out, "writing")?;
         }
         if data_len % 2 == 1 {
-            file.write_all(&[0]).at(&tmp, "writing")?;
+            file.write_all(&[0]).at(out, "writing")?;
         }
-        let file = file.into_inner().map_err(|e| securefs::FsError {
-            path: tmp.clone(),
-            action: "writing",
-            source: e.into_error(),
-        })?;
-        file.sync_all().at(&tmp, "syncing")?;
-        // Never replace an existing file: the user may have pointed at the wrong name.
-        fs::hard_link(&tmp, out).at(out, "creating")?;
-        let _ = fs::remove_file(&tmp);
+        file.sync_all().at(out, "syncing")?;
         Ok::<_, SessionError>(reader.frames())
     })();
     if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+        let _ = fs::remove_file(out);
     }
     result
 }

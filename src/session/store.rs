@@ -172,24 +172,35 @@ impl SessionDir {
             Err(e) => return Err(FsError { path, action: "reading", source: e }.into()),
         };
         let plain = crypto::decrypt_bytes(identity, &sealed, &path)?;
-        let meta: SessionMeta = serde_json::from_slice(&plain)
-            .map_err(|e| SessionError::BadMeta { path: path.clone(), reason: format!("line {}: {e}", e.line()) })?;
-        if meta.version > META_VERSION {
+        // serde's messages quote the offending value, which is decrypted data: report only where.
+        let shape = |e: serde_json::Error| SessionError::BadMeta {
+            path: path.clone(),
+            reason: format!(
+                "line {}, column {}: not the expected metadata ({:?} error)",
+                e.line(),
+                e.column(),
+                e.classify()
+            ),
+        };
+        #[derive(serde::Deserialize)]
+        struct Version {
+            version: u32,
+        }
+        let version: Version = serde_json::from_slice(&plain).map_err(shape)?;
+        if version.version > META_VERSION {
             return Err(SessionError::BadMeta {
                 path,
-                reason: format!("written by a newer verbatim (version {})", meta.version),
+                reason: format!("written by a newer verbatim (version {}); update verbatim", version.version),
             });
         }
-        Ok(meta)
+        serde_json::from_slice(&plain).map_err(shape)
     }
 
     /// Encrypts and atomically replaces the metadata.
     pub fn write_meta(&self, recipient: &Recipient, meta: &SessionMeta) -> Result<(), SessionError> {
         let path = self.meta_path();
-        let plain = zeroize::Zeroizing::new(
-            serde_json::to_vec_pretty(meta)
-                .map_err(|e| SessionError::BadMeta { path: path.clone(), reason: e.to_string() })?,
-        );
+        let plain =
+            zeroizing_json(meta).map_err(|e| SessionError::BadMeta { path: path.clone(), reason: e.to_string() })?;
         let sealed = crypto::encrypt_to(&[recipient], &plain, &path)?;
         securefs::write_atomic(&path, &sealed)?;
         Ok(())
@@ -259,6 +270,26 @@ impl SessionDir {
             Err(_) => false,
         }
     }
+}
+
+/// Serialises into a buffer allocated once at its exact size, so no unzeroized copy is left
+/// behind by a reallocation.
+pub fn zeroizing_json<T: serde::Serialize>(value: &T) -> Result<zeroize::Zeroizing<Vec<u8>>, serde_json::Error> {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    serde_json::to_writer_pretty(&mut count, value)?;
+    let mut out = zeroize::Zeroizing::new(Vec::with_capacity(count.0));
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    Ok(out)
 }
 
 fn unique_id(sessions: &Path, base: &str) -> String {
