@@ -178,3 +178,25 @@ fn best_correlation(ours: &[f32], reference: &[i16]) -> f64 {
         })
         .fold(0.0, f64::max)
 }
+
+#[test]
+fn import_records_when_the_interview_took_place_and_ids_sort_by_it() {
+    let s = Scratch::new();
+    let src = s.path("in.wav");
+    make_wav(&src, LAYOUTS[0].0, "0.2");
+    for started in ["2026-11-20T14:05:00+01:00", "2026-11-19T09:00:00-05:00"] {
+        ok(verbatim().arg("import").arg(s.project()).arg(&src).args(["--participant", "P01", "--started", started]));
+    }
+    let sessions = s.sessions();
+    let ids: Vec<&str> = sessions.iter().map(|x| x["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["20261119T140000Z-P01", "20261120T130500Z-P01"], "UTC ids, sorted by start time");
+    assert_eq!(sessions[1]["started"], "2026-11-20T14:05:00+01:00", "the offset given is kept");
+    // Two sessions in the same second get a suffix that no participant code can contain.
+    ok(verbatim().arg("import").arg(s.project()).arg(&src).args([
+        "--participant",
+        "P01",
+        "--started",
+        "2026-11-20T14:05:00+01:00",
+    ]));
+    assert_eq!(s.sessions()[2]["id"], "20261120T130500Z-P01.2");
+}

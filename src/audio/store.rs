@@ -130,6 +130,8 @@ pub struct EncryptedAudioReader {
     frames: u64,
     position: u64,
     path: PathBuf,
+    /// Set after an authentication failure: age's reader cannot continue, so neither do we.
+    damaged: Option<crypto::StreamDamage>,
 }
 
 impl EncryptedAudioReader {
@@ -158,6 +160,7 @@ impl EncryptedAudioReader {
             frames: header.spec.frames_in(data_len),
             position: 0,
             path: path.to_path_buf(),
+            damaged: None,
         })
     }
 
@@ -178,15 +181,19 @@ impl EncryptedAudioReader {
 
     /// Moves to `frame` (clamped to the end); costs at most one chunk decryption.
     pub fn seek_frame(&mut self, frame: u64) -> Result<(), AudioStoreError> {
+        self.check_usable()?;
         let frame = frame.min(self.frames);
         let byte = self.data_offset + frame * u64::from(self.spec.block_align());
-        self.stream.seek(SeekFrom::Start(byte)).map_err(|e| self.damage(e, byte))?;
+        if let Err(e) = self.stream.seek(SeekFrom::Start(byte)) {
+            return Err(self.damage(e, byte));
+        }
         self.position = frame;
         Ok(())
     }
 
     /// Fills `buf` with whole frames of raw PCM; returns the frames read (0 at the end).
     pub fn read_pcm(&mut self, buf: &mut [u8]) -> Result<usize, AudioStoreError> {
+        self.check_usable()?;
         let align = usize::from(self.spec.block_align());
         let want_frames = (buf.len() / align).min(usize::try_from(self.frames - self.position).unwrap_or(usize::MAX));
         let want = want_frames * align;
@@ -205,14 +212,23 @@ impl EncryptedAudioReader {
         Ok(frames)
     }
 
-    fn damage(&self, err: io::Error, plaintext_at: u64) -> AudioStoreError {
+    fn check_usable(&self) -> Result<(), AudioStoreError> {
+        match &self.damaged {
+            Some(damage) => Err(CryptoError::Damaged(damage.clone()).into()),
+            None => Ok(()),
+        }
+    }
+
+    fn damage(&mut self, err: io::Error, plaintext_at: u64) -> AudioStoreError {
         if !matches!(err.kind(), io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof) {
             return FsError { path: self.path.clone(), action: "reading audio", source: err }.into();
         }
         let sealed_len = std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
         let start = crypto::payload_start_of_file(&self.path).unwrap_or(0);
         let intact = plaintext_at / CHUNK_SIZE * CHUNK_SIZE;
-        CryptoError::Damaged(crypto::damage_at(&self.path, intact, sealed_len, start)).into()
+        let damage = crypto::damage_at(&self.path, intact, sealed_len, start);
+        self.damaged = Some(damage.clone());
+        CryptoError::Damaged(damage).into()
     }
 }
 

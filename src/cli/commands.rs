@@ -39,9 +39,14 @@ pub fn participant_list(dir: &Path) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn import(dir: &Path, file: &Path, participant: &str) -> Result<ExitCode> {
+pub fn import(
+    dir: &Path,
+    file: &Path,
+    participant: &str,
+    started: Option<chrono::DateTime<chrono::FixedOffset>>,
+) -> Result<ExitCode> {
     let project = Project::open(dir)?;
-    let (meta, report) = session::import_file(&project, participant, file)?;
+    let (meta, report) = session::import_file(&project, participant, file, started)?;
     println!(
         "Imported {} as session {} ({}, {}).",
         file.display(),
@@ -193,6 +198,24 @@ pub fn key_export(dir: &Path, participant: &str, output: &Path) -> Result<ExitCo
     eprintln!("and remember that deleting a participant later cannot reach this copy.");
     eprintln!("Use it with the standard tool:  age -d -i {} FILE.age > FILE", output.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Parses `--started`: RFC 3339, or `YYYY-MM-DD HH:MM[:SS]` in local time.
+pub fn parse_started(text: &str) -> Result<chrono::DateTime<chrono::FixedOffset>, String> {
+    use chrono::TimeZone;
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(t);
+    }
+    for format in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"] {
+        if let Ok(naive) = chrono::NaiveDateTime::parse_from_str(text, format) {
+            return chrono::Local
+                .from_local_datetime(&naive)
+                .earliest()
+                .map(|t| t.fixed_offset())
+                .ok_or_else(|| format!("{text:?} does not exist in the local time zone (a daylight-saving gap)"));
+        }
+    }
+    Err(format!("{text:?} is not a time; write e.g. \"2026-11-20 14:05\" or 2026-11-20T14:05:00+01:00"))
 }
 
 /// `hh:mm:ss.d` for a duration in milliseconds.

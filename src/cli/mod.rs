@@ -39,6 +39,10 @@ enum Command {
         /// The participant code the recording belongs to.
         #[arg(long)]
         participant: String,
+        /// When the interview took place, e.g. "2026-11-20 14:05" (local time) or RFC 3339;
+        /// defaults to now.
+        #[arg(long, value_name = "TIME", value_parser = commands::parse_started)]
+        started: Option<chrono::DateTime<chrono::FixedOffset>>,
     },
     /// List sessions.
     Sessions {
@@ -130,7 +134,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Init { dir } => commands::init(&dir),
         Command::Participant(ParticipantCommand::Add { dir, id }) => commands::participant_add(&dir, &id),
         Command::Participant(ParticipantCommand::List { dir }) => commands::participant_list(&dir),
-        Command::Import { dir, file, participant } => commands::import(&dir, &file, &participant),
+        Command::Import { dir, file, participant, started } => commands::import(&dir, &file, &participant, started),
         Command::Sessions { dir, json } => commands::sessions(&dir, json),
         Command::Decrypt { dir, session, output } => commands::decrypt(&dir, &session, &output),
         Command::Recover { dir, session } => commands::recover(&dir, &session),

@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::Path;
 
-use chrono::Utc;
+use chrono::{DateTime, FixedOffset, Utc};
 
 use super::{
     AUDIO_FILE, AudioSource, INTERRUPTED_SUFFIX, META_VERSION, SALVAGING_SUFFIX, SessionDir, SessionError, SessionMeta,
@@ -30,15 +30,17 @@ pub enum ImportFailure {
 ///
 /// The source is probed before anything is written, and the session is built in a hidden
 /// staging folder that only appears once complete, so a failure leaves the project unchanged.
+/// `started` is when the interview took place; without it, the time of the import is used.
 pub fn import_file(
     project: &Project,
     participant: &str,
     source_path: &Path,
+    started: Option<DateTime<FixedOffset>>,
 ) -> Result<(SessionMeta, ImportReport), ImportFailure> {
     let recipient = project.participant_recipient(participant).map_err(SessionError::from)?;
     let source = ImportSource::open(source_path)?;
-    let started = Utc::now();
-    let staged = SessionDir::stage(project, participant, started)?;
+    let started = started.unwrap_or_else(|| Utc::now().with_timezone(&chrono::Local).fixed_offset());
+    let staged = SessionDir::stage(project, participant, started.with_timezone(&Utc))?;
     let result = (|| {
         let spec = source.spec();
         let codec = source.codec().to_string();
@@ -50,7 +52,7 @@ pub fn import_file(
             version: META_VERSION,
             id: staged.id.clone(),
             participant: participant.into(),
-            started: started.with_timezone(&chrono::Local).fixed_offset(),
+            started,
             ended: None,
             state: SessionState::Complete,
             source: AudioSource::Import {
