@@ -23,8 +23,8 @@ const SLACK_FRAMES: u64 = 4_800;
 
 struct Killed {
     session: String,
-    /// A lower bound of the frames captured at the moment of the kill: the last progress line
-    /// plus the real time that passed between reading it and the kill.
+    /// The frames captured at the moment of the kill: the last progress line plus the real time
+    /// between reading it and the kill. It errs low only by the pipe's latency (microseconds).
     captured_at_kill: u64,
 }
 
@@ -108,7 +108,7 @@ fn sigkill_at_ten_random_points_loses_at_most_one_chunk_and_recovers_an_exact_pr
             CHUNK_FRAMES + SLACK_FRAMES
         );
         eprintln!(
-            "killed after {:>5} ms: captured>={:>6} recovered={:>6} loss<={:>5} frames ({:.0} ms)",
+            "killed after {:>5} ms: captured≈{:>6} recovered={:>6} loss≈{:>5} frames ({:.0} ms)",
             after.as_millis(),
             k.captured_at_kill,
             frames,
