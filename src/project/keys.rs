@@ -34,7 +34,8 @@ impl Keyring {
     /// Decrypts (once) and returns the identity of participant `id`.
     pub fn participant(&mut self, id: &str) -> Result<&Identity, ProjectError> {
         if !self.participants.contains_key(id) {
-            self.project.require_participant(id)?;
+            // Also checks that the participant exists, before any file is read.
+            let expected = self.project.participant_recipient(id)?;
             let path = self.project.participant_identity_path(id);
             let sealed = fs::read(&path).at(&path, "reading the participant key")?;
             let text = crypto::decrypt_bytes(&self.identity, &sealed, &path)?;
@@ -44,7 +45,6 @@ impl Keyring {
                 reason: "not text".into(),
             })?;
             let identity = crypto::parse_identity_text(text, &path)?;
-            let expected = self.project.participant_recipient(id)?;
             if identity.to_public().to_string() != expected.to_string() {
                 return Err(crypto::CryptoError::BadKeyFile {
                     path,

@@ -111,13 +111,12 @@ pub fn recover(keyring: &mut Keyring, session: &SessionDir) -> Result<(RecoverOu
     if !audio.exists() {
         return Err(SessionError::Missing(audio));
     }
-    if let Ok(reader) = EncryptedAudioReader::open(&audio, &identity)
-        && verify_audio(&audio, &identity).is_ok()
-    {
+    // verify_audio authenticates every chunk, the final one included, and counts the frames.
+    if let Ok(frames) = verify_audio(&audio, &identity) {
         // Bring the metadata in line with the audio; an earlier run may have been cut off
         // between replacing the audio and writing the metadata.
         let mut fixed = meta.clone();
-        fixed.frames = reader.frames();
+        fixed.frames = frames;
         if fixed.state == SessionState::Recording {
             fixed.state = SessionState::Complete;
         }
@@ -127,7 +126,7 @@ pub fn recover(keyring: &mut Keyring, session: &SessionDir) -> Result<(RecoverOu
         if fixed != meta {
             session.write_meta(&recipient, &fixed)?;
         }
-        return Ok((RecoverOutcome::AlreadyIntact { frames: reader.frames() }, fixed));
+        return Ok((RecoverOutcome::AlreadyIntact { frames }, fixed));
     }
     let salvaged = session.path.join(format!("{AUDIO_FILE}{SALVAGING_SUFFIX}"));
     // A leftover from a recover that was itself interrupted: it is incomplete, start again.
