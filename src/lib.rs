@@ -4,6 +4,8 @@
 
 pub mod audio;
 pub mod crypto;
+pub mod guide;
+pub mod keymap;
 pub mod project;
 pub mod securefs;
 pub mod session;
