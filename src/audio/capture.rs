@@ -5,7 +5,7 @@
 //! allocates, locks, prints or touches a file (Bencina, "Real-time audio programming 101").
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
 
 /// Seconds of audio the ring holds, to ride out slow disks and fsync stalls.
 pub const RING_SECONDS: usize = 10;
@@ -19,8 +19,18 @@ pub struct CaptureStats {
     pub overflow_frames: AtomicU64,
     /// Device over-runs reported by the audio host.
     pub xruns: AtomicU64,
+    /// Set by the host's error callback on an over-run; the next data callback measures the gap.
+    pub xrun_pending: AtomicBool,
+    /// Frames the device lost in over-runs, measured from stream timestamps.
+    pub xrun_frames: AtomicU64,
+    /// Why the input stopped delivering audio ([`InputFailure`] as `u8`; 0 while it is fine).
+    pub input_failure: AtomicU8,
     /// Peak |sample| since the meter last read it, as `f32::to_bits` (monotonic for x >= 0).
     pub peak_bits: AtomicU32,
+    /// Sum of squared 16-bit samples since the meter last read it (for RMS).
+    pub sum_squares: AtomicU64,
+    /// Samples summed into `sum_squares`.
+    pub meter_samples: AtomicU64,
     /// While set, incoming audio is discarded instead of recorded.
     pub paused: AtomicBool,
 }
@@ -31,9 +41,91 @@ impl CaptureStats {
         f32::from_bits(self.peak_bits.swap(0, Ordering::Relaxed))
     }
 
+    /// Takes the RMS level (0.0 to 1.0 full scale) since the last call and resets it.
+    pub fn take_rms(&self) -> f32 {
+        let sum = self.sum_squares.swap(0, Ordering::Relaxed);
+        let n = self.meter_samples.swap(0, Ordering::Relaxed);
+        if n == 0 { 0.0 } else { ((sum as f64 / n as f64).sqrt() / 32768.0) as f32 }
+    }
+
     /// Frames dropped for any reason so far.
     pub fn dropped_frames(&self) -> u64 {
-        self.overflow_frames.load(Ordering::Relaxed)
+        self.overflow_frames.load(Ordering::Relaxed) + self.xrun_frames.load(Ordering::Relaxed)
+    }
+
+    /// Frames accepted so far: the audio clock that marker timestamps use.
+    pub fn frames(&self) -> u64 {
+        self.frames_captured.load(Ordering::Acquire)
+    }
+
+    /// Why the input stopped, if it did.
+    pub fn input_failure(&self) -> Option<InputFailure> {
+        InputFailure::from_code(self.input_failure.load(Ordering::Acquire))
+    }
+}
+
+/// Why an input stopped delivering audio, stored in an atomic so error callbacks never allocate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum InputFailure {
+    /// The device was unplugged or the audio server went away.
+    DeviceGone = 1,
+    /// The host invalidated the stream (for example after a configuration change).
+    StreamInvalidated = 2,
+    /// Another host error.
+    HostError = 3,
+}
+
+impl InputFailure {
+    fn from_code(code: u8) -> Option<Self> {
+        match code {
+            1 => Some(Self::DeviceGone),
+            2 => Some(Self::StreamInvalidated),
+            3 => Some(Self::HostError),
+            _ => None,
+        }
+    }
+
+    /// Records this failure unless an earlier one is already recorded.
+    pub fn report(self, stats: &CaptureStats) {
+        let _ = stats.input_failure.compare_exchange(0, self as u8, Ordering::AcqRel, Ordering::Acquire);
+    }
+
+    /// What the interviewer is told.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::DeviceGone => "the microphone or the audio server went away",
+            Self::StreamInvalidated => "the audio system closed the input stream",
+            Self::HostError => "the audio system reported an error",
+        }
+    }
+}
+
+/// A sample type a device may deliver; converted to 16-bit PCM without allocation.
+pub trait CaptureSample: Copy + Send + 'static {
+    /// The sample as 16-bit PCM, saturating.
+    fn to_i16(self) -> i16;
+}
+
+impl CaptureSample for i16 {
+    #[inline]
+    fn to_i16(self) -> i16 {
+        self
+    }
+}
+
+impl CaptureSample for f32 {
+    #[inline]
+    fn to_i16(self) -> i16 {
+        f32_to_i16(self)
+    }
+}
+
+impl CaptureSample for i32 {
+    #[inline]
+    fn to_i16(self) -> i16 {
+        // Keep the top 16 bits; the low bits are below a 16-bit recording's noise floor.
+        (self >> 16) as i16
     }
 }
 
@@ -64,41 +156,60 @@ pub fn f32_to_i16(sample: f32) -> i16 {
 impl CaptureSink {
     /// Records one callback's worth of interleaved float samples. Realtime-safe.
     pub fn push_f32(&mut self, interleaved: &[f32]) {
-        if self.stats.paused.load(Ordering::Relaxed) {
-            return;
-        }
-        let peak = interleaved.iter().fold(0.0f32, |m, s| m.max(s.abs()));
-        self.push(interleaved.len(), peak, interleaved.iter().map(|s| f32_to_i16(*s)));
+        self.push_samples(interleaved);
     }
 
     /// Records one callback's worth of interleaved 16-bit samples. Realtime-safe.
     pub fn push_i16(&mut self, interleaved: &[i16]) {
+        self.push_samples(interleaved);
+    }
+
+    /// Records one callback's worth of interleaved samples of any supported type. Realtime-safe.
+    pub fn push_samples<T: CaptureSample>(&mut self, interleaved: &[T]) {
         if self.stats.paused.load(Ordering::Relaxed) {
             return;
         }
-        let peak = interleaved.iter().map(|s| s.unsigned_abs()).max().unwrap_or(0);
-        self.push(interleaved.len(), f32::from(peak) / 32768.0, interleaved.iter().copied());
-    }
-
-    /// Pushes as many whole frames as fit and counts the rest as overflow. No allocation.
-    fn push(&mut self, len: usize, peak: f32, samples: impl Iterator<Item = i16>) {
-        self.stats.peak_bits.fetch_max(peak.to_bits(), Ordering::Relaxed);
-        let frames = len / self.channels;
-        let fit = frames.min(self.producer.slots() / self.channels);
-        if fit > 0
-            && let Ok(chunk) = self.producer.write_chunk_uninit(fit * self.channels)
-        {
-            chunk.fill_from_iter(samples);
+        let (mut peak, mut sum_squares) = (0u16, 0u64);
+        for s in interleaved {
+            let v = s.to_i16();
+            peak = peak.max(v.unsigned_abs());
+            sum_squares += (i64::from(v) * i64::from(v)) as u64;
         }
-        self.stats.frames_captured.fetch_add(fit as u64, Ordering::Relaxed);
+        self.stats.sum_squares.fetch_add(sum_squares, Ordering::Relaxed);
+        self.stats.meter_samples.fetch_add(interleaved.len() as u64, Ordering::Relaxed);
+        self.stats.peak_bits.fetch_max((f32::from(peak) / 32768.0).to_bits(), Ordering::Relaxed);
+        let channels = self.channels;
+        let frames = interleaved.len() / channels;
+        let fit = frames.min(self.producer.slots() / channels);
+        if fit > 0
+            && let Ok(chunk) = self.producer.write_chunk_uninit(fit * channels)
+        {
+            chunk.fill_from_iter(interleaved.iter().map(|s| s.to_i16()));
+        }
+        self.stats.frames_captured.fetch_add(fit as u64, Ordering::Release);
         if fit < frames {
             self.stats.overflow_frames.fetch_add((frames - fit) as u64, Ordering::Relaxed);
         }
     }
 
-    /// Counts a device over-run reported by the host.
-    pub fn note_xrun(&self) {
-        self.stats.xruns.fetch_add(1, Ordering::Relaxed);
+    /// The shared counters.
+    pub fn stats(&self) -> &CaptureStats {
+        &self.stats
+    }
+
+    /// A handle on the shared counters, for callbacks that outlive this borrow.
+    pub fn shared_stats(&self) -> Arc<CaptureStats> {
+        self.stats.clone()
+    }
+
+    /// Interleaved channels per frame.
+    pub fn channels(&self) -> usize {
+        self.channels
+    }
+
+    /// Counts frames a device over-run lost, as measured by the data callback.
+    pub fn note_lost_frames(&self, frames: u64) {
+        self.stats.xrun_frames.fetch_add(frames, Ordering::Relaxed);
     }
 }
 
@@ -112,7 +223,7 @@ mod tests {
         let (mut sink, mut ring) = capture_ring(2, 1, stats.clone()); // capacity: 20 samples
         sink.push_f32(&[0.5, -1.0, 1.5, 0.0]);
         assert_eq!(stats.frames_captured.load(Ordering::Relaxed), 4);
-        assert_eq!(stats.take_peak(), 1.5);
+        assert_eq!(stats.take_peak(), 1.0, "peaks are measured after conversion, so overs read as full scale");
         let got: Vec<i16> = (0..4).map(|_| ring.pop().unwrap()).collect();
         assert_eq!(got, vec![16384, -32768, 32767, 0]);
         sink.push_i16(&[7; 25]);

@@ -1,6 +1,7 @@
 //! Audio: the WAV container, the encrypted store, import of existing recordings, and capture.
 
 pub mod capture;
+pub mod device;
 pub mod file_source;
 pub mod import;
 pub mod store;

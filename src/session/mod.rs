@@ -4,6 +4,7 @@
 //! `session.json.age` (later also markers and transcript), all encrypted to the participant.
 //! Session ids are `YYYYMMDDTHHMMSSZ-ID`: UTC, so they sort by start time across DST changes.
 
+pub mod markers;
 mod ops;
 mod recording;
 mod store;
@@ -11,7 +12,7 @@ mod store;
 pub use ops::{ImportFailure, RecoverOutcome, decrypt_to_wav, import_file, recover, verify_audio};
 pub use recording::{RecordError, RecordingSession};
 
-pub use store::{SessionDir, SessionError, SessionSummary};
+pub use store::{SessionDir, SessionError, SessionSummary, read_sealed_json, write_sealed_json};
 
 use chrono::{DateTime, FixedOffset, Utc};
 

@@ -163,47 +163,14 @@ impl SessionDir {
         let _ = fs::remove_dir_all(&self.path);
     }
 
-    /// Decrypts and parses the metadata.
+    /// Reads and decrypts the metadata.
     pub fn read_meta(&self, identity: &Identity) -> Result<SessionMeta, SessionError> {
-        let path = self.meta_path();
-        let sealed = match fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(SessionError::Missing(path)),
-            Err(e) => return Err(FsError { path, action: "reading", source: e }.into()),
-        };
-        let plain = crypto::decrypt_bytes(identity, &sealed, &path)?;
-        // serde's messages quote the offending value, which is decrypted data: report only where.
-        let shape = |e: serde_json::Error| SessionError::BadMeta {
-            path: path.clone(),
-            reason: format!(
-                "line {}, column {}: not the expected metadata ({:?} error)",
-                e.line(),
-                e.column(),
-                e.classify()
-            ),
-        };
-        #[derive(serde::Deserialize)]
-        struct Version {
-            version: u32,
-        }
-        let version: Version = serde_json::from_slice(&plain).map_err(shape)?;
-        if version.version > META_VERSION {
-            return Err(SessionError::BadMeta {
-                path,
-                reason: format!("written by a newer verbatim (version {}); update verbatim", version.version),
-            });
-        }
-        serde_json::from_slice(&plain).map_err(shape)
+        read_sealed_json(&self.meta_path(), identity, META_VERSION)
     }
 
     /// Encrypts and atomically replaces the metadata.
     pub fn write_meta(&self, recipient: &Recipient, meta: &SessionMeta) -> Result<(), SessionError> {
-        let path = self.meta_path();
-        let plain =
-            zeroizing_json(meta).map_err(|e| SessionError::BadMeta { path: path.clone(), reason: e.to_string() })?;
-        let sealed = crypto::encrypt_to(&[recipient], &plain, &path)?;
-        securefs::write_atomic(&path, &sealed)?;
-        Ok(())
+        write_sealed_json(&self.meta_path(), recipient, meta)
     }
 
     /// Reads the metadata and checks the audio, for listings.
@@ -270,6 +237,56 @@ impl SessionDir {
             Err(_) => false,
         }
     }
+}
+
+/// Reads an encrypted JSON record with a `version` field no newer than `newest`.
+pub fn read_sealed_json<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    identity: &Identity,
+    newest: u32,
+) -> Result<T, SessionError> {
+    let path = path.to_path_buf();
+    let sealed = match fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(SessionError::Missing(path)),
+        Err(e) => return Err(FsError { path, action: "reading", source: e }.into()),
+    };
+    let plain = crypto::decrypt_bytes(identity, &sealed, &path)?;
+    // serde's messages quote the offending value, which is decrypted data: report only where.
+    let shape = |e: serde_json::Error| SessionError::BadMeta {
+        path: path.clone(),
+        reason: format!(
+            "line {}, column {}: not the expected record ({:?} error)",
+            e.line(),
+            e.column(),
+            e.classify()
+        ),
+    };
+    #[derive(serde::Deserialize)]
+    struct Version {
+        version: u32,
+    }
+    let version: Version = serde_json::from_slice(&plain).map_err(shape)?;
+    if version.version > newest {
+        return Err(SessionError::BadMeta {
+            path,
+            reason: format!("written by a newer verbatim (version {}); update verbatim", version.version),
+        });
+    }
+    serde_json::from_slice(&plain).map_err(shape)
+}
+
+/// Encrypts a JSON record to `recipient` and atomically replaces `path` with it.
+pub fn write_sealed_json<T: serde::Serialize>(
+    path: &Path,
+    recipient: &Recipient,
+    value: &T,
+) -> Result<(), SessionError> {
+    let plain =
+        zeroizing_json(value).map_err(|e| SessionError::BadMeta { path: path.into(), reason: e.to_string() })?;
+    let sealed = crypto::encrypt_to(&[recipient], &plain, path)?;
+    securefs::write_atomic(path, &sealed)?;
+    Ok(())
 }
 
 /// Serialises into a buffer allocated once at its exact size, so no unzeroized copy is left
