@@ -169,6 +169,26 @@ impl InputDevice {
         }
     }
 
+    /// Finds the same device on the same audio system again, after it went away.
+    pub fn reopen(&self) -> Result<Self, DeviceError> {
+        let not_back = || DeviceError::NoInput(format!("{:?} on {} is not back yet", self.name, self.host));
+        let host = hosts().into_iter().find(|h| h.id().name() == self.host).ok_or_else(not_back)?;
+        let device = host
+            .input_devices()
+            .map_err(|_| not_back())?
+            .find(|d| device_name(d) == self.name)
+            .ok_or_else(not_back)?;
+        let (config, format) = choose_config(&device, Some(self.config.channels))
+            .map_err(|reason| DeviceError::Unsupported { device: self.name.clone(), reason })?;
+        if config.sample_rate != self.config.sample_rate {
+            return Err(DeviceError::Unsupported {
+                device: self.name.clone(),
+                reason: format!("it came back at {} Hz instead of {} Hz", config.sample_rate, self.config.sample_rate),
+            });
+        }
+        Ok(Self { device, name: self.name.clone(), host: self.host.clone(), config, format })
+    }
+
     /// The device's name.
     pub fn name(&self) -> &str {
         &self.name

@@ -14,8 +14,9 @@ use super::store::{AudioStoreError, EncryptedAudioWriter};
 const IDLE: Duration = Duration::from_millis(5);
 
 /// Commands to the writer thread.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WriterCommand {
+    /// Drain what is left of the current ring, then continue from this one (a reconnected input).
+    Attach(CaptureRing),
     /// Drain what is left, finalise the file and exit.
     Finish,
 }
@@ -51,6 +52,13 @@ pub fn spawn_writer(
                 break Err(error);
             }
             match commands.try_recv() {
+                Ok(WriterCommand::Attach(next)) => {
+                    // The old input is gone; whatever it pushed before it died is still audio.
+                    if let Err(error) = drain(&mut ring, &mut writer, &mut bytes) {
+                        break Err(error);
+                    }
+                    ring = next;
+                }
                 Ok(WriterCommand::Finish) | Err(TryRecvError::Disconnected) => {
                     // The source has stopped by now; take what it left in the ring.
                     break drain(&mut ring, &mut writer, &mut bytes);

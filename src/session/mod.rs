@@ -10,7 +10,7 @@ mod recording;
 mod store;
 
 pub use ops::{ImportFailure, RecoverOutcome, decrypt_to_wav, import_file, recover, verify_audio};
-pub use recording::{RecordError, RecordingSession};
+pub use recording::{InputChoice, RecordError, RecordingNotice, RecordingSession, RecordingSummary};
 
 pub use store::{SessionDir, SessionError, SessionSummary, read_sealed_json, write_sealed_json};
 
