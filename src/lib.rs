@@ -9,3 +9,4 @@ pub mod keymap;
 pub mod project;
 pub mod securefs;
 pub mod session;
+pub mod tui;

@@ -166,9 +166,6 @@ impl CaptureSink {
 
     /// Records one callback's worth of interleaved samples of any supported type. Realtime-safe.
     pub fn push_samples<T: CaptureSample>(&mut self, interleaved: &[T]) {
-        if self.stats.paused.load(Ordering::Relaxed) {
-            return;
-        }
         let (mut peak, mut sum_squares) = (0u16, 0u64);
         for s in interleaved {
             let v = s.to_i16();
@@ -178,6 +175,10 @@ impl CaptureSink {
         self.stats.sum_squares.fetch_add(sum_squares, Ordering::Relaxed);
         self.stats.meter_samples.fetch_add(interleaved.len() as u64, Ordering::Relaxed);
         self.stats.peak_bits.fetch_max((f32::from(peak) / 32768.0).to_bits(), Ordering::Relaxed);
+        // The meter keeps moving while paused so the interviewer can check the microphone.
+        if self.stats.paused.load(Ordering::Relaxed) {
+            return;
+        }
         let channels = self.channels;
         let frames = interleaved.len() / channels;
         let fit = frames.min(self.producer.slots() / channels);
@@ -239,6 +240,7 @@ mod tests {
         sink.push_f32(&[0.1; 8]);
         assert_eq!(ring.slots(), 0);
         assert_eq!(stats.frames_captured.load(Ordering::Relaxed), 0);
+        assert!((stats.take_peak() - 0.1).abs() < 1e-4, "the meter still moves while paused");
     }
 
     #[test]

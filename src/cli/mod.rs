@@ -1,6 +1,7 @@
 //! Command-line definitions (clap) and dispatch. Errors are `anyhow` here and only here.
 
 mod commands;
+mod demo;
 mod passphrase;
 mod record;
 mod verify;
@@ -77,13 +78,26 @@ enum Command {
     /// Key management.
     #[command(subcommand)]
     Key(KeyCommand),
-    /// Record a session (needs no passphrase: audio is encrypted to the participant's public key).
+    /// Record an interview with the guide on screen (needs no passphrase: audio is encrypted to
+    /// the participant's public key).
     Record {
         /// The project folder.
         dir: PathBuf,
         /// The participant code.
         #[arg(long)]
         participant: String,
+        /// The interview guide (Markdown: # title, ## sections, - questions, indented probes).
+        #[arg(long, value_name = "FILE")]
+        guide: Option<PathBuf>,
+        /// The input device, by the name `verbatim devices` prints (default: the system's input).
+        #[arg(long, value_name = "NAME", conflicts_with = "input_file")]
+        device: Option<String>,
+        /// Record two channels (default: mono, or stereo if the device offers only stereo).
+        #[arg(long)]
+        stereo: bool,
+        /// A keymap preset name or a TOML file, layered over the default keys.
+        #[arg(long, value_name = "NAME|PATH")]
+        keymap: Option<String>,
         /// Play this WAV file in real time as a virtual microphone (for demos and tests).
         #[arg(long, value_name = "FILE")]
         input_file: Option<PathBuf>,
@@ -91,6 +105,26 @@ enum Command {
         #[arg(long)]
         headless: bool,
         /// Stop after this long, e.g. 90s, 2m, 1h30m.
+        #[arg(long = "for", value_name = "DURATION", value_parser = record::parse_duration)]
+        for_duration: Option<std::time::Duration>,
+        /// Play --input-file this many times faster than real time (load tests).
+        #[arg(long, hide = true, default_value_t = 1.0, requires = "input_file")]
+        input_speed: f64,
+        /// Start --input-file again at its end (load tests).
+        #[arg(long, hide = true, requires = "input_file")]
+        input_loop: bool,
+    },
+    /// List the input devices verbatim can record from.
+    Devices,
+    /// Try verbatim on a built-in interview: a throwaway project, the recording screen, a guide.
+    Demo {
+        /// Where to create the demo project (default: a new folder under the temp dir).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Record without the screen, printing progress lines.
+        #[arg(long)]
+        headless: bool,
+        /// Stop after this long, e.g. 20s (default: the whole demo interview).
         #[arg(long = "for", value_name = "DURATION", value_parser = record::parse_duration)]
         for_duration: Option<std::time::Duration>,
     },
@@ -139,15 +173,35 @@ pub fn run() -> Result<ExitCode> {
         Command::Decrypt { dir, session, output } => commands::decrypt(&dir, &session, &output),
         Command::Recover { dir, session } => commands::recover(&dir, &session),
         Command::Verify { dir } => verify::verify(&dir),
-        Command::Record { dir, participant, input_file, headless, for_duration } => {
+        Command::Record {
+            dir,
+            participant,
+            guide,
+            device,
+            stereo,
+            keymap,
+            input_file,
+            headless,
+            for_duration,
+            input_speed,
+            input_loop,
+        } => {
+            let source = match &input_file {
+                Some(path) => record::Source::File { path, speed: input_speed, repeat: input_loop },
+                None => record::Source::Device { name: device.as_deref(), stereo },
+            };
             record::record(record::RecordOptions {
                 dir: &dir,
                 participant: &participant,
-                input_file: input_file.as_deref(),
+                source,
+                guide: guide.as_deref().map(record::GuideInput::File),
+                keymap: keymap.as_deref(),
                 headless,
                 max_duration: for_duration,
             })
         }
+        Command::Devices => record::devices(),
+        Command::Demo { dir, headless, for_duration } => demo::demo(dir.as_deref(), headless, for_duration),
         Command::Key(KeyCommand::Export { dir, participant, output }) => {
             commands::key_export(&dir, &participant, &output)
         }

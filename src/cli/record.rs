@@ -1,4 +1,4 @@
-//! `verbatim record`: headless recording (the recording screen builds on the same session).
+//! `verbatim record` and `verbatim devices`: the recording screen, or headless progress lines.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -6,48 +6,135 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result};
+use verbatim::audio::device::{InputDevice, list_inputs};
+use verbatim::audio::file_source::FileSource;
+use verbatim::guide::Guide;
+use verbatim::keymap::Keymap;
 use verbatim::project::Project;
-use verbatim::session::RecordingSession;
+use verbatim::session::{GuideSnapshot, InputChoice, RecordingSession, RecordingSummary};
+use verbatim::tui::record::{RecordApp, describe_notice};
+use verbatim::tui::{self, Event, TerminalEvents};
 
 /// How often headless mode prints a progress line.
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
+
+/// Where the audio comes from.
+pub enum Source<'a> {
+    /// A live device (`None`: the default input).
+    Device { name: Option<&'a str>, stereo: bool },
+    /// A WAV file on disk played as a virtual microphone.
+    File { path: &'a Path, speed: f64, repeat: bool },
+    /// A WAV built into the binary (the demo).
+    Builtin { name: &'static str, bytes: &'static [u8] },
+}
 
 /// Options of `verbatim record`.
 pub struct RecordOptions<'a> {
     pub dir: &'a Path,
     pub participant: &'a str,
-    pub input_file: Option<&'a Path>,
+    pub source: Source<'a>,
+    /// The guide: a file, or built-in text with a name.
+    pub guide: Option<GuideInput<'a>>,
+    pub keymap: Option<&'a str>,
     pub headless: bool,
     pub max_duration: Option<Duration>,
 }
 
+/// An interview guide to show.
+pub enum GuideInput<'a> {
+    /// A Markdown file.
+    File(&'a Path),
+    /// Built-in text (the demo's guide).
+    Text { name: &'static str, text: &'static str },
+}
+
+/// What `record` hands back to `demo`.
+pub struct Recorded {
+    pub summary: RecordingSummary,
+}
+
 pub fn record(opts: RecordOptions<'_>) -> Result<ExitCode> {
+    let recorded = record_session(opts)?;
+    Ok(if recorded.summary.input_lost { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+pub fn record_session(opts: RecordOptions<'_>) -> Result<Recorded> {
     let project = Project::open(opts.dir)?;
     project.require_participant(opts.participant)?;
-    let Some(input) = opts.input_file else {
-        bail!("live microphone capture is not available in this build yet; use --input-file FILE.wav");
+    // Everything a user can get wrong is checked before the session exists.
+    let (guide, snapshot) = match &opts.guide {
+        None => (None, None),
+        Some(GuideInput::File(path)) => {
+            let (guide, text) = Guide::load(path)?;
+            let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            (Some(guide), Some(GuideSnapshot { file_name, text }))
+        }
+        Some(GuideInput::Text { name, text }) => {
+            (Some(Guide::parse(text, name)?), Some(GuideSnapshot { file_name: (*name).into(), text: (*text).into() }))
+        }
     };
-    if !opts.headless {
-        bail!("the recording screen is not available in this build yet; add --headless");
-    }
+    let keymap = Keymap::load(opts.keymap, Some(project.root()))?;
+    let live_device = matches!(opts.source, Source::Device { .. });
+    let input = match opts.source {
+        Source::Device { name, stereo } => InputChoice::Device(InputDevice::open(name, stereo.then_some(2))?),
+        Source::File { path, speed, repeat } => {
+            InputChoice::File(FileSource::open(path)?.with_speed(speed).repeating(repeat))
+        }
+        Source::Builtin { name, bytes } => InputChoice::File(FileSource::from_static(name, bytes)?),
+    };
     let interrupted = Arc::new(AtomicBool::new(false));
     let flag = interrupted.clone();
+    // SIGINT, SIGTERM and SIGHUP (a closed terminal) all end the recording cleanly.
     ctrlc::set_handler(move || flag.store(true, Ordering::Release))?;
-    let recording = RecordingSession::start_from_file(&project, opts.participant, input)?;
+    let mut recording = RecordingSession::start(&project, opts.participant, input, snapshot)?;
+    let summary = if opts.headless {
+        headless(recording, opts.max_duration, &interrupted)?
+    } else {
+        if live_device {
+            recording.hold_until_started();
+        }
+        screen(recording, opts.participant, guide, keymap, opts.max_duration, &interrupted, live_device)?
+    };
+    let meta = &summary.meta;
+    println!(
+        "Saved session {} for {}: {} recorded, {} markers, {} frames dropped.",
+        meta.id,
+        meta.participant,
+        verbatim::tui::record::clock(meta.duration_ms()),
+        summary.markers,
+        meta.dropped_frames
+    );
+    if summary.input_lost {
+        eprintln!(
+            "verbatim: error: the input was lost and had not come back when recording stopped; everything recorded before is saved in session {}.",
+            meta.id
+        );
+    }
+    Ok(Recorded { summary })
+}
+
+fn headless(
+    mut recording: RecordingSession,
+    max_duration: Option<Duration>,
+    interrupted: &AtomicBool,
+) -> Result<RecordingSummary> {
     let spec = recording.spec();
     println!(
         "Recording session {} from {} ({} Hz, {} ch). Ctrl+C stops.",
         recording.id(),
-        input.display(),
+        recording.source_label(),
         spec.sample_rate,
         spec.channels
     );
     let started = Instant::now();
     loop {
         std::thread::sleep(PROGRESS_EVERY);
+        for notice in recording.poll() {
+            eprintln!("verbatim: {}", describe_notice(&notice));
+        }
         let stats = recording.stats();
-        let captured = stats.frames_captured.load(Ordering::Relaxed);
+        let captured = stats.frames();
         let peak = stats.take_peak();
         let peak_db = if peak > 0.0 { 20.0 * peak.log10() } else { f32::NEG_INFINITY };
         println!(
@@ -55,18 +142,87 @@ pub fn record(opts: RecordOptions<'_>) -> Result<ExitCode> {
             captured as f64 / f64::from(spec.sample_rate),
             stats.dropped_frames()
         );
-        let timed_out = opts.max_duration.is_some_and(|d| started.elapsed() >= d);
+        let timed_out = max_duration.is_some_and(|d| started.elapsed() >= d);
         if timed_out || recording.input_ended() || interrupted.load(Ordering::Acquire) || recording.writer_stopped() {
             break;
         }
     }
-    let meta = recording.finish()?;
-    println!(
-        "Stopped. Session {}: {:.1} s recorded, {} frames dropped.",
-        meta.id,
-        meta.duration_ms() as f64 / 1000.0,
-        meta.dropped_frames
-    );
+    Ok(recording.finish()?)
+}
+
+/// Real terminal events, plus the signal flag and the `--for` limit turned into a stop.
+struct Events<'a> {
+    interrupted: &'a AtomicBool,
+    deadline: Option<Instant>,
+}
+
+fn screen(
+    recording: RecordingSession,
+    participant: &str,
+    guide: Option<Guide>,
+    keymap: Keymap,
+    max_duration: Option<Duration>,
+    interrupted: &AtomicBool,
+    live_device: bool,
+) -> Result<RecordingSummary> {
+    let session_id = recording.id().to_string();
+    let input_label = recording.source_label().to_string();
+    let mut app = RecordApp::new(recording, keymap, guide);
+    app.session_id = session_id;
+    app.participant = participant.into();
+    app.input_label = input_label;
+    app.idle = live_device;
+    if live_device {
+        app.status = Some("Check the level meter, then press space to start recording.".into());
+    }
+    let mut events = Events { interrupted, deadline: max_duration.map(|d| Instant::now() + d) };
+    let mut terminal = ratatui::try_init().context("cannot open the terminal for the recording screen; use --headless")?;
+    let outcome = run_screen(&mut terminal, &mut app, &mut events);
+    ratatui::restore();
+    outcome?;
+    Ok(app.recorder.finish()?)
+}
+
+fn run_screen(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut RecordApp<RecordingSession>,
+    events: &mut Events<'_>,
+) -> Result<()> {
+    // The loop stops on its own when the interviewer confirms; signals and --for stop it too.
+    struct Guarded<'a, 'b> {
+        app: &'a mut RecordApp<RecordingSession>,
+        events: &'a Events<'b>,
+    }
+    impl tui::Screen for Guarded<'_, '_> {
+        fn draw(&self, frame: &mut ratatui::Frame<'_>) {
+            self.app.draw(frame);
+        }
+        fn update(&mut self, event: Event) {
+            self.app.update(event);
+            let expired = self.events.deadline.is_some_and(|d| Instant::now() >= d);
+            if expired || self.events.interrupted.load(Ordering::Acquire) {
+                self.app.quit = true;
+            }
+        }
+        fn should_quit(&self) -> bool {
+            self.app.should_quit()
+        }
+    }
+    let mut source = TerminalEvents;
+    let mut guarded = Guarded { app, events };
+    tui::run(terminal, &mut guarded, &mut source)?;
+    Ok(())
+}
+
+/// `verbatim devices`: what can be recorded from.
+pub fn devices() -> Result<ExitCode> {
+    let inputs = list_inputs()?;
+    for d in inputs {
+        let default = if d.is_default { " (default)" } else { "" };
+        let format = d.format.unwrap_or_else(|| "no usable format".into());
+        println!("{:<11} {}{default}\n            records as: {format}", d.host, d.name);
+    }
+    println!("Use a name with: verbatim record DIR --participant ID --device \"NAME\"");
     Ok(ExitCode::SUCCESS)
 }
 

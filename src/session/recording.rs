@@ -137,6 +137,8 @@ pub struct RecordingSession {
     seen_xrun_frames: u64,
     seen_xruns: u64,
     paused: Option<(Instant, usize)>,
+    /// Waiting for the first start: audio is discarded and no pause marker is due.
+    idle: bool,
 }
 
 impl RecordingSession {
@@ -242,6 +244,7 @@ impl RecordingSession {
             seen_xrun_frames: 0,
             seen_xruns: 0,
             paused: None,
+            idle: false,
         })
     }
 
@@ -340,11 +343,26 @@ impl RecordingSession {
 
     /// True while paused.
     pub fn is_paused(&self) -> bool {
-        self.paused.is_some()
+        self.paused.is_some() || self.idle
+    }
+
+    /// Holds the recording at 0:00 until the first resume, so setting up is not recorded.
+    pub fn hold_until_started(&mut self) {
+        if self.frames() == 0 {
+            self.stats.paused.store(true, Ordering::Release);
+            self.idle = true;
+        }
     }
 
     /// Pauses (audio is discarded, not recorded) or resumes, with a marker on the audio timeline.
     pub fn set_paused(&mut self, pause: bool) {
+        if self.idle {
+            if !pause {
+                self.idle = false;
+                self.stats.paused.store(false, Ordering::Release);
+            }
+            return;
+        }
         match (pause, self.paused) {
             (true, None) => {
                 self.stats.paused.store(true, Ordering::Release);

@@ -1,0 +1,73 @@
+//! `verbatim demo`: a throwaway project, the built-in interview through the virtual microphone,
+//! the built-in Norwegian guide, and a note on where everything went and what to try next.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use verbatim::crypto::{ExposeSecret, SecretString, generate_identity};
+use verbatim::project::Project;
+use zeroize::Zeroizing;
+
+use super::record::{GuideInput, RecordOptions, Source, record_session};
+
+/// The demo interview: two synthetic Norwegian voices (espeak-ng), invented content.
+const DEMO_AUDIO: &[u8] = include_bytes!("../demo/interview.wav");
+/// The guide shown during the demo.
+const DEMO_GUIDE: &str = include_str!("../demo/guide-nb.md");
+/// The participant code the demo records.
+const DEMO_PARTICIPANT: &str = "P01";
+
+/// A random passphrase for the throwaway project: 120 bits from a fresh X25519 key's encoding.
+fn generated_passphrase() -> SecretString {
+    let key = generate_identity().to_string();
+    let body: Zeroizing<String> =
+        Zeroizing::new(key.expose_secret().trim_start_matches("AGE-SECRET-KEY-1").to_lowercase());
+    let chars: Vec<char> = body.chars().take(24).collect();
+    let groups: Vec<String> = chars.chunks(4).map(|c| c.iter().collect()).collect();
+    SecretString::from(groups.join("-"))
+}
+
+fn demo_dir(requested: Option<&Path>) -> PathBuf {
+    match requested {
+        Some(dir) => dir.to_path_buf(),
+        None => {
+            let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
+            std::env::temp_dir().join(format!("verbatim-demo-{stamp}-{}", std::process::id()))
+        }
+    }
+}
+
+pub fn demo(dir: Option<&Path>, headless: bool, for_duration: Option<Duration>) -> Result<ExitCode> {
+    let root = demo_dir(dir);
+    verbatim::project::check_init_target(&root)?;
+    let passphrase = generated_passphrase();
+    let project = Project::init(&root, &passphrase).context("creating the demo project")?;
+    project.add_participant(DEMO_PARTICIPANT)?;
+    if headless {
+        println!("Demo project: {}", root.display());
+    }
+    let recorded = record_session(RecordOptions {
+        dir: &root,
+        participant: DEMO_PARTICIPANT,
+        source: Source::Builtin { name: "demo-interview.wav", bytes: DEMO_AUDIO },
+        guide: Some(GuideInput::Text { name: "guide-nb.md", text: DEMO_GUIDE }),
+        keymap: None,
+        headless,
+        max_duration: for_duration,
+    })?;
+    let id = &recorded.summary.meta.id;
+    let dir = root.display();
+    println!();
+    println!("The demo project is in {dir}");
+    println!("Its passphrase (a throwaway, printed only because this is a demo): {}", passphrase.expose_secret());
+    println!("The session {id} is encrypted to participant {DEMO_PARTICIPANT}; markers are saved with it.");
+    println!();
+    println!("Next, try:");
+    println!("  verbatim sessions {dir}");
+    println!("  verbatim decrypt {dir} {id} -o demo.wav        # asks for the passphrase above");
+    println!("  verbatim record {dir} --participant {DEMO_PARTICIPANT} --guide GUIDE.md   # your microphone");
+    println!("When done: rm -r {dir}");
+    Ok(ExitCode::SUCCESS)
+}

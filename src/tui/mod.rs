@@ -1,0 +1,84 @@
+//! The terminal screens: one event enum in, a draw → next event → update loop generic over the backend.
+
+pub mod live;
+pub mod meter;
+pub mod record;
+mod record_view;
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::{self, KeyEvent, KeyEventKind};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+
+/// Everything the UI loop reacts to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A key was pressed.
+    Key(KeyEvent),
+    /// Time passed: refresh meters and poll the workers.
+    Tick,
+    /// The terminal changed size.
+    Resize,
+}
+
+/// Where events come from: the real terminal, or a script in tests.
+pub trait EventSource {
+    /// Waits up to `timeout` for the next event; `Tick` if none came.
+    fn next(&mut self, timeout: Duration) -> std::io::Result<Event>;
+}
+
+/// Events from crossterm (the real terminal).
+pub struct TerminalEvents;
+
+impl EventSource for TerminalEvents {
+    fn next(&mut self, timeout: Duration) -> std::io::Result<Event> {
+        if !event::poll(timeout)? {
+            return Ok(Event::Tick);
+        }
+        Ok(match event::read()? {
+            event::Event::Key(key) if key.kind != KeyEventKind::Release => Event::Key(key),
+            event::Event::Resize(..) => Event::Resize,
+            _ => Event::Tick,
+        })
+    }
+}
+
+/// A screen the loop can drive.
+pub trait Screen {
+    /// Draws the current state.
+    fn draw(&self, frame: &mut ratatui::Frame<'_>);
+    /// Updates the state for one event.
+    fn update(&mut self, event: Event);
+    /// True once the screen is done.
+    fn should_quit(&self) -> bool;
+}
+
+/// How often the screen refreshes when no key is pressed (meters need about 20 frames a second).
+pub const TICK: Duration = Duration::from_millis(50);
+
+/// Runs `screen` until it quits: draw, wait for an event, update.
+pub fn run<B: Backend, S: Screen>(
+    terminal: &mut Terminal<B>,
+    screen: &mut S,
+    events: &mut impl EventSource,
+) -> Result<(), B::Error>
+where
+    B::Error: From<std::io::Error>,
+{
+    let mut next_tick = Instant::now() + TICK;
+    while !screen.should_quit() {
+        terminal.draw(|frame| screen.draw(frame))?;
+        let wait = next_tick.saturating_duration_since(Instant::now());
+        let event = events.next(wait)?;
+        if Instant::now() >= next_tick {
+            next_tick = Instant::now() + TICK;
+            if event != Event::Tick {
+                screen.update(Event::Tick);
+            }
+        }
+        screen.update(event);
+    }
+    terminal.draw(|frame| screen.draw(frame))?;
+    Ok(())
+}
