@@ -26,10 +26,14 @@ const OPEN_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
     /// No audio system could be reached.
-    #[error("no audio input is available: {0}. Check that a microphone is connected and that PulseAudio or PipeWire is running (`verbatim devices` lists what verbatim sees)")]
+    #[error(
+        "no audio input is available: {0}. Check that a microphone is connected and that PulseAudio or PipeWire is running (`verbatim devices` lists what verbatim sees)"
+    )]
     NoInput(String),
     /// `--device` named nothing that exists.
-    #[error("no input device is called {name:?}. Available: {available}. Run `verbatim devices` and copy a name from its list")]
+    #[error(
+        "no input device is called {name:?}. Available: {available}. Run `verbatim devices` and copy a name from its list"
+    )]
     NotFound {
         /// The requested name.
         name: String,
@@ -37,7 +41,9 @@ pub enum DeviceError {
         available: String,
     },
     /// The device refused every format verbatim can record.
-    #[error("the input device {device:?} offers no format verbatim can record ({reason}); choose another with --device")]
+    #[error(
+        "the input device {device:?} offers no format verbatim can record ({reason}); choose another with --device"
+    )]
     Unsupported {
         /// The device.
         device: String,
@@ -82,14 +88,14 @@ pub struct LiveInput {
 }
 
 /// The hosts to try, best first: the sound servers before raw ALSA, which would fight them.
-fn hosts() -> Vec<cpal::Host> {
-    let mut hosts = Vec::new();
-    for id in cpal::available_hosts() {
-        if let Ok(host) = cpal::host_from_id(id) {
-            hosts.push(host);
-        }
-    }
-    // available_hosts lists compiled-in hosts; prefer the one cpal would pick by default.
+///
+/// ALSA is only opened when asked for, because probing its plugins prints noise on stderr.
+fn hosts(include_alsa: bool) -> Vec<cpal::Host> {
+    let mut hosts: Vec<cpal::Host> = cpal::available_hosts()
+        .into_iter()
+        .filter(|id| include_alsa || is_sound_server(id.name()))
+        .filter_map(|id| cpal::host_from_id(id).ok())
+        .collect();
     hosts.sort_by_key(|h| match h.id().name() {
         "PipeWire" => 0,
         "PulseAudio" => 1,
@@ -98,15 +104,25 @@ fn hosts() -> Vec<cpal::Host> {
     hosts
 }
 
+fn is_sound_server(name: &str) -> bool {
+    matches!(name, "PipeWire" | "PulseAudio")
+}
+
+/// Sound servers if one is running, else everything (ALSA).
+fn usable_hosts() -> Vec<cpal::Host> {
+    let servers = hosts(false);
+    if servers.is_empty() { hosts(true) } else { servers }
+}
+
 fn device_name(device: &cpal::Device) -> String {
     device.description().map(|d| d.name().to_string()).unwrap_or_else(|_| "(unnamed device)".into())
 }
 
-/// Lists the input devices of every reachable audio system.
-pub fn list_inputs() -> Result<Vec<DeviceInfo>, DeviceError> {
+/// Lists the input devices of the running sound server (or of ALSA if none runs; `all`: both).
+pub fn list_inputs(all: bool) -> Result<Vec<DeviceInfo>, DeviceError> {
     let mut found = Vec::new();
     let mut errors = Vec::new();
-    for host in hosts() {
+    for host in if all { hosts(true) } else { usable_hosts() } {
         let host_name = host.id().name().to_string();
         let default = host.default_input_device().map(|d| device_name(&d));
         match host.input_devices() {
@@ -141,7 +157,12 @@ impl InputDevice {
     /// `channels` asks for stereo or the device only offers stereo.
     pub fn open(name: Option<&str>, channels: Option<u16>) -> Result<Self, DeviceError> {
         let mut available = Vec::new();
-        for host in hosts() {
+        let mut candidates = usable_hosts();
+        if name.is_some() && candidates.iter().all(|h| is_sound_server(h.id().name())) {
+            // A named device may be a raw ALSA one; look there only after the servers.
+            candidates.extend(hosts(true).into_iter().filter(|h| !is_sound_server(h.id().name())));
+        }
+        for host in candidates {
             let host_name = host.id().name().to_string();
             let device = match name {
                 None => host.default_input_device(),
@@ -172,12 +193,12 @@ impl InputDevice {
     /// Finds the same device on the same audio system again, after it went away.
     pub fn reopen(&self) -> Result<Self, DeviceError> {
         let not_back = || DeviceError::NoInput(format!("{:?} on {} is not back yet", self.name, self.host));
-        let host = hosts().into_iter().find(|h| h.id().name() == self.host).ok_or_else(not_back)?;
-        let device = host
-            .input_devices()
-            .map_err(|_| not_back())?
-            .find(|d| device_name(d) == self.name)
+        let host = hosts(!is_sound_server(&self.host))
+            .into_iter()
+            .find(|h| h.id().name() == self.host)
             .ok_or_else(not_back)?;
+        let device =
+            host.input_devices().map_err(|_| not_back())?.find(|d| device_name(d) == self.name).ok_or_else(not_back)?;
         let (config, format) = choose_config(&device, Some(self.config.channels))
             .map_err(|reason| DeviceError::Unsupported { device: self.name.clone(), reason })?;
         if config.sample_rate != self.config.sample_rate {
@@ -317,7 +338,11 @@ fn choose_config(device: &cpal::Device, channels: Option<u16>) -> Result<(Stream
             )
         })
         .ok_or_else(|| {
-            if ranges.is_empty() { "it reports no formats".to_string() } else { "no 16/24/32-bit or float mono or stereo format".into() }
+            if ranges.is_empty() {
+                "it reports no formats".to_string()
+            } else {
+                "no 16/24/32-bit or float mono or stereo format".into()
+            }
         })?;
     if channels.is_some_and(|c| c != best.channels()) {
         return Err(format!("it cannot record {wanted_channels} channel(s)"));

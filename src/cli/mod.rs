@@ -115,7 +115,11 @@ enum Command {
         input_loop: bool,
     },
     /// List the input devices verbatim can record from.
-    Devices,
+    Devices {
+        /// Also list raw ALSA devices while a sound server runs, and devices with no usable format.
+        #[arg(long)]
+        all: bool,
+    },
     /// Try verbatim on a built-in interview: a throwaway project, the recording screen, a guide.
     Demo {
         /// Where to create the demo project (default: a new folder under the temp dir).
@@ -200,7 +204,7 @@ pub fn run() -> Result<ExitCode> {
                 max_duration: for_duration,
             })
         }
-        Command::Devices => record::devices(),
+        Command::Devices { all } => record::devices(all),
         Command::Demo { dir, headless, for_duration } => demo::demo(dir.as_deref(), headless, for_duration),
         Command::Key(KeyCommand::Export { dir, participant, output }) => {
             commands::key_export(&dir, &participant, &output)

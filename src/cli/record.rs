@@ -176,7 +176,8 @@ fn screen(
         app.status = Some("Check the level meter, then press space to start recording.".into());
     }
     let mut events = Events { interrupted, deadline: max_duration.map(|d| Instant::now() + d) };
-    let mut terminal = ratatui::try_init().context("cannot open the terminal for the recording screen; use --headless")?;
+    let mut terminal =
+        ratatui::try_init().context("cannot open the terminal for the recording screen; use --headless")?;
     let outcome = run_screen(&mut terminal, &mut app, &mut events);
     ratatui::restore();
     outcome?;
@@ -215,11 +216,11 @@ fn run_screen(
 }
 
 /// `verbatim devices`: what can be recorded from.
-pub fn devices() -> Result<ExitCode> {
-    let inputs = list_inputs()?;
-    for d in inputs {
+pub fn devices(all: bool) -> Result<ExitCode> {
+    let inputs = list_inputs(all)?;
+    for d in inputs.iter().filter(|d| all || d.format.is_some()) {
         let default = if d.is_default { " (default)" } else { "" };
-        let format = d.format.unwrap_or_else(|| "no usable format".into());
+        let format = d.format.as_deref().unwrap_or("no usable format");
         println!("{:<11} {}{default}\n            records as: {format}", d.host, d.name);
     }
     println!("Use a name with: verbatim record DIR --participant ID --device \"NAME\"");

@@ -207,7 +207,8 @@ impl RecordingSession {
         let (commands, command_rx) = mpsc::channel();
         let (event_tx, events) = mpsc::channel();
         let writer = spawn_writer(ring, writer, command_rx, event_tx).map_err(|_| RecordError::Thread("writer"))?;
-        let saver = MarkerSaver::spawn(session.path.clone(), recipient.clone()).map_err(|_| RecordError::Thread("marker"))?;
+        let saver =
+            MarkerSaver::spawn(session.path.clone(), recipient.clone()).map_err(|_| RecordError::Thread("marker"))?;
         let input = match input {
             InputChoice::File(source) => {
                 let stop = Arc::new(AtomicBool::new(false));
@@ -297,9 +298,7 @@ impl RecordingSession {
     /// Why the input is not delivering audio now, if it is not.
     pub fn input_lost(&self) -> Option<InputFailure> {
         match &self.input {
-            Input::Device { lost: Some(_), .. } => {
-                Some(self.stats.input_failure().unwrap_or(InputFailure::DeviceGone))
-            }
+            Input::Device { lost: Some(_), .. } => Some(self.stats.input_failure().unwrap_or(InputFailure::DeviceGone)),
             _ => None,
         }
     }
@@ -327,7 +326,8 @@ impl RecordingSession {
 
     /// Removes the newest marker the interviewer made (pauses and gaps are facts, not choices).
     pub fn undo_marker(&mut self) -> Option<Marker> {
-        let index = self.markers.markers.iter().rposition(|m| !matches!(m.kind, MarkerKind::Paused | MarkerKind::Gap))?;
+        let index =
+            self.markers.markers.iter().rposition(|m| !matches!(m.kind, MarkerKind::Paused | MarkerKind::Gap))?;
         if self.paused.is_some_and(|(_, at)| at > index) {
             self.paused = self.paused.map(|(since, at)| (since, at - 1));
         }
@@ -430,7 +430,10 @@ impl RecordingSession {
             self.saver.save(&self.markers);
             let now = Instant::now();
             *lost = Some(LostInput { since: now, last_try: now, marker: self.markers.markers.len() - 1 });
-            notices.push(RecordingNotice::InputLost { at_ms: frames * 1000 / u64::from(rate.max(1)), why: failure.describe() });
+            notices.push(RecordingNotice::InputLost {
+                at_ms: frames * 1000 / u64::from(rate.max(1)),
+                why: failure.describe(),
+            });
             return;
         }
         let Some(gone) = lost else { return };
@@ -491,8 +494,12 @@ impl RecordingSession {
                 self.session.write_meta(&self.recipient, &self.meta)?;
                 if let Some(SaverEvent::Failed(why)) = saved {
                     // One last try on this thread, so the error (disk full…) is reported, not lost.
-                    super::write_sealed_json(&self.session.path.join(super::markers::MARKERS_FILE), &self.recipient, &self.markers)
-                        .map_err(|_| SessionError::BadMeta { path: self.session.path.clone(), reason: why })?;
+                    super::write_sealed_json(
+                        &self.session.path.join(super::markers::MARKERS_FILE),
+                        &self.recipient,
+                        &self.markers,
+                    )
+                    .map_err(|_| SessionError::BadMeta { path: self.session.path.clone(), reason: why })?;
                 }
                 let _ = std::fs::remove_file(self.session.lock_path());
                 input_result?;

@@ -255,12 +255,7 @@ pub fn read_sealed_json<T: serde::de::DeserializeOwned>(
     // serde's messages quote the offending value, which is decrypted data: report only where.
     let shape = |e: serde_json::Error| SessionError::BadMeta {
         path: path.clone(),
-        reason: format!(
-            "line {}, column {}: not the expected record ({:?} error)",
-            e.line(),
-            e.column(),
-            e.classify()
-        ),
+        reason: format!("line {}, column {}: not the expected record ({:?} error)", e.line(), e.column(), e.classify()),
     };
     #[derive(serde::Deserialize)]
     struct Version {

@@ -82,3 +82,6 @@ where
     terminal.draw(|frame| screen.draw(frame))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

@@ -283,7 +283,10 @@ pub fn describe_notice(notice: &RecordingNotice) -> String {
             clock(*at_ms)
         ),
         RecordingNotice::InputBack { after } => {
-            format!("input is back after {:.0} s; recording continues (a gap marker notes the break)", after.as_secs_f64())
+            format!(
+                "input is back after {:.0} s; recording continues (a gap marker notes the break)",
+                after.as_secs_f64()
+            )
         }
         RecordingNotice::MarkersNotSaved(why) => format!("MARKERS NOT SAVED: {why}; they are kept and retried"),
     }

@@ -30,12 +30,15 @@ const HINTS: &[(Action, &str)] = &[
 
 impl<R: Recorder> Widget for &RecordApp<R> {
     fn render(self, area: Rect, buf: &mut Buffer) {
+        let message = self.status.as_deref().unwrap_or("");
+        // A long message (a lost input, a failed save) gets a second row rather than being cut.
+        let status_rows = if message.chars().count() + 1 > area.width as usize { 2 } else { 1 };
         let [title, meter, facts, main, status, hints] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Length(1),
             Constraint::Length(1),
             Constraint::Min(4),
-            Constraint::Length(1),
+            Constraint::Length(status_rows),
             Constraint::Length(2),
         ])
         .areas(area);
@@ -47,23 +50,20 @@ impl<R: Recorder> Widget for &RecordApp<R> {
         let [guide, markers] = Layout::horizontal([Constraint::Percentage(64), Constraint::Percentage(36)]).areas(main);
         self.render_guide(guide, buf);
         self.render_markers(markers, buf);
-        let message = self.status.as_deref().unwrap_or("");
         let style = if message.starts_with("INPUT LOST") || message.starts_with("MARKERS NOT SAVED") {
             Style::new().white().on_red().bold()
         } else {
             Style::new().italic()
         };
-        Line::styled(format!(" {message}"), style).render(status, buf);
+        Paragraph::new(Line::styled(format!(" {message}"), style)).wrap(Wrap { trim: false }).render(status, buf);
         self.render_hints(hints, buf);
         match &self.overlay {
             Overlay::None => {}
             Overlay::Help => self.render_help(area, buf),
             Overlay::Note { at_frame, text } => {
                 let at = at_frame * 1000 / u64::from(self.recorder.sample_rate().max(1));
-                let body = Text::from(vec![
-                    Line::from(format!("{text}▏")),
-                    Line::from("Enter saves · Esc discards").dim(),
-                ]);
+                let body =
+                    Text::from(vec![Line::from(format!("{text}▏")), Line::from("Enter saves · Esc discards").dim()]);
                 popup(area, buf, &format!(" Note at {} ", clock(at)), body, 60, 4);
             }
             Overlay::ConfirmStop => {
@@ -83,13 +83,17 @@ impl<R: Recorder> RecordApp<R> {
         let state = if self.input_state().is_some() {
             Span::styled(format!(" ✖ INPUT LOST {elapsed} "), Style::new().white().on_red().bold())
         } else if self.idle {
-            Span::styled(" ○ READY · press space to start recording ".to_string(), Style::new().black().on_yellow().bold())
+            Span::styled(
+                " ○ READY · press space to start recording ".to_string(),
+                Style::new().black().on_yellow().bold(),
+            )
         } else if self.recorder.is_paused() {
             Span::styled(format!(" ❚❚ PAUSED {elapsed} "), Style::new().black().on_yellow().bold())
         } else {
             Span::styled(format!(" ● REC {elapsed} "), Style::new().white().on_red().bold())
         };
-        let [left, right] = Layout::horizontal([Constraint::Min(10), Constraint::Length(state.width() as u16)]).areas(area);
+        let [left, right] =
+            Layout::horizontal([Constraint::Min(10), Constraint::Length(state.width() as u16)]).areas(area);
         Line::from(vec![
             Span::styled(" verbatim ", Style::new().bold().reversed()),
             Span::raw(format!(" {} · {}", self.participant, self.session_id)),
@@ -107,7 +111,11 @@ impl<R: Recorder> RecordApp<R> {
             None => Span::raw("disk ?"),
         };
         Line::from(vec![
-            Span::raw(format!(" peak {} dBFS  rms {} dBFS │ ", format_db(self.meter.peak_db), format_db(self.meter.rms_db))),
+            Span::raw(format!(
+                " peak {} dBFS  rms {} dBFS │ ",
+                format_db(self.meter.peak_db),
+                format_db(self.meter.rms_db)
+            )),
             Span::styled(format!("dropped {dropped} frames"), dropped_style),
             Span::raw(" │ "),
             disk,
@@ -131,8 +139,7 @@ impl<R: Recorder> RecordApp<R> {
         block.render(area, buf);
         let selected_text = self.selected.and_then(|at| guide.question(at));
         let detail_height = selected_text.map_or(0, |q| (q.probes.len() as u16 + 3).min(inner.height / 2));
-        let [list, detail] =
-            Layout::vertical([Constraint::Min(1), Constraint::Length(detail_height)]).areas(inner);
+        let [list, detail] = Layout::vertical([Constraint::Min(1), Constraint::Length(detail_height)]).areas(inner);
         let (lines, selected_line) = self.guide_lines(guide, list.width as usize);
         // Keep the selected question in view, a third of the way down.
         let offset = selected_line.saturating_sub(list.height as usize / 3) as u16;
@@ -161,7 +168,7 @@ impl<R: Recorder> RecordApp<R> {
                 let is_selected = self.selected == Some(at);
                 let mark = match self.asked.get(&at) {
                     Some(ms) => format!(" ✓ {} ", clock(*ms)),
-                    None => "   ·      ".to_string() + "   ",
+                    None => format!(" ·{:10}", ""),
                 };
                 let pointer = if is_selected { "›" } else { " " };
                 let room = width.saturating_sub(mark.chars().count() + 2);
@@ -217,7 +224,23 @@ impl<R: Recorder> RecordApp<R> {
     }
 
     fn render_help(&self, area: Rect, buf: &mut Buffer) {
-        let rows = self.keymap.help(Mode::Record);
+        let mut rows = self.keymap.help(Mode::Record);
+        // Nine speaker rows would push the rest off a small screen: show them as one.
+        let speakers: Vec<String> =
+            rows.iter().filter(|r| matches!(r.action, Action::Speaker(_))).map(|r| r.keys.clone()).collect();
+        if speakers.len() > 1
+            && let Some(first) = rows.iter().position(|r| matches!(r.action, Action::Speaker(_)))
+        {
+            let keys = if speakers.iter().map(String::as_str).eq(["1", "2", "3", "4", "5", "6", "7", "8", "9"]) {
+                "1…9".to_string()
+            } else {
+                speakers.join(" ")
+            };
+            rows[first].keys = keys;
+            rows[first].desc = "Speaker 1…9 starts talking (focus groups)".into();
+            let mut seen = false;
+            rows.retain(|r| !matches!(r.action, Action::Speaker(_)) || !std::mem::replace(&mut seen, true));
+        }
         let key_width = rows.iter().map(|r| r.keys.chars().count()).max().unwrap_or(4).min(18);
         let mut lines: Vec<Line> = rows
             .iter()
@@ -255,7 +278,9 @@ pub fn marker_text(marker: &Marker) -> String {
             Some(ms) => format!("paused {}", span_text(ms / 1000)),
             None => "paused".into(),
         },
-        MarkerKind::Gap => format!("gap {} ms: {}", marker.duration_ms.unwrap_or(0), marker.note.as_deref().unwrap_or("")),
+        MarkerKind::Gap => {
+            format!("gap {} ms: {}", marker.duration_ms.unwrap_or(0), marker.note.as_deref().unwrap_or(""))
+        }
         _ => label.into(),
     }
 }
