@@ -228,6 +228,10 @@ impl RecordingSession {
                 }
             },
         };
+        let mut meta = meta;
+        // The audio starts now, not when the folder was made: markers are compared with this
+        // instant, and creating the files (with fsyncs) can take tens of milliseconds.
+        meta.started = Utc::now().with_timezone(&chrono::Local).fixed_offset();
         Ok(Self {
             project_root: project.root().to_path_buf(),
             _lock: lock,

@@ -101,7 +101,6 @@ impl NullSink {
         vec![
             ("XDG_RUNTIME_DIR".into(), self.runtime_dir.path().into()),
             ("HOME".into(), self.home.path().into()),
-            ("PULSE_RUNTIME_PATH".into(), self.pulse_dir().into()),
             ("PULSE_STATE_PATH".into(), self.home.path().join("state").into()),
             ("PULSE_CLIENTCONFIG".into(), self.client_conf().into()),
         ]
@@ -112,8 +111,19 @@ impl NullSink {
     /// reads a server address from the X11 root window when `DISPLAY` is set, and the daemon
     /// registers on a D-Bus session bus if it finds one. Unset them too when passing
     /// [`env`](Self::env) some other way (e.g. `env -u` under tmux).
-    pub const ENV_REMOVE: [&str; 6] =
-        ["PULSE_SERVER", "PULSE_SINK", "PULSE_SOURCE", "PULSE_COOKIE", "DISPLAY", "DBUS_SESSION_BUS_ADDRESS"];
+    ///
+    /// `PULSE_RUNTIME_PATH` is removed rather than set: the pure-Rust client in cpal's PulseAudio
+    /// host (pulseaudio 0.3.2) reads it as the parent of `pulse/native` and, when that path does
+    /// not exist, gives up without trying `XDG_RUNTIME_DIR`, so cpal would fall back to ALSA.
+    pub const ENV_REMOVE: [&str; 7] = [
+        "PULSE_SERVER",
+        "PULSE_SINK",
+        "PULSE_SOURCE",
+        "PULSE_COOKIE",
+        "PULSE_RUNTIME_PATH",
+        "DISPLAY",
+        "DBUS_SESSION_BUS_ADDRESS",
+    ];
 
     /// A command for `program` whose environment reaches this daemon and no other:
     /// [`env`](Self::env) set, [`ENV_REMOVE`](Self::ENV_REMOVE) removed.
@@ -166,10 +176,6 @@ impl NullSink {
     /// The daemon's log so far, for failure messages.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.log_path()).unwrap_or_else(|e| format!("(no log: {e})"))
-    }
-
-    fn pulse_dir(&self) -> PathBuf {
-        self.runtime_dir.path().join("pulse")
     }
 
     fn log_path(&self) -> PathBuf {
