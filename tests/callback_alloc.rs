@@ -40,7 +40,10 @@ fn the_data_callback_does_not_allocate_on_any_path() {
         on_input(&mut state, &ints, block(26));
     });
     assert_eq!(stats.frames_captured.load(Ordering::Relaxed), 4800);
-    assert_eq!(stats.overflow_frames.load(Ordering::Relaxed), 480 * 21 - 4800 /* 21 unpaused blocks; the paused one is not counted */);
+    assert_eq!(
+        stats.overflow_frames.load(Ordering::Relaxed),
+        480 * 21 - 4800 /* 21 unpaused blocks; the paused one is not counted */
+    );
     assert_eq!(stats.xrun_frames.load(Ordering::Relaxed), 2400);
     // The samples arrived converted: 0.25 → 8192, then the 16-bit block, then the 32-bit top bits.
     assert_eq!(ring.pop().unwrap(), 8192);

@@ -83,6 +83,7 @@ fn records_the_default_input_through_cpal_and_keeps_every_frame() {
     let mut player = sink.play(&speech());
     let out = recorder.wait_with_output().unwrap();
     let _ = player.kill();
+    let _ = player.wait();
     assert!(out.status.success(), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("PulseAudio: Monitor of Null Output (48000 Hz, 1 ch)"), "{stdout}");
@@ -116,6 +117,7 @@ fn the_audio_server_dying_keeps_the_audio_adds_a_gap_marker_and_says_so() {
     sink.kill();
     let out = recorder.wait_with_output().unwrap();
     let _ = player.kill();
+    let _ = player.wait();
     assert_eq!(out.status.code(), Some(1), "a lost input that never came back is an error: {}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("INPUT LOST at 00:00:0"), "{stderr}");

@@ -352,7 +352,7 @@ fn choose_config(device: &cpal::Device, channels: Option<u16>) -> Result<(Stream
     } else {
         best.max_sample_rate()
     };
-    let supported = best.clone().try_with_sample_rate(rate).ok_or_else(|| format!("it rejected {rate} Hz"))?;
+    let supported = (*best).try_with_sample_rate(rate).ok_or_else(|| format!("it rejected {rate} Hz"))?;
     let period = rate * PERIOD_MS / 1000;
     let buffer_size = match supported.buffer_size() {
         cpal::SupportedBufferSize::Range { min, max } => BufferSize::Fixed(period.clamp(*min, *max)),

@@ -77,7 +77,7 @@ pub fn record_session(opts: RecordOptions<'_>) -> Result<Recorded> {
     let keymap = Keymap::load(opts.keymap, Some(project.root()))?;
     let live_device = matches!(opts.source, Source::Device { .. });
     let input = match opts.source {
-        Source::Device { name, stereo } => InputChoice::Device(InputDevice::open(name, stereo.then_some(2))?),
+        Source::Device { name, stereo } => InputChoice::Device(Box::new(InputDevice::open(name, stereo.then_some(2))?)),
         Source::File { path, speed, repeat } => {
             InputChoice::File(FileSource::open(path)?.with_speed(speed).repeating(repeat))
         }

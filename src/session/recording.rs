@@ -65,7 +65,7 @@ pub enum InputChoice {
     /// A WAV played in real time: the virtual microphone.
     File(FileSource),
     /// A live device through cpal.
-    Device(InputDevice),
+    Device(Box<InputDevice>),
 }
 
 /// Something the interviewer should be told about.
@@ -98,7 +98,7 @@ pub enum RecordingNotice {
 
 enum Input {
     File { stop: Arc<AtomicBool>, ended: Arc<AtomicBool>, thread: JoinHandle<Result<(), FileSourceError>> },
-    Device { device: InputDevice, live: Option<LiveInput>, lost: Option<LostInput> },
+    Device { device: Box<InputDevice>, live: Option<LiveInput>, lost: Option<LostInput> },
 }
 
 struct LostInput {
@@ -458,7 +458,7 @@ impl RecordingSession {
                 if let Some(marker) = self.markers.markers.get_mut(gone.marker) {
                     marker.duration_ms = Some(after.as_millis() as u64);
                 }
-                *device = again;
+                **device = again;
                 *live = Some(stream);
                 *lost = None;
                 self.saver.save(&self.markers);

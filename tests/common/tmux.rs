@@ -67,4 +67,3 @@ impl Drop for Tmux {
 fn rand_suffix() -> u32 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos()
 }
-
