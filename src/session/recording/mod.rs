@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
+mod reconnect;
+
 use super::markers::{Marker, MarkerKind, MarkerLog, MarkerSaver, SaverEvent};
 use super::{AudioSource, GuideSnapshot, META_VERSION, SessionDir, SessionError, SessionMeta, SessionState};
 use crate::audio::capture::{CaptureStats, InputFailure, capture_ring};
@@ -24,9 +26,6 @@ use crate::audio::writer::{WriterCommand, WriterEvent, spawn_writer};
 use crate::crypto::Recipient;
 use crate::project::Project;
 use crate::securefs::FsError;
-
-/// How often a lost input is looked for again.
-const RECONNECT_EVERY: Duration = Duration::from_secs(2);
 
 /// Failures starting or ending a recording.
 #[derive(Debug, thiserror::Error)]
@@ -418,54 +417,6 @@ impl RecordingSession {
         let at_ms = marker.at_ms;
         self.add_marker(marker);
         RecordingNotice::Gap { at_ms, lost_ms, cause }
-    }
-
-    fn watch_input(&mut self, notices: &mut Vec<RecordingNotice>) {
-        let failure = self.stats.input_failure();
-        let frames = self.frames();
-        let rate = self.meta.audio.sample_rate;
-        let Input::Device { device, live, lost } = &mut self.input else { return };
-        if let (Some(failure), None) = (failure, &lost) {
-            // Stop the dead stream; the ring keeps what it delivered and the writer drains it.
-            *live = None;
-            let mut marker = Marker::at(MarkerKind::Gap, frames, rate);
-            marker.note = Some(format!("input lost: {}", failure.describe()));
-            self.markers.markers.push(marker);
-            self.saver.save(&self.markers);
-            let now = Instant::now();
-            *lost = Some(LostInput { since: now, last_try: now, marker: self.markers.markers.len() - 1 });
-            notices.push(RecordingNotice::InputLost {
-                at_ms: frames * 1000 / u64::from(rate.max(1)),
-                why: failure.describe(),
-            });
-            return;
-        }
-        let Some(gone) = lost else { return };
-        if gone.last_try.elapsed() < RECONNECT_EVERY {
-            return;
-        }
-        gone.last_try = Instant::now();
-        let Ok(again) = device.reopen() else { return };
-        let spec = self.meta.audio;
-        let (sink, ring) = capture_ring(spec.sample_rate, spec.channels, self.stats.clone());
-        if self.commands.send(WriterCommand::Attach(ring)).is_err() {
-            return;
-        }
-        let _ = self.stats.input_failure.swap(0, Ordering::AcqRel);
-        match again.start(sink) {
-            Ok(stream) => {
-                let after = gone.since.elapsed();
-                if let Some(marker) = self.markers.markers.get_mut(gone.marker) {
-                    marker.duration_ms = Some(after.as_millis() as u64);
-                }
-                **device = again;
-                *live = Some(stream);
-                *lost = None;
-                self.saver.save(&self.markers);
-                notices.push(RecordingNotice::InputBack { after });
-            }
-            Err(_) => InputFailure::DeviceGone.report(&self.stats),
-        }
     }
 
     /// Stops the input, drains the ring, finalises the file, the metadata and the markers.
