@@ -124,8 +124,20 @@ fn two_sinks_do_not_see_each_other() {
     let dir = tempfile::tempdir().unwrap();
     let tone = tone(dir.path());
     let (out_a, out_b) = (dir.path().join("a.wav"), dir.path().join("b.wav"));
+    // A null sink's monitor delivers nothing while nothing plays, so b plays silence of the
+    // same length: then b's recording has samples, and they must be silent.
+    let silence = dir.path().join("silence.wav");
+    let made = Command::new("sox")
+        .args(["-n", "-r", "44100", "-c", "1", "-b", "16"])
+        .arg(&silence)
+        .args(["trim", "0", "2"])
+        .status()
+        .unwrap();
+    assert!(made.success(), "sox failed to make the silence");
     let (rec_a, rec_b) = (record(&a, &out_a), record(&b, &out_b));
+    let mut quiet = b.play(&silence);
     assert!(a.play(&tone).wait().unwrap().success(), "paplay failed");
+    assert!(quiet.wait().unwrap().success(), "paplay of the silence failed");
     std::thread::sleep(Duration::from_millis(300));
     stop(rec_a);
     stop(rec_b);
