@@ -289,6 +289,9 @@ pub fn describe_notice(notice: &RecordingNotice) -> String {
             )
         }
         RecordingNotice::MarkersNotSaved(why) => format!("MARKERS NOT SAVED: {why}; they are kept and retried"),
+        RecordingNotice::NoAudio { seconds } => format!(
+            "NO AUDIO from the input for {seconds} s. Check the microphone's cable and mute switch; recording continues when sound arrives."
+        ),
     }
 }
 

@@ -50,7 +50,7 @@ impl<R: Recorder> Widget for &RecordApp<R> {
         let [guide, markers] = Layout::horizontal([Constraint::Percentage(64), Constraint::Percentage(36)]).areas(main);
         self.render_guide(guide, buf);
         self.render_markers(markers, buf);
-        let style = if message.starts_with("INPUT LOST") || message.starts_with("MARKERS NOT SAVED") {
+        let style = if ["INPUT LOST", "MARKERS NOT SAVED", "NO AUDIO"].iter().any(|alarm| message.starts_with(alarm)) {
             Style::new().white().on_red().bold()
         } else {
             Style::new().italic()

@@ -15,6 +15,8 @@ use chrono::Utc;
 
 mod reconnect;
 
+pub use reconnect::FlowWatch;
+
 use super::markers::{Marker, MarkerKind, MarkerLog, MarkerSaver, SaverEvent};
 use super::{AudioSource, GuideSnapshot, META_VERSION, SessionDir, SessionError, SessionMeta, SessionState};
 use crate::audio::capture::{CaptureStats, InputFailure, capture_ring};
@@ -93,6 +95,11 @@ pub enum RecordingNotice {
     },
     /// The markers could not be saved (they are kept in memory and retried).
     MarkersNotSaved(String),
+    /// The input is connected but has delivered no audio for a while (a cable, a mute switch).
+    NoAudio {
+        /// For how long, in seconds.
+        seconds: u64,
+    },
 }
 
 enum Input {
@@ -135,6 +142,7 @@ pub struct RecordingSession {
     seen_overflow: u64,
     seen_xrun_frames: u64,
     seen_xruns: u64,
+    flow: FlowWatch,
     paused: Option<(Instant, usize)>,
     /// Waiting for the first start: audio is discarded and no pause marker is due.
     idle: bool,
@@ -247,6 +255,7 @@ impl RecordingSession {
             seen_overflow: 0,
             seen_xrun_frames: 0,
             seen_xruns: 0,
+            flow: FlowWatch::new(Instant::now()),
             paused: None,
             idle: false,
         })
@@ -402,12 +411,22 @@ impl RecordingSession {
             notices.push(self.gap(lost_ms, "the audio device over-ran"));
         }
         self.watch_input(&mut notices);
+        self.watch_flow(&mut notices);
         while let Some(event) = self.saver.poll() {
             if let SaverEvent::Failed(why) = event {
                 notices.push(RecordingNotice::MarkersNotSaved(why));
             }
         }
         notices
+    }
+
+    /// Some devices stop delivering without reporting an error (a loose cable, a USB hub);
+    /// the interviewer must hear about it within seconds, not at the end of the interview.
+    fn watch_flow(&mut self, notices: &mut Vec<RecordingNotice>) {
+        let waiting = self.is_paused() || self.input_lost().is_some() || matches!(self.input, Input::File { .. });
+        if let Some(seconds) = self.flow.check(self.frames(), waiting, Instant::now()) {
+            notices.push(RecordingNotice::NoAudio { seconds });
+        }
     }
 
     fn gap(&mut self, lost_ms: u64, cause: &'static str) -> RecordingNotice {
