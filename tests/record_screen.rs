@@ -145,3 +145,43 @@ fn a_bad_keymap_is_refused_naming_file_and_line_and_nothing_is_recorded() {
     ]));
     assert!(err.contains("otranscribe"), "{err}");
 }
+
+#[test]
+fn a_live_microphone_waits_for_space_and_stopping_before_it_keeps_no_session() {
+    let sink = common::pulse::NullSink::start().expect("PulseAudio must be installed (scripts/system-packages)");
+    let s = Scratch::new();
+    let bin = env!("CARGO_BIN_EXE_verbatim");
+    let unset: String = common::pulse::NullSink::ENV_REMOVE.iter().map(|v| format!("-u {v} ")).collect();
+    let set: String = sink.env().iter().map(|(k, v)| format!("{k}={} ", v.to_string_lossy())).collect();
+    let record = format!("env {unset}{set}{bin} record {} --participant P01", s.project().display());
+
+    let t = Tmux::start(&record, 120, 36);
+    let screen = t.wait_for("READY · press space to start recording");
+    assert!(screen.contains("PulseAudio: Monitor of Null Output"), "{screen}");
+    std::thread::sleep(Duration::from_millis(600));
+    assert!(t.screen().contains("READY"), "nothing is recorded before space");
+    t.keys(&["Q"]);
+    t.wait_for("Stop recording and save the session?");
+    t.keys(&["y"]);
+    let screen = t.wait_for("EXIT=");
+    assert!(screen.contains("Nothing was recorded, so no session was kept.") && screen.contains("EXIT=0"), "{screen}");
+    assert!(s.sessions().is_empty(), "the empty session was removed");
+    drop(t);
+
+    let t = Tmux::start(&record, 120, 36);
+    t.wait_for("READY");
+    t.keys(&["Space"]);
+    t.wait_for("● REC 00:00:01");
+    t.keys(&["Space"]);
+    t.wait_for("PAUSED");
+    t.keys(&["Space"]);
+    t.wait_for("recording again");
+    t.keys(&["C-c"]);
+    t.wait_for("Stop recording and save the session?");
+    t.keys(&["y"]);
+    let screen = t.wait_for("EXIT=");
+    assert!(screen.contains("EXIT=0") && screen.contains("1 markers"), "the pause is marked:\n{screen}");
+    let session = &s.sessions()[0];
+    assert_eq!(session["sample_rate"], 48_000);
+    assert_eq!(session["dropped_frames"], 0);
+}

@@ -57,6 +57,10 @@ pub fn demo(dir: Option<&Path>, headless: bool, for_duration: Option<Duration>) 
         headless,
         max_duration: for_duration,
     })?;
+    if recorded.summary.discarded {
+        println!("The demo was stopped before anything was recorded. The empty project is in {}", root.display());
+        return Ok(ExitCode::SUCCESS);
+    }
     let id = &recorded.summary.meta.id;
     let dir = root.display();
     println!();

@@ -87,16 +87,19 @@ pub fn record_session(opts: RecordOptions<'_>) -> Result<Recorded> {
     let flag = interrupted.clone();
     // SIGINT, SIGTERM and SIGHUP (a closed terminal) all end the recording cleanly.
     ctrlc::set_handler(move || flag.store(true, Ordering::Release))?;
-    let mut recording = RecordingSession::start(&project, opts.participant, input, snapshot)?;
+    // A live microphone on the screen waits for space; headless and file inputs record at once.
+    let held = live_device && !opts.headless;
+    let recording = RecordingSession::start(&project, opts.participant, input, snapshot, held)?;
     let summary = if opts.headless {
         headless(recording, opts.max_duration, &interrupted)?
     } else {
-        if live_device {
-            recording.hold_until_started();
-        }
         screen(recording, opts.participant, guide, keymap, opts.max_duration, &interrupted, live_device)?
     };
     let meta = &summary.meta;
+    if summary.discarded {
+        println!("Nothing was recorded, so no session was kept.");
+        return Ok(Recorded { summary });
+    }
     println!(
         "Saved session {} for {}: {} recorded, {} markers, {} frames dropped.",
         meta.id,

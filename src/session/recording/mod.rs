@@ -122,6 +122,8 @@ pub struct RecordingSummary {
     pub markers: usize,
     /// True if the input was lost and had not come back when recording stopped.
     pub input_lost: bool,
+    /// True if nothing was recorded and the empty session was removed.
+    pub discarded: bool,
 }
 
 /// A recording in progress.
@@ -151,15 +153,19 @@ pub struct RecordingSession {
 impl RecordingSession {
     /// Starts recording `participant` from a WAV file played in real time (a virtual microphone).
     pub fn start_from_file(project: &Project, participant: &str, input: &Path) -> Result<Self, RecordError> {
-        Self::start(project, participant, InputChoice::File(FileSource::open(input)?), None)
+        Self::start(project, participant, InputChoice::File(FileSource::open(input)?), None, false)
     }
 
     /// Starts recording `participant` from `input`, keeping a snapshot of the guide if there is one.
+    ///
+    /// With `held`, the input runs (the meter moves) but nothing is recorded until the first
+    /// `set_paused(false)`, so setting up and the consent talk stay off the recording.
     pub fn start(
         project: &Project,
         participant: &str,
         input: InputChoice,
         guide: Option<GuideSnapshot>,
+        held: bool,
     ) -> Result<Self, RecordError> {
         let recipient = project.participant_recipient(participant).map_err(SessionError::from)?;
         let (spec, device_label) = match &input {
@@ -210,6 +216,8 @@ impl RecordingSession {
         // The open file follows the rename; only the name used in messages must follow too.
         writer.set_path(&session.audio_path());
         let stats = Arc::new(CaptureStats::default());
+        // Held before the input starts, so not a single frame slips in before the first start.
+        stats.paused.store(held, Ordering::Release);
         let (sink, ring) = capture_ring(spec.sample_rate, spec.channels, stats.clone());
         let (commands, command_rx) = mpsc::channel();
         let (event_tx, events) = mpsc::channel();
@@ -227,10 +235,13 @@ impl RecordingSession {
             InputChoice::Device(device) => match device.start(sink) {
                 Ok(live) => Input::Device { device, live: Some(live), lost: None },
                 Err(e) => {
-                    // Nothing was recorded: finalise the empty file so the session is not left cut.
+                    // Nothing was recorded: stop the workers and remove the empty session, so
+                    // a device that would not start leaves no trace to confuse anyone later.
                     let _ = commands.send(WriterCommand::Finish);
                     let _ = events.recv();
                     let _ = saver.finish();
+                    drop(lock);
+                    session.discard();
                     return Err(e.into());
                 }
             },
@@ -257,7 +268,7 @@ impl RecordingSession {
             seen_xruns: 0,
             flow: FlowWatch::new(Instant::now()),
             paused: None,
-            idle: false,
+            idle: held,
         })
     }
 
@@ -358,14 +369,6 @@ impl RecordingSession {
         self.paused.is_some() || self.idle
     }
 
-    /// Holds the recording at 0:00 until the first resume, so setting up is not recorded.
-    pub fn hold_until_started(&mut self) {
-        if self.frames() == 0 {
-            self.stats.paused.store(true, Ordering::Release);
-            self.idle = true;
-        }
-    }
-
     /// Pauses (audio is discarded, not recorded) or resumes, with a marker on the audio timeline.
     pub fn set_paused(&mut self, pause: bool) {
         if self.idle {
@@ -461,6 +464,13 @@ impl RecordingSession {
         let markers = self.markers.markers.len();
         let saved = self.saver.finish();
         match event {
+            WriterEvent::Finished { frames: 0 } if markers == 0 => {
+                // Stopped before anything was recorded (still at "ready"): keep no empty session.
+                let _lock = self._lock;
+                self.session.discard();
+                input_result?;
+                Ok(RecordingSummary { meta: self.meta, markers, input_lost, discarded: true })
+            }
             WriterEvent::Finished { frames } => {
                 self.meta.frames = frames;
                 self.meta.state = SessionState::Complete;
@@ -477,7 +487,7 @@ impl RecordingSession {
                 }
                 let _ = std::fs::remove_file(self.session.lock_path());
                 input_result?;
-                Ok(RecordingSummary { meta: self.meta, markers, input_lost })
+                Ok(RecordingSummary { meta: self.meta, markers, input_lost, discarded: false })
             }
             WriterEvent::Failed { frames, error } => Err(RecordError::WriteFailed {
                 project: self.project_root.clone(),
