@@ -185,3 +185,25 @@ fn a_live_microphone_waits_for_space_and_stopping_before_it_keeps_no_session() {
     assert_eq!(session["sample_rate"], 48_000);
     assert_eq!(session["dropped_frames"], 0);
 }
+
+#[test]
+fn closing_the_terminal_window_saves_the_recording() {
+    let s = Scratch::new();
+    let bin = env!("CARGO_BIN_EXE_verbatim");
+    let cmd = format!("{bin} record {} --participant P01 --input-file {}", s.project().display(), speech());
+    let t = Tmux::start(&cmd, 100, 30);
+    t.wait_for("● REC 00:00:02");
+    drop(t); // kills the tmux server: the recorder gets SIGHUP and loses its terminal
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let session = loop {
+        let sessions = s.sessions();
+        if sessions.first().is_some_and(|x| x["state"] == "complete") {
+            break sessions[0].clone();
+        }
+        assert!(std::time::Instant::now() < deadline, "the recording was not finalised: {sessions:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let ms = session["duration_ms"].as_u64().unwrap();
+    assert!((2_000..=4_000).contains(&ms), "{ms} ms saved");
+    assert!(!s.session_dir(session["id"].as_str().unwrap()).join("recording.lock").exists());
+}

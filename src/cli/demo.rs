@@ -46,7 +46,7 @@ pub fn demo(dir: Option<&Path>, headless: bool, for_duration: Option<Duration>) 
     let project = Project::init(&root, &passphrase).context("creating the demo project")?;
     project.add_participant(DEMO_PARTICIPANT)?;
     if headless {
-        println!("Demo project: {}", root.display());
+        say!("Demo project: {}", root.display());
     }
     let recorded = record_session(RecordOptions {
         dir: &root,
@@ -58,20 +58,20 @@ pub fn demo(dir: Option<&Path>, headless: bool, for_duration: Option<Duration>) 
         max_duration: for_duration,
     })?;
     if recorded.summary.discarded {
-        println!("The demo was stopped before anything was recorded. The empty project is in {}", root.display());
+        say!("The demo was stopped before anything was recorded. The empty project is in {}", root.display());
         return Ok(ExitCode::SUCCESS);
     }
     let id = &recorded.summary.meta.id;
     let dir = root.display();
-    println!();
-    println!("The demo project is in {dir}");
-    println!("Its passphrase (a throwaway, printed only because this is a demo): {}", passphrase.expose_secret());
-    println!("The session {id} is encrypted to participant {DEMO_PARTICIPANT}; markers are saved with it.");
-    println!();
-    println!("Next, try:");
-    println!("  verbatim sessions {dir}");
-    println!("  verbatim decrypt {dir} {id} -o demo.wav        # asks for the passphrase above");
-    println!("  verbatim record {dir} --participant {DEMO_PARTICIPANT} --guide GUIDE.md   # your microphone");
-    println!("When done: rm -r {dir}");
+    say!("");
+    say!("The demo project is in {dir}");
+    say!("Its passphrase (a throwaway, printed only because this is a demo): {}", passphrase.expose_secret());
+    say!("The session {id} is encrypted to participant {DEMO_PARTICIPANT}; markers are saved with it.");
+    say!("");
+    say!("Next, try:");
+    say!("  verbatim sessions {dir}");
+    say!("  verbatim decrypt {dir} {id} -o demo.wav        # asks for the passphrase above");
+    say!("  verbatim record {dir} --participant {DEMO_PARTICIPANT} --guide GUIDE.md   # your microphone");
+    say!("When done: rm -r {dir}");
     Ok(ExitCode::SUCCESS)
 }

@@ -1,5 +1,18 @@
 //! Command-line definitions (clap) and dispatch. Errors are `anyhow` here and only here.
 
+/// Prints a line, ignoring a closed stdout/stderr: after a recording the terminal may be gone,
+/// and a failed message must never turn a saved session into a crash.
+macro_rules! say {
+    (err, $($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 mod commands;
 mod demo;
 mod passphrase;

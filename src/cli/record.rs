@@ -97,10 +97,10 @@ pub fn record_session(opts: RecordOptions<'_>) -> Result<Recorded> {
     };
     let meta = &summary.meta;
     if summary.discarded {
-        println!("Nothing was recorded, so no session was kept.");
+        say!("Nothing was recorded, so no session was kept.");
         return Ok(Recorded { summary });
     }
-    println!(
+    say!(
         "Saved session {} for {}: {} recorded, {} markers, {} frames dropped.",
         meta.id,
         meta.participant,
@@ -109,7 +109,8 @@ pub fn record_session(opts: RecordOptions<'_>) -> Result<Recorded> {
         meta.dropped_frames
     );
     if summary.input_lost {
-        eprintln!(
+        say!(
+            err,
             "verbatim: error: the input was lost and had not come back when recording stopped; everything recorded before is saved in session {}.",
             meta.id
         );
@@ -123,7 +124,7 @@ fn headless(
     interrupted: &AtomicBool,
 ) -> Result<RecordingSummary> {
     let spec = recording.spec();
-    println!(
+    say!(
         "Recording session {} from {} ({} Hz, {} ch). Ctrl+C stops.",
         recording.id(),
         recording.source_label(),
@@ -134,13 +135,13 @@ fn headless(
     loop {
         std::thread::sleep(PROGRESS_EVERY);
         for notice in recording.poll() {
-            eprintln!("verbatim: {}", describe_notice(&notice));
+            say!(err, "verbatim: {}", describe_notice(&notice));
         }
         let stats = recording.stats();
         let captured = stats.frames();
         let peak = stats.take_peak();
         let peak_db = if peak > 0.0 { 20.0 * peak.log10() } else { f32::NEG_INFINITY };
-        println!(
+        say!(
             "rec {:>8.2}s captured={captured} dropped={} peak={peak_db:.1}dBFS",
             captured as f64 / f64::from(spec.sample_rate),
             stats.dropped_frames()
@@ -182,9 +183,15 @@ fn screen(
     let mut terminal =
         ratatui::try_init().context("cannot open the terminal for the recording screen; use --headless")?;
     let outcome = run_screen(&mut terminal, &mut app, &mut events);
-    ratatui::restore();
-    outcome?;
-    Ok(app.recorder.finish()?)
+    // Save first, whatever happened to the terminal (a closed window ends the loop with an
+    // I/O error): the recording matters more than the screen.
+    let summary = app.recorder.finish();
+    restore_terminal();
+    let summary = summary?;
+    if let Err(e) = outcome {
+        say!(err, "verbatim: the terminal stopped working ({e}); the recording was saved.");
+    }
+    Ok(summary)
 }
 
 fn run_screen(
@@ -212,10 +219,17 @@ fn run_screen(
             self.app.should_quit()
         }
     }
-    let mut source = TerminalEvents;
+    let mut source = TerminalEvents::start()?;
     let mut guarded = Guarded { app, events };
     tui::run(terminal, &mut guarded, &mut source)?;
     Ok(())
+}
+
+/// Leaves the alternate screen and raw mode. Unlike `ratatui::restore`, it prints nothing when
+/// the terminal is gone: a failed print there would panic before the session is reported.
+fn restore_terminal() {
+    let _ = crossterm::terminal::disable_raw_mode();
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::terminal::LeaveAlternateScreen, crossterm::cursor::Show);
 }
 
 /// `verbatim devices`: what can be recorded from.
@@ -224,9 +238,9 @@ pub fn devices(all: bool) -> Result<ExitCode> {
     for d in inputs.iter().filter(|d| all || d.format.is_some()) {
         let default = if d.is_default { " (default)" } else { "" };
         let format = d.format.as_deref().unwrap_or("no usable format");
-        println!("{:<11} {}{default}\n            records as: {format}", d.host, d.name);
+        say!("{:<11} {}{default}\n            records as: {format}", d.host, d.name);
     }
-    println!("Use a name with: verbatim record DIR --participant ID --device \"NAME\"");
+    say!("Use a name with: verbatim record DIR --participant ID --device \"NAME\"");
     Ok(ExitCode::SUCCESS)
 }
 

@@ -28,19 +28,46 @@ pub trait EventSource {
     fn next(&mut self, timeout: Duration) -> std::io::Result<Event>;
 }
 
-/// Events from crossterm (the real terminal).
-pub struct TerminalEvents;
+/// Events from crossterm (the real terminal), read on their own thread.
+///
+/// When the terminal goes away (a closed window), crossterm's `poll` can spin without ever
+/// returning. Reading on a separate thread keeps the UI loop free to notice the hang-up
+/// signal and save the recording.
+pub struct TerminalEvents {
+    events: std::sync::mpsc::Receiver<Event>,
+}
+
+impl TerminalEvents {
+    /// Starts the reader thread.
+    pub fn start() -> std::io::Result<Self> {
+        let (tx, events) = std::sync::mpsc::channel();
+        std::thread::Builder::new().name("verbatim-keys".into()).spawn(move || {
+            while let Ok(event) = event::read() {
+                let event = match event {
+                    event::Event::Key(key) if key.kind != KeyEventKind::Release => Event::Key(key),
+                    event::Event::Resize(..) => Event::Resize,
+                    _ => continue,
+                };
+                if tx.send(event).is_err() {
+                    return;
+                }
+            }
+        })?;
+        Ok(Self { events })
+    }
+}
 
 impl EventSource for TerminalEvents {
     fn next(&mut self, timeout: Duration) -> std::io::Result<Event> {
-        if !event::poll(timeout)? {
-            return Ok(Event::Tick);
+        match self.events.recv_timeout(timeout) {
+            Ok(event) => Ok(event),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Ok(Event::Tick),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                // The terminal is gone; keep ticking so the screen can still stop and save.
+                std::thread::sleep(timeout);
+                Ok(Event::Tick)
+            }
         }
-        Ok(match event::read()? {
-            event::Event::Key(key) if key.kind != KeyEventKind::Release => Event::Key(key),
-            event::Event::Resize(..) => Event::Resize,
-            _ => Event::Tick,
-        })
     }
 }
 
