@@ -55,11 +55,11 @@ impl Recorder for FakeRecorder {
     fn sample_rate(&self) -> u32 {
         RATE
     }
-    fn take_levels(&mut self) -> (f32, f32) {
+    fn take_levels(&mut self) -> Option<(f32, f32)> {
         // Speech-like levels that move, so the meter redraws differently from tick to tick.
         self.ticks = self.ticks.wrapping_add(1);
         let peak = 0.05 + 0.4 * ((self.ticks % 17) as f32 / 17.0);
-        (peak, peak / 5.0)
+        Some((peak, peak / 5.0))
     }
     fn dropped_frames(&self) -> u64 {
         0

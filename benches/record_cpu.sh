@@ -14,14 +14,14 @@
 # for both), since a client's requests cost server time too.
 # BENCH_SINK_OPTS (default "rate=48000") are extra module-null-sink arguments; the sink is
 # stereo by default, so both tools get the same server-side downmix to mono.
-# BENCH_PEER_LATENCY_MS (default 20) is parecord's --latency-msec.
+# BENCH_PEER_LATENCY_MS (default 100, the period verbatim asks for) is parecord's --latency-msec.
 # Usage: benches/record_cpu.sh   (after `cargo build --release`; needs pulseaudio, pulseaudio-utils, age, sox)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${BENCH_SECONDS:-60}
 rounds=${BENCH_ROUNDS:-2}
 sink_opts=${BENCH_SINK_OPTS:-rate=48000}
-peer_latency=${BENCH_PEER_LATENCY_MS:-20}
+peer_latency=${BENCH_PEER_LATENCY_MS:-100}
 bin=$PWD/target/release/verbatim
 [ -x "$bin" ] || cargo build --release
 for tool in pulseaudio pactl paplay parecord age sox soxi timeout; do

@@ -18,7 +18,7 @@ use verbatim::session::{self, RecoverOutcome, SessionDir};
 
 /// Frames in one 64 KiB age chunk of 48 kHz mono 16-bit audio (0.68 s).
 const CHUNK_FRAMES: u64 = 32_768;
-/// Allowance for the writer's 5 ms nap and thread scheduling between capture and write.
+/// Allowance for the writer's 50 ms nap and thread scheduling between capture and write.
 const SLACK_FRAMES: u64 = 4_800;
 
 struct Killed {

@@ -6,13 +6,22 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 /// Seconds of audio the ring holds, to ride out slow disks and fsync stalls.
 pub const RING_SECONDS: usize = 10;
 
+/// How far past the last delivered block the audio clock is interpolated: a little more than
+/// the longest device period in use, so a stalled input freezes the clock instead of running on.
+const MAX_INTERPOLATION: Duration = Duration::from_millis(120);
+
 /// Counters shared between the callback, the writer thread and the screen.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct CaptureStats {
+    /// The instant `last_push_ns` counts from.
+    clock_base: Instant,
+    /// When the newest block arrived, in ns since `clock_base` (0: none yet).
+    pub last_push_ns: AtomicU64,
     /// Frames accepted into the ring.
     pub frames_captured: AtomicU64,
     /// Frames lost because the ring was full.
@@ -35,10 +44,59 @@ pub struct CaptureStats {
     pub paused: AtomicBool,
 }
 
+impl Default for CaptureStats {
+    fn default() -> Self {
+        Self {
+            clock_base: Instant::now(),
+            last_push_ns: AtomicU64::new(0),
+            frames_captured: AtomicU64::new(0),
+            overflow_frames: AtomicU64::new(0),
+            xruns: AtomicU64::new(0),
+            xrun_pending: AtomicBool::new(false),
+            xrun_frames: AtomicU64::new(0),
+            input_failure: AtomicU8::new(0),
+            peak_bits: AtomicU32::new(0),
+            sum_squares: AtomicU64::new(0),
+            meter_samples: AtomicU64::new(0),
+            paused: AtomicBool::new(false),
+        }
+    }
+}
+
 impl CaptureStats {
+    /// Records that a block just arrived (called by the callback; no allocation, no lock).
+    #[inline]
+    pub fn note_block_arrived(&self) {
+        let ns = self.clock_base.elapsed().as_nanos() as u64;
+        self.last_push_ns.store(ns.max(1), Ordering::Release);
+    }
+
+    /// The audio clock now, in frames: frames delivered plus the time since the newest block
+    /// (capped), because a device delivers a block only once it has been captured. This is
+    /// what marker timestamps use, so they follow the keypress, not the device's period.
+    pub fn clock_frames(&self, sample_rate: u32) -> u64 {
+        let frames = self.frames();
+        let last = self.last_push_ns.load(Ordering::Acquire);
+        if last == 0 || self.paused.load(Ordering::Relaxed) {
+            return frames;
+        }
+        let now = self.clock_base.elapsed().as_nanos() as u64;
+        let since = Duration::from_nanos(now.saturating_sub(last)).min(MAX_INTERPOLATION);
+        frames + (since.as_secs_f64() * f64::from(sample_rate)) as u64
+    }
+
     /// Takes the peak since the last call (0.0 to 1.0 full scale) and resets it.
     pub fn take_peak(&self) -> f32 {
         f32::from_bits(self.peak_bits.swap(0, Ordering::Relaxed))
+    }
+
+    /// Takes the peak and RMS since the last call, or `None` if no audio arrived since (the
+    /// device delivers in blocks; a meter should hold its reading between them, not flicker).
+    pub fn take_levels(&self) -> Option<(f32, f32)> {
+        if self.meter_samples.load(Ordering::Relaxed) == 0 {
+            return None;
+        }
+        Some((self.take_peak(), self.take_rms()))
     }
 
     /// Takes the RMS level (0.0 to 1.0 full scale) since the last call and resets it.
@@ -188,6 +246,7 @@ impl CaptureSink {
             chunk.fill_from_iter(interleaved.iter().map(|s| s.to_i16()));
         }
         self.stats.frames_captured.fetch_add(fit as u64, Ordering::Release);
+        self.stats.note_block_arrived();
         if fit < frames {
             self.stats.overflow_frames.fetch_add((frames - fit) as u64, Ordering::Relaxed);
         }

@@ -144,8 +144,10 @@ impl FileSource {
             if frames == 0 {
                 return Ok(());
             }
-            // Pace by the audio clock: block n is due at start + n·period, so drift cannot build.
-            let due = start + Duration::from_secs_f64(delivered as f64 / f64::from(spec.sample_rate) / speed);
+            // Pace by the audio clock, and deliver a block when its last frame is due, as a
+            // device does once it has captured it: block n arrives at start + (n+1)·period.
+            let due_frames = (delivered + frames as u64) as f64;
+            let due = start + Duration::from_secs_f64(due_frames / f64::from(spec.sample_rate) / speed);
             if let Some(wait) = due.checked_duration_since(Instant::now()) {
                 std::thread::sleep(wait);
             }

@@ -10,8 +10,9 @@ use std::time::Duration;
 use super::capture::CaptureRing;
 use super::store::{AudioStoreError, EncryptedAudioWriter};
 
-/// How long the writer naps when the ring is empty; well under one 64 KiB chunk of audio.
-const IDLE: Duration = Duration::from_millis(5);
+/// How long the writer naps when the ring is drained: short against the ring's 10 s, long
+/// enough that an idle recorder wakes only 20 times a second.
+const IDLE: Duration = Duration::from_millis(50);
 
 /// Commands to the writer thread.
 pub enum WriterCommand {

@@ -22,15 +22,15 @@ pub fn free_bytes(path: &std::path::Path) -> Option<u64> {
 
 impl Recorder for RecordingSession {
     fn frames(&self) -> u64 {
-        RecordingSession::frames(self)
+        self.stats().clock_frames(self.spec().sample_rate)
     }
 
     fn sample_rate(&self) -> u32 {
         self.spec().sample_rate
     }
 
-    fn take_levels(&mut self) -> (f32, f32) {
-        (self.stats().take_peak(), self.stats().take_rms())
+    fn take_levels(&mut self) -> Option<(f32, f32)> {
+        self.stats().take_levels()
     }
 
     fn dropped_frames(&self) -> u64 {

@@ -19,8 +19,8 @@ pub trait Recorder {
     fn frames(&self) -> u64;
     /// Frames per second.
     fn sample_rate(&self) -> u32;
-    /// Peak and RMS (linear) since the last call.
-    fn take_levels(&mut self) -> (f32, f32);
+    /// Peak and RMS (linear) since the last call; `None` if no audio arrived since.
+    fn take_levels(&mut self) -> Option<(f32, f32)>;
     /// Frames lost so far.
     fn dropped_frames(&self) -> u64;
     /// Seconds of recording the free disk space still holds.
@@ -256,8 +256,9 @@ impl<R: Recorder> RecordApp<R> {
 
     fn on_tick(&mut self) {
         self.now = Instant::now();
-        let (peak, rms) = self.recorder.take_levels();
-        self.meter.update(peak, rms, self.now);
+        if let Some((peak, rms)) = self.recorder.take_levels() {
+            self.meter.update(peak, rms, self.now);
+        }
         for notice in self.recorder.poll() {
             self.status = Some(describe_notice(&notice));
         }

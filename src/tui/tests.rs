@@ -33,8 +33,8 @@ impl Recorder for FakeRecorder {
     fn sample_rate(&self) -> u32 {
         48_000
     }
-    fn take_levels(&mut self) -> (f32, f32) {
-        self.levels
+    fn take_levels(&mut self) -> Option<(f32, f32)> {
+        Some(self.levels)
     }
     fn dropped_frames(&self) -> u64 {
         self.dropped

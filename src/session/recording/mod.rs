@@ -338,7 +338,7 @@ impl RecordingSession {
 
     /// A marker of `kind` at the current audio position (not yet added).
     pub fn marker_now(&self, kind: MarkerKind) -> Marker {
-        Marker::at(kind, self.frames(), self.meta.audio.sample_rate)
+        Marker::at(kind, self.stats.clock_frames(self.meta.audio.sample_rate), self.meta.audio.sample_rate)
     }
 
     /// Adds a marker and queues the log to be saved.
