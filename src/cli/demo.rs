@@ -48,7 +48,7 @@ pub fn demo(dir: Option<&Path>, headless: bool, for_duration: Option<Duration>) 
     if headless {
         say!("Demo project: {}", root.display());
     }
-    let recorded = record_session(RecordOptions {
+    let summary = record_session(RecordOptions {
         dir: &root,
         participant: DEMO_PARTICIPANT,
         source: Source::Builtin { name: "demo-interview.wav", bytes: DEMO_AUDIO },
@@ -57,11 +57,11 @@ pub fn demo(dir: Option<&Path>, headless: bool, for_duration: Option<Duration>) 
         headless,
         max_duration: for_duration,
     })?;
-    if recorded.summary.discarded {
+    if summary.discarded {
         say!("The demo was stopped before anything was recorded. The empty project is in {}", root.display());
         return Ok(ExitCode::SUCCESS);
     }
-    let id = &recorded.summary.meta.id;
+    let id = &summary.meta.id;
     let dir = root.display();
     say!("");
     say!("The demo project is in {dir}");

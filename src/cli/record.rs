@@ -49,17 +49,12 @@ pub enum GuideInput<'a> {
     Text { name: &'static str, text: &'static str },
 }
 
-/// What `record` hands back to `demo`.
-pub struct Recorded {
-    pub summary: RecordingSummary,
-}
-
 pub fn record(opts: RecordOptions<'_>) -> Result<ExitCode> {
-    let recorded = record_session(opts)?;
-    Ok(if recorded.summary.input_lost { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    let summary = record_session(opts)?;
+    Ok(if summary.input_lost { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
-pub fn record_session(opts: RecordOptions<'_>) -> Result<Recorded> {
+pub fn record_session(opts: RecordOptions<'_>) -> Result<RecordingSummary> {
     let project = Project::open(opts.dir)?;
     project.require_participant(opts.participant)?;
     // Everything a user can get wrong is checked before the session exists.
@@ -98,7 +93,7 @@ pub fn record_session(opts: RecordOptions<'_>) -> Result<Recorded> {
     let meta = &summary.meta;
     if summary.discarded {
         say!("Nothing was recorded, so no session was kept.");
-        return Ok(Recorded { summary });
+        return Ok(summary);
     }
     say!(
         "Saved session {} for {}: {} recorded, {} markers, {} frames dropped.",
@@ -115,7 +110,7 @@ pub fn record_session(opts: RecordOptions<'_>) -> Result<Recorded> {
             meta.id
         );
     }
-    Ok(Recorded { summary })
+    Ok(summary)
 }
 
 fn headless(

@@ -1,7 +1,5 @@
 //! The real recording behind the screen.
 
-use std::sync::atomic::Ordering;
-
 use super::record::Recorder;
 use crate::audio::capture::InputFailure;
 use crate::session::markers::Marker;
@@ -58,7 +56,7 @@ impl Recorder for RecordingSession {
     }
 
     fn is_paused(&self) -> bool {
-        RecordingSession::is_paused(self) || self.stats().paused.load(Ordering::Relaxed)
+        RecordingSession::is_paused(self)
     }
 
     fn input_lost(&self) -> Option<InputFailure> {
