@@ -7,7 +7,6 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Output, Stdio};
-use std::time::Duration;
 
 use common::pulse::NullSink;
 use common::*;
@@ -78,14 +77,28 @@ fn align(source: &[f32], recorded: &[f32]) -> (i64, f32) {
 fn records_the_default_input_through_cpal_and_keeps_every_frame() {
     let sink = sink();
     let s = Scratch::new();
-    let recorder = record(&sink, &s, "5s");
-    std::thread::sleep(Duration::from_millis(600));
+    let mut recorder = record(&sink, &s, "5s");
+    // Play once the recorder is capturing, however slowly it started on a loaded machine.
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(recorder.stdout.take().unwrap()));
+    let mut stdout = String::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        stdout.push_str(&line);
+        stdout.push('\n');
+        if line.starts_with("rec ") {
+            break;
+        }
+    }
     let mut player = sink.play(&speech());
+    for line in lines {
+        stdout.push_str(&line.unwrap());
+        stdout.push('\n');
+    }
     let out = recorder.wait_with_output().unwrap();
     let _ = player.kill();
     let _ = player.wait();
+    let out = Output { stdout: stdout.clone().into_bytes(), ..out };
     assert!(out.status.success(), "{}", text(&out));
-    let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("PulseAudio: Monitor of Null Output (48000 Hz, 1 ch)"), "{stdout}");
 
     let session = &s.sessions()[0];

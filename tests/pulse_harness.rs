@@ -47,6 +47,16 @@ fn record(sink: &NullSink, out: &Path) -> Child {
         .expect("spawn parecord")
 }
 
+/// Waits until `sink` has a recording client: on a loaded machine parecord can take a while
+/// to connect, and a tone played before that would be missed.
+fn wait_for_recorder(sink: &NullSink) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while sink.command("pactl").args(["list", "short", "source-outputs"]).output().unwrap().stdout.is_empty() {
+        assert!(std::time::Instant::now() < deadline, "parecord never connected");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Stops parecord with SIGINT, so it finishes the WAV header, and waits for it.
 fn stop(mut rec: Child) {
     let status = Command::new("kill").args(["-INT", &rec.id().to_string()]).status().expect("run kill");
@@ -88,6 +98,7 @@ fn a_tone_played_into_the_null_sink_comes_out_of_its_monitor() {
     let out = dir.path().join("rec.wav");
 
     let rec = record(&sink, &out);
+    wait_for_recorder(&sink);
     let mut play = sink.play(&tone);
     assert!(play.wait().unwrap().success(), "paplay failed");
     std::thread::sleep(Duration::from_millis(300));
@@ -135,6 +146,8 @@ fn two_sinks_do_not_see_each_other() {
         .unwrap();
     assert!(made.success(), "sox failed to make the silence");
     let (rec_a, rec_b) = (record(&a, &out_a), record(&b, &out_b));
+    wait_for_recorder(&a);
+    wait_for_recorder(&b);
     let mut quiet = b.play(&silence);
     assert!(a.play(&tone).wait().unwrap().success(), "paplay failed");
     assert!(quiet.wait().unwrap().success(), "paplay of the silence failed");
