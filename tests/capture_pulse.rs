@@ -32,6 +32,45 @@ fn text(out: &Output) -> String {
     format!("stdout:\n{}\nstderr:\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
+/// A headless recorder's progress lines, read as they come and kept for failure messages.
+struct Progress {
+    recorder: Child,
+    lines: std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
+    seen: String,
+}
+
+impl Progress {
+    fn of(mut recorder: Child) -> Self {
+        let stdout = recorder.stdout.take().unwrap();
+        Self { recorder, lines: std::io::BufRead::lines(std::io::BufReader::new(stdout)), seen: String::new() }
+    }
+
+    fn next_line(&mut self) -> Option<String> {
+        let line = self.lines.next()?.unwrap();
+        self.seen.push_str(&line);
+        self.seen.push('\n');
+        Some(line)
+    }
+
+    /// Reads until a `rec` line reports at least `seconds` of audio, and returns its figure.
+    fn until_recorded(&mut self, seconds: f64) -> f64 {
+        loop {
+            let line = self.next_line().unwrap_or_else(|| panic!("the recorder ended early:\n{}", self.seen));
+            let reported = line.strip_prefix("rec").and_then(|r| r.trim_start().split('s').next()?.parse::<f64>().ok());
+            if let Some(reported) = reported.filter(|r| *r >= seconds) {
+                return reported;
+            }
+        }
+    }
+
+    /// Reads the rest, waits for the recorder, and returns its output with every line seen.
+    fn finish(mut self) -> Output {
+        while self.next_line().is_some() {}
+        let out = self.recorder.wait_with_output().unwrap();
+        Output { stdout: self.seen.into_bytes(), ..out }
+    }
+}
+
 fn read_mono(path: &Path) -> Vec<f32> {
     let mut reader = hound::WavReader::open(path).unwrap();
     reader.samples::<i16>().map(|s| f32::from(s.unwrap()) / 32768.0).collect()
@@ -77,27 +116,15 @@ fn align(source: &[f32], recorded: &[f32]) -> (i64, f32) {
 fn records_the_default_input_through_cpal_and_keeps_every_frame() {
     let sink = sink();
     let s = Scratch::new();
-    let mut recorder = record(&sink, &s, "5s");
+    let recorder = record(&sink, &s, "5s");
     // Play once the recorder is capturing, however slowly it started on a loaded machine.
-    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(recorder.stdout.take().unwrap()));
-    let mut stdout = String::new();
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        stdout.push_str(&line);
-        stdout.push('\n');
-        if line.starts_with("rec ") {
-            break;
-        }
-    }
+    let mut progress = Progress::of(recorder);
+    progress.until_recorded(0.0);
     let mut player = sink.play(&speech());
-    for line in lines {
-        stdout.push_str(&line.unwrap());
-        stdout.push('\n');
-    }
-    let out = recorder.wait_with_output().unwrap();
+    let out = progress.finish();
     let _ = player.kill();
     let _ = player.wait();
-    let out = Output { stdout: stdout.clone().into_bytes(), ..out };
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.status.success(), "{}", text(&out));
     assert!(stdout.contains("PulseAudio: Monitor of Null Output (48000 Hz, 1 ch)"), "{stdout}");
 
@@ -124,29 +151,15 @@ fn records_the_default_input_through_cpal_and_keeps_every_frame() {
 fn the_audio_server_dying_keeps_the_audio_adds_a_gap_marker_and_says_so() {
     let sink = sink();
     let s = Scratch::new();
-    let mut recorder = record(&sink, &s, "10s");
+    let recorder = record(&sink, &s, "10s");
     let mut player = sink.play(&speech());
     // Kill the server once 2 s of audio are in, however slow the machine is today.
-    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(recorder.stdout.take().unwrap()));
-    let mut seen = String::new();
-    let recorded_before_kill = loop {
-        let line = lines.next().expect("the recorder ended before 2 s of audio").unwrap();
-        seen.push_str(&line);
-        seen.push('\n');
-        let seconds = line.strip_prefix("rec").and_then(|r| r.trim_start().split('s').next()?.parse::<f64>().ok());
-        if let Some(seconds) = seconds.filter(|s| *s >= 2.0) {
-            break seconds;
-        }
-    };
+    let mut progress = Progress::of(recorder);
+    let recorded_before_kill = progress.until_recorded(2.0);
     sink.kill();
-    for line in lines {
-        seen.push_str(&line.unwrap());
-        seen.push('\n');
-    }
-    let out = recorder.wait_with_output().unwrap();
+    let out = progress.finish();
     let _ = player.kill();
     let _ = player.wait();
-    let out = Output { stdout: seen.into_bytes(), ..out };
     assert_eq!(out.status.code(), Some(1), "a lost input that never came back is an error: {}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("INPUT LOST at 00:00:0"), "{stderr}");

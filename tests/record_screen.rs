@@ -30,6 +30,14 @@ fn press(t: &Tmux, key: &str) -> SystemTime {
     before + after.duration_since(before).unwrap() / 2
 }
 
+/// Presses `key`, confirms the stop with `y`, and returns the screen once the command exited.
+fn stop_and_save(t: &Tmux, key: &str) -> String {
+    t.keys(&[key]);
+    t.wait_for("Stop recording and save the session?");
+    t.keys(&["y"]);
+    t.wait_for("EXIT=")
+}
+
 #[test]
 fn markers_land_within_50_ms_of_the_audio_time_they_were_pressed_at() {
     let s = Scratch::new();
@@ -60,10 +68,7 @@ fn markers_land_within_50_ms_of_the_audio_time_they_were_pressed_at() {
     assert!(screen.contains("Innledning  1/5"), "the asked question is ticked:\n{screen}");
     t.keys(&["u"]);
     t.wait_for("removed identifying");
-    t.keys(&["Q"]);
-    t.wait_for("Stop recording and save the session?");
-    t.keys(&["y"]);
-    let screen = t.wait_for("EXIT=");
+    let screen = stop_and_save(&t, "Q");
     assert!(screen.contains("EXIT=0") && screen.contains("5 markers"), "{screen}");
 
     let project = Project::open(&s.project()).unwrap();
@@ -160,10 +165,7 @@ fn a_live_microphone_waits_for_space_and_stopping_before_it_keeps_no_session() {
     assert!(screen.contains("PulseAudio: Monitor of Null Output"), "{screen}");
     std::thread::sleep(Duration::from_millis(600));
     assert!(t.screen().contains("READY"), "nothing is recorded before space");
-    t.keys(&["Q"]);
-    t.wait_for("Stop recording and save the session?");
-    t.keys(&["y"]);
-    let screen = t.wait_for("EXIT=");
+    let screen = stop_and_save(&t, "Q");
     assert!(screen.contains("Nothing was recorded, so no session was kept.") && screen.contains("EXIT=0"), "{screen}");
     assert!(s.sessions().is_empty(), "the empty session was removed");
     drop(t);
@@ -176,10 +178,7 @@ fn a_live_microphone_waits_for_space_and_stopping_before_it_keeps_no_session() {
     t.wait_for("PAUSED");
     t.keys(&["Space"]);
     t.wait_for("recording again");
-    t.keys(&["C-c"]);
-    t.wait_for("Stop recording and save the session?");
-    t.keys(&["y"]);
-    let screen = t.wait_for("EXIT=");
+    let screen = stop_and_save(&t, "C-c");
     assert!(screen.contains("EXIT=0") && screen.contains("1 markers"), "the pause is marked:\n{screen}");
     let session = &s.sessions()[0];
     assert_eq!(session["sample_rate"], 48_000);

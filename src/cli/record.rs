@@ -135,7 +135,7 @@ fn headless(
         let stats = recording.stats();
         let captured = stats.frames();
         let peak = stats.take_peak();
-        let peak_db = if peak > 0.0 { 20.0 * peak.log10() } else { f32::NEG_INFINITY };
+        let peak_db = verbatim::tui::meter::to_db(peak);
         say!(
             "rec {:>8.2}s captured={captured} dropped={} peak={peak_db:.1}dBFS",
             captured as f64 / f64::from(spec.sample_rate),

@@ -266,11 +266,6 @@ impl<R: Recorder> RecordApp<R> {
             self.quit = true;
         }
     }
-
-    /// Frames lost, and whether the input is gone, for the status row.
-    pub fn input_state(&self) -> Option<InputFailure> {
-        self.recorder.input_lost()
-    }
 }
 
 /// The interviewer-facing sentence for a notice.

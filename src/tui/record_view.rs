@@ -80,7 +80,7 @@ impl<R: Recorder> Widget for &RecordApp<R> {
 impl<R: Recorder> RecordApp<R> {
     fn render_title(&self, area: Rect, buf: &mut Buffer) {
         let elapsed = clock(self.position_ms());
-        let state = if self.input_state().is_some() {
+        let state = if self.recorder.input_lost().is_some() {
             Span::styled(format!(" ✖ INPUT LOST {elapsed} "), Style::new().white().on_red().bold())
         } else if self.idle {
             Span::styled(

@@ -305,11 +305,6 @@ impl RecordingSession {
         self.stats.frames()
     }
 
-    /// Milliseconds recorded so far.
-    pub fn position_ms(&self) -> u64 {
-        self.meta.audio.frames_to_ms(self.frames())
-    }
-
     /// True once the input has no more audio (end of a virtual microphone's file).
     pub fn input_ended(&self) -> bool {
         match &self.input {
