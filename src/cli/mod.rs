@@ -13,6 +13,7 @@ macro_rules! say {
     }};
 }
 
+mod analyze;
 mod commands;
 mod demo;
 mod passphrase;
@@ -87,6 +88,36 @@ enum Command {
     Verify {
         /// The project folder.
         dir: PathBuf,
+    },
+    /// Find the pauses and transcription segments in a session's audio (cached, encrypted).
+    Analyze {
+        /// The project folder.
+        dir: PathBuf,
+        /// The session id (see `verbatim sessions`).
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        session: Option<String>,
+        /// Analyse every session in the project.
+        #[arg(long)]
+        all: bool,
+        /// Analyse again even if a current analysis is cached.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Write a session's pauses, segments, markers and guide progress to a file.
+    Export {
+        /// The project folder.
+        dir: PathBuf,
+        /// The session id.
+        session: String,
+        /// The file format.
+        #[arg(long, value_enum)]
+        format: verbatim::export::ExportFormat,
+        /// Where to write; must not exist. A name ending in .age is encrypted to the participant.
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+        /// Allow writing an unencrypted file.
+        #[arg(long)]
+        plaintext: bool,
     },
     /// Key management.
     #[command(subcommand)]
@@ -190,6 +221,10 @@ pub fn run() -> Result<ExitCode> {
         Command::Decrypt { dir, session, output } => commands::decrypt(&dir, &session, &output),
         Command::Recover { dir, session } => commands::recover(&dir, &session),
         Command::Verify { dir } => verify::verify(&dir),
+        Command::Analyze { dir, session, all, force } => analyze::analyze(&dir, session.as_deref(), all, force),
+        Command::Export { dir, session, format, output, plaintext } => {
+            analyze::export(&dir, &session, format, &output, plaintext)
+        }
         Command::Record {
             dir,
             participant,

@@ -12,7 +12,7 @@ mod store;
 pub use ops::{ImportFailure, RecoverOutcome, decrypt_to_wav, import_file, recover, verify_audio};
 pub use recording::{InputChoice, RecordError, RecordingNotice, RecordingSession, RecordingSummary};
 
-pub use store::{SessionDir, SessionError, SessionSummary, read_sealed_json, write_sealed_json};
+pub use store::{SessionDir, SessionError, SessionSummary, read_sealed_json, write_sealed_json, zeroizing_json};
 
 use chrono::{DateTime, FixedOffset, Utc};
 

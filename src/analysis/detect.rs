@@ -1,0 +1,251 @@
+//! From frame energies to regions of sound, against a noise floor that follows the room.
+//!
+//! Nothing here is a fixed level: the floor is a low percentile of the energy around each
+//! moment (±15 s), the speech level a high one, and the entry and exit thresholds sit a
+//! fraction of the distance between them, so a quiet room and a noisy office need no tuning.
+
+use std::ops::Range;
+
+use super::energy::SILENT_DB;
+
+/// Frames either side of a moment that set its floor and speech level (±15 s).
+const WINDOW_FRAMES: usize = 1500;
+/// The floor and level are recomputed every second and interpolated between.
+const HOP_FRAMES: usize = 100;
+/// Percentile taken as the noise floor.
+const FLOOR_PERCENTILE: f32 = 0.05;
+/// Percentile taken as the speech level.
+const LEVEL_PERCENTILE: f32 = 0.95;
+/// Shortest burst of sound kept (shorter ones are clicks): 40 ms.
+const MIN_SOUND_FRAMES: usize = 4;
+/// Sound starts above the floor plus this share of the floor-to-speech distance (5-15 dB).
+const ENTER_SHARE: f32 = 0.35;
+/// ...and ends below the floor plus this share (1.25-9 dB). Low, because in a noisy room the
+/// soft ends of words sink into the noise first; a high exit level turns the short silences
+/// inside words into false pauses.
+const LEAVE_SHARE: f32 = 0.1;
+/// How far an onset may be traced back below the entry level: 300 ms.
+const MAX_WALK_BACK_FRAMES: usize = 30;
+/// Below this distance between floor and speech level (dB) there is nothing to find.
+const MIN_SPREAD_DB: f32 = 6.0;
+
+/// The room as the detector saw it, and where it heard sound.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Detection {
+    /// Regions of sound, as frame ranges.
+    pub sound: Vec<Range<usize>>,
+    /// The median noise floor in dB (band energy).
+    pub floor_db: f32,
+    /// The median speech level in dB (band energy).
+    pub level_db: f32,
+}
+
+/// Finds the regions of sound in `frames_db` (one value per 10 ms frame).
+pub fn detect(frames_db: &[f32]) -> Detection {
+    let smooth = smooth3(frames_db);
+    let (floor, level) = floor_and_level(&smooth);
+    let mut sound = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut below = 0usize;
+    for (i, &e) in smooth.iter().enumerate() {
+        let spread = level[i] - floor[i];
+        if spread < MIN_SPREAD_DB {
+            if let Some(s) = start.take() {
+                sound.push(s..i - below);
+            }
+            below = 0;
+            continue;
+        }
+        let enter = floor[i] + (ENTER_SHARE * spread).clamp(5.0, 15.0);
+        let leave = floor[i] + (LEAVE_SHARE * spread).clamp(1.25, 9.0);
+        match start {
+            None if e > enter => {
+                // Walk back to where the sound rose above the exit level: its true onset.
+                let mut s = i;
+                while s > 0 && smooth[s - 1] > leave && i - s < MAX_WALK_BACK_FRAMES {
+                    s -= 1;
+                }
+                let s = sound.last().map_or(s, |r: &Range<usize>| s.max(r.end));
+                start = Some(s);
+                below = 0;
+            }
+            Some(s) if e <= leave => {
+                below += 1;
+                // Three quiet frames end the sound; the end is the first of them.
+                if below >= 3 {
+                    sound.push(s..i + 1 - below);
+                    start = None;
+                    below = 0;
+                }
+            }
+            Some(_) => below = 0,
+            None => {}
+        }
+    }
+    if let Some(s) = start {
+        sound.push(s..smooth.len() - below);
+    }
+    // Smoothing widens a burst by a frame each side: judge its length on the raw energies, so
+    // a 20 ms click does not pass for 40 ms of sound.
+    let leave = |i: usize| floor[i] + (LEAVE_SHARE * (level[i] - floor[i])).clamp(1.25, 9.0);
+    sound.retain(|r| r.clone().filter(|&i| frames_db[i] > leave(i)).count() >= MIN_SOUND_FRAMES);
+    Detection { sound, floor_db: median(&floor), level_db: median(&level) }
+}
+
+/// Each value averaged with its neighbours, which steadies 10 ms noise frames.
+fn smooth3(db: &[f32]) -> Vec<f32> {
+    (0..db.len())
+        .map(|i| {
+            let lo = i.saturating_sub(1);
+            let hi = (i + 2).min(db.len());
+            db[lo..hi].iter().sum::<f32>() / (hi - lo) as f32
+        })
+        .collect()
+}
+
+/// Per-frame noise floor and speech level, from percentiles in a sliding window.
+///
+/// The window is a histogram of quarter-dB bins, updated frame by frame, so an hour costs a
+/// few milliseconds rather than a sort per second.
+fn floor_and_level(db: &[f32]) -> (Vec<f32>, Vec<f32>) {
+    let mut histogram = Histogram::default();
+    let mut anchors = Vec::new();
+    let (mut lo, mut hi) = (0usize, 0usize);
+    let mut centre = 0usize;
+    loop {
+        let want_lo = centre.saturating_sub(WINDOW_FRAMES);
+        let want_hi = (centre + WINDOW_FRAMES + 1).min(db.len());
+        while hi < want_hi {
+            histogram.add(db[hi], 1);
+            hi += 1;
+        }
+        while lo < want_lo {
+            histogram.add(db[lo], -1);
+            lo += 1;
+        }
+        anchors.push((centre, histogram.quantile(FLOOR_PERCENTILE), histogram.quantile(LEVEL_PERCENTILE)));
+        if centre + 1 >= db.len() {
+            break;
+        }
+        centre = (centre + HOP_FRAMES).min(db.len() - 1);
+    }
+    let mut floor = Vec::with_capacity(db.len());
+    let mut level = Vec::with_capacity(db.len());
+    for pair in anchors.windows(2) {
+        let ((a, fa, la), (b, fb, lb)) = (pair[0], pair[1]);
+        for i in a..b {
+            let t = (i - a) as f32 / (b - a) as f32;
+            floor.push(fa + t * (fb - fa));
+            level.push(la + t * (lb - la));
+        }
+    }
+    if let Some(&(_, f, l)) = anchors.last() {
+        floor.push(f);
+        level.push(l);
+    }
+    floor.truncate(db.len());
+    level.truncate(db.len());
+    (floor, level)
+}
+
+/// Bins per dB in the sliding histogram.
+const BINS_PER_DB: f32 = 4.0;
+/// Bins from [`SILENT_DB`] to 0 dBFS.
+const BINS: usize = (-SILENT_DB * BINS_PER_DB) as usize + 1;
+
+/// Counts of frame energies in quarter-dB bins; digital silence is left out, since a muted
+/// input or padding says nothing about the room.
+struct Histogram {
+    counts: Vec<i64>,
+    total: i64,
+}
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Self { counts: vec![0; BINS], total: 0 }
+    }
+}
+
+impl Histogram {
+    fn add(&mut self, db: f32, delta: i64) {
+        if db <= SILENT_DB + 1.0 {
+            return;
+        }
+        let bin = (((db - SILENT_DB) * BINS_PER_DB) as usize).min(BINS - 1);
+        self.counts[bin] += delta;
+        self.total += delta;
+    }
+
+    /// The `p` quantile, in dB; digital silence when empty.
+    fn quantile(&self, p: f32) -> f32 {
+        if self.total <= 0 {
+            return SILENT_DB;
+        }
+        let target = ((self.total - 1) as f32 * p).round() as i64;
+        let mut seen = 0;
+        for (bin, &count) in self.counts.iter().enumerate() {
+            seen += count;
+            if seen > target {
+                return SILENT_DB + (bin as f32 + 0.5) / BINS_PER_DB;
+            }
+        }
+        0.0
+    }
+}
+
+/// The `p` quantile of `values` (reordered in place); digital silence if there are none.
+fn percentile(values: &mut [f32], p: f32) -> f32 {
+    if values.is_empty() {
+        return SILENT_DB;
+    }
+    let k = ((values.len() - 1) as f32 * p).round() as usize;
+    *values.select_nth_unstable_by(k, f32::total_cmp).1
+}
+
+fn median(values: &[f32]) -> f32 {
+    let mut v = values.to_vec();
+    percentile(&mut v, 0.5)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Noise-like frames at `floor` with sound at `level` in the given frame ranges.
+    fn frames(len: usize, floor: f32, level: f32, sound: &[Range<usize>]) -> Vec<f32> {
+        (0..len)
+            .map(|i| {
+                let jitter = ((i * 7919) % 13) as f32 / 13.0 - 0.5;
+                if sound.iter().any(|r| r.contains(&i)) { level + 3.0 * jitter } else { floor + jitter }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn finds_sound_over_quiet_and_noisy_floors_alike() {
+        let truth = [50..250, 300..520, 700..760, 1100..1400];
+        for (floor, level) in [(-75.0, -30.0), (-45.0, -33.0)] {
+            let found = detect(&frames(1500, floor, level, &truth));
+            // Within a frame (10 ms) at each edge.
+            assert_eq!(found.sound.len(), truth.len(), "floor {floor} dB, speech {level} dB: {:?}", found.sound);
+            for (got, want) in found.sound.iter().zip(&truth) {
+                assert!(got.start.abs_diff(want.start) <= 1 && got.end.abs_diff(want.end) <= 1, "{got:?} vs {want:?}");
+            }
+            assert!((found.floor_db - floor).abs() < 1.0);
+        }
+    }
+
+    #[test]
+    fn silence_and_steady_noise_have_no_sound() {
+        assert!(detect(&vec![SILENT_DB; 3000]).sound.is_empty());
+        assert!(detect(&frames(3000, -50.0, -50.0, &[])).sound.is_empty());
+        assert!(detect(&[]).sound.is_empty());
+    }
+
+    #[test]
+    fn clicks_are_not_sound() {
+        let found = detect(&frames(1000, -70.0, -20.0, &[100..102, 500..700]));
+        assert_eq!(found.sound.len(), 1, "{:?}", found.sound);
+        assert!(found.sound[0].start.abs_diff(500) <= 1 && found.sound[0].end.abs_diff(700) <= 1);
+    }
+}

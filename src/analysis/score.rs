@@ -1,0 +1,68 @@
+//! Scoring detected pauses against a known truth, for the accuracy test and benchmark.
+
+use super::Span;
+
+/// Precision, recall and F1 of detected pauses against true ones.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Score {
+    /// Detected pauses that matched a true one.
+    pub matched: usize,
+    /// Pauses detected.
+    pub detected: usize,
+    /// True pauses.
+    pub truth: usize,
+}
+
+impl Score {
+    /// Matched share of detected pauses.
+    pub fn precision(&self) -> f64 {
+        if self.detected == 0 { 0.0 } else { self.matched as f64 / self.detected as f64 }
+    }
+
+    /// Matched share of true pauses.
+    pub fn recall(&self) -> f64 {
+        if self.truth == 0 { 0.0 } else { self.matched as f64 / self.truth as f64 }
+    }
+
+    /// Harmonic mean of precision and recall.
+    pub fn f1(&self) -> f64 {
+        let (p, r) = (self.precision(), self.recall());
+        if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
+    }
+}
+
+/// Matches each detected pause to at most one true pause whose start and end both lie within
+/// `tolerance_ms`, in time order.
+pub fn score(detected: &[Span], truth: &[Span], tolerance_ms: u64) -> Score {
+    let mut used = vec![false; truth.len()];
+    let mut matched = 0;
+    for d in detected {
+        let hit = truth.iter().enumerate().find(|(i, t)| {
+            !used[*i] && d.start_ms.abs_diff(t.start_ms) <= tolerance_ms && d.end_ms.abs_diff(t.end_ms) <= tolerance_ms
+        });
+        if let Some((i, _)) = hit {
+            used[i] = true;
+            matched += 1;
+        }
+    }
+    Score { matched, detected: detected.len(), truth: truth.len() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spans(v: &[(u64, u64)]) -> Vec<Span> {
+        v.iter().map(|&(start_ms, end_ms)| Span { start_ms, end_ms }).collect()
+    }
+
+    #[test]
+    fn both_boundaries_must_be_within_tolerance_and_matches_are_one_to_one() {
+        let truth = spans(&[(1000, 1500), (3000, 6000)]);
+        let found = spans(&[(1100, 1650), (1000, 1500), (2900, 6151), (3000, 6000)]);
+        let s = score(&found, &truth, 150);
+        assert_eq!((s.matched, s.detected, s.truth), (2, 4, 2));
+        assert!((s.f1() - 2.0 * 0.5 / 1.5).abs() < 1e-9);
+        assert_eq!(score(&[], &truth, 150).f1(), 0.0);
+    }
+}

@@ -1,0 +1,180 @@
+//! `verbatim analyze` and `verbatim export`: pauses and segments, and files made from them.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, bail};
+use verbatim::analysis::cache::{self, Provenance};
+use verbatim::analysis::{Analysis, segments};
+use verbatim::crypto::Identity;
+use verbatim::export::{self, ExportFormat};
+use verbatim::project::Keyring;
+use verbatim::securefs;
+use verbatim::session::SessionDir;
+use verbatim::session::markers::MarkerLog;
+
+use super::commands::{clock, unlock};
+
+/// `verbatim analyze DIR SESSION [--force]` or `verbatim analyze DIR --all [--force]`.
+pub fn analyze(dir: &Path, session_id: Option<&str>, all: bool, force: bool) -> Result<ExitCode> {
+    let mut keyring = unlock(dir)?;
+    let sessions = match (session_id, all) {
+        (Some(id), false) => vec![SessionDir::find(keyring.project(), id)?],
+        (None, true) => SessionDir::list(keyring.project())?,
+        _ => bail!("name one session, or give --all (see `verbatim sessions {}`)", dir.display()),
+    };
+    if sessions.is_empty() {
+        println!("No sessions to analyse. Import one with `verbatim import {} FILE --participant P01`.", dir.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut bar = ProgressBar::new(sessions.len());
+    let mut failed = 0;
+    for (index, session) in sessions.iter().enumerate() {
+        let started = Instant::now();
+        let result = analyze_one(&mut keyring, session, force, &mut |done, total| bar.update(index, done, total));
+        bar.clear();
+        match result {
+            Ok((analysis, provenance)) => {
+                let how = match provenance {
+                    Provenance::Cached => "already analysed".to_string(),
+                    Provenance::Computed => format!("analysed in {:.1} s", started.elapsed().as_secs_f64()),
+                };
+                println!("{}: {}", session.id, describe(&analysis, &how));
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!("verbatim: error: session {}: {e:#}", session.id);
+            }
+        }
+    }
+    if failed > 0 {
+        eprintln!("{failed} of {} sessions could not be analysed; see the messages above.", sessions.len());
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn analyze_one(
+    keyring: &mut Keyring,
+    session: &SessionDir,
+    force: bool,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<(Analysis, Provenance)> {
+    let identity: Identity = keyring.participant(&session.participant)?.clone();
+    let recipient = keyring.project().participant_recipient(&session.participant)?;
+    Ok(cache::analyze_session(session, &identity, &recipient, force, progress)?)
+}
+
+/// One line about what an analysis found.
+fn describe(a: &Analysis, how: &str) -> String {
+    if a.speech.is_empty() {
+        return format!(
+            "{} of audio, no speech found ({how}). If someone spoke, the input may have been muted or far too quiet.",
+            clock(a.duration_ms)
+        );
+    }
+    let segments = segments::segments(&a.speech, &[]).len();
+    format!(
+        "{} of audio, {} pauses of 0.2 s or more, {} segments; noise floor {:.0} dB, speech {:.0} dB ({how})",
+        clock(a.duration_ms),
+        a.pauses.len(),
+        segments,
+        a.noise_floor_db,
+        a.speech_level_db
+    )
+}
+
+/// `verbatim export DIR SESSION --format FMT -o FILE [--plaintext]`.
+pub fn export(dir: &Path, session_id: &str, format: ExportFormat, output: &Path, plaintext: bool) -> Result<ExitCode> {
+    let sealed = output.extension().is_some_and(|e| e == "age");
+    if !sealed && !plaintext {
+        bail!(
+            "{}: an export holds the participant's transcript and notes, and this file would be unencrypted. \
+             Add --plaintext to write it anyway, or name it {}.age to have it encrypted to the participant's key \
+             (nothing was written)",
+            output.display(),
+            output.display()
+        );
+    }
+    if output.exists() {
+        bail!("{}: already exists; choose another name or delete it first (nothing was written)", output.display());
+    }
+    let mut keyring = unlock(dir)?;
+    let session = SessionDir::find(keyring.project(), session_id)?;
+    let identity: Identity = keyring.participant(&session.participant)?.clone();
+    let recipient = keyring.project().participant_recipient(&session.participant)?;
+    let meta = session.read_meta(&identity)?;
+    let markers = MarkerLog::read(&session.path, &identity)?;
+    let mut bar = ProgressBar::new(1);
+    let (analysis, provenance) =
+        cache::analyze_session(&session, &identity, &recipient, false, &mut |done, total| bar.update(0, done, total))?;
+    bar.clear();
+    if provenance == Provenance::Computed {
+        eprintln!("Analysed {}: {}", session.id, describe(&analysis, "now cached"));
+    }
+    let document = export::build(&meta, &analysis, &markers.markers);
+    let bytes = format.render(&document)?;
+    if sealed {
+        let ciphertext = verbatim::crypto::encrypt_to(&[&recipient], &bytes, output)?;
+        securefs::write_atomic(output, &ciphertext)?;
+        eprintln!("Wrote {} (encrypted to {}'s key).", output.display(), session.participant);
+    } else {
+        securefs::write_atomic(output, &bytes)?;
+        eprintln!(
+            "Wrote {} UNENCRYPTED ({} pauses, {} segments, {} markers). It describes a participant's interview: \
+             keep it off shared drives and delete it when done.",
+            output.display(),
+            document.pauses.len(),
+            document.segments.len(),
+            document.markers.len()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A progress line on stderr: a bar on a terminal, nothing otherwise (the result lines say it all).
+struct ProgressBar {
+    sessions: usize,
+    terminal: bool,
+    last: Option<Instant>,
+    shown: bool,
+}
+
+impl ProgressBar {
+    fn new(sessions: usize) -> Self {
+        Self { sessions, terminal: std::io::stderr().is_terminal(), last: None, shown: false }
+    }
+
+    fn update(&mut self, index: usize, done: u64, total: u64) {
+        if !self.terminal || self.last.is_some_and(|t| t.elapsed() < Duration::from_millis(100)) {
+            return;
+        }
+        self.last = Some(Instant::now());
+        let session_share = if total == 0 { 1.0 } else { done as f64 / total as f64 };
+        let overall = (index as f64 + session_share) / self.sessions.max(1) as f64;
+        let width = 30;
+        let filled = ((overall * width as f64).round() as usize).min(width);
+        let line = format!(
+            "\r[{}{}] {:>3}%  session {} of {}",
+            "#".repeat(filled),
+            ".".repeat(width - filled),
+            (overall * 100.0).round() as u32,
+            index + 1,
+            self.sessions
+        );
+        let mut err = std::io::stderr();
+        let _ = err.write_all(line.as_bytes());
+        let _ = err.flush();
+        self.shown = true;
+    }
+
+    fn clear(&mut self) {
+        if self.shown {
+            let _ = std::io::stderr().write_all(format!("\r{}\r", " ".repeat(60)).as_bytes());
+            self.shown = false;
+        }
+        self.last = None;
+    }
+}

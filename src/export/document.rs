@@ -1,0 +1,250 @@
+//! The session as exports see it: metadata, guide progress, markers, pauses and segments.
+
+use crate::analysis::segments::{self, Segment, SpeakerMark};
+use crate::analysis::{Analysis, Span};
+use crate::guide::Guide;
+use crate::session::SessionMeta;
+use crate::session::markers::{Marker, MarkerKind};
+
+/// Version of the JSON layout ([`SessionDocument`]); bumped on incompatible change.
+pub const DOCUMENT_VERSION: u32 = 1;
+
+/// Everything an export needs, in one serialisable value.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SessionDocument {
+    /// Always `"verbatim-session"`, so a reader can tell what the file is.
+    pub format: &'static str,
+    /// [`DOCUMENT_VERSION`].
+    pub format_version: u32,
+    /// The program that wrote it.
+    pub generator: String,
+    /// Session metadata.
+    pub session: SessionInfo,
+    /// How the pauses were found.
+    pub analysis: AnalysisInfo,
+    /// Silences of 200 ms or more between stretches of voice.
+    pub pauses: Vec<Pause>,
+    /// Silences of 100-199 ms between stretches of voice.
+    pub micro_pauses: Vec<Pause>,
+    /// Pieces for transcription, in time order.
+    pub segments: Vec<ExportSegment>,
+    /// The interviewer's markers, in time order.
+    pub markers: Vec<ExportMarker>,
+    /// Progress through the interview guide, if one was used.
+    pub guide: Option<GuideProgress>,
+}
+
+/// Session metadata for exports.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SessionInfo {
+    /// Session id.
+    pub id: String,
+    /// Participant code.
+    pub participant: String,
+    /// Start of the audio, RFC 3339 with the recorder's offset.
+    pub started: String,
+    /// End of recording, if it ended normally.
+    pub ended: Option<String>,
+    /// Length of the audio.
+    pub duration_ms: u64,
+    /// `recording`, `complete` or `recovered`.
+    pub state: crate::session::SessionState,
+    /// `recording` or `import`.
+    pub source: &'static str,
+    /// Sample rate of the stored audio.
+    pub sample_rate: u32,
+    /// Channels of the stored audio.
+    pub channels: u16,
+    /// Audio lost while recording, in ms.
+    pub dropped_ms: u64,
+}
+
+/// How the analysis saw the recording.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct AnalysisInfo {
+    /// Analysis version.
+    pub version: u32,
+    /// Median noise floor (speech-band energy, dB relative to full scale).
+    pub noise_floor_db: f32,
+    /// Median speech level on the same scale.
+    pub speech_level_db: f32,
+    /// Total voice found, ms.
+    pub speech_ms: u64,
+}
+
+/// A silence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Pause {
+    /// Start, ms.
+    pub start_ms: u64,
+    /// End, ms.
+    pub end_ms: u64,
+    /// Length, ms.
+    pub duration_ms: u64,
+}
+
+/// A segment with its (so far empty) text.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ExportSegment {
+    /// Start, ms.
+    pub start_ms: u64,
+    /// End, ms.
+    pub end_ms: u64,
+    /// `S1` … `S9` from live speaker markers, or null.
+    pub speaker: Option<String>,
+    /// The transcribed text; empty until someone types it.
+    pub text: String,
+}
+
+/// A marker for exports.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ExportMarker {
+    /// `laughter`, `sigh`, `long_pause`, `quote`, `identifying`, `follow_up`, `note`,
+    /// `speaker`, `question`, `paused` or `gap`.
+    pub kind: MarkerKind,
+    /// Where, ms of audio.
+    pub at_ms: u64,
+    /// End, for markers that span audio (none made live do yet).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_ms: Option<u64>,
+    /// A typed note, or what caused a gap.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Speaker number, for `speaker`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub speaker: Option<u8>,
+    /// The question's text, for `question`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub question: Option<String>,
+    /// Wall-clock length of a pause in recording, or audio lost in a gap (not in the audio).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub off_tape_ms: Option<u64>,
+}
+
+/// How far the interview got through its guide.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct GuideProgress {
+    /// The guide's file name.
+    pub file_name: String,
+    /// Its title.
+    pub title: String,
+    /// Questions marked as asked at least once.
+    pub asked: usize,
+    /// Questions in the guide.
+    pub total: usize,
+    /// Sections in order.
+    pub sections: Vec<GuideSection>,
+}
+
+/// One section of the guide.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct GuideSection {
+    /// Section title.
+    pub title: String,
+    /// Its questions in order.
+    pub questions: Vec<GuideQuestion>,
+}
+
+/// One question and when it was asked.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct GuideQuestion {
+    /// The question.
+    pub text: String,
+    /// Every time it was marked as asked, ms.
+    pub asked_at_ms: Vec<u64>,
+}
+
+/// Gathers a session's document from its metadata, analysis and markers.
+pub fn build(meta: &SessionMeta, analysis: &Analysis, markers: &[Marker]) -> SessionDocument {
+    let mut markers: Vec<&Marker> = markers.iter().collect();
+    markers.sort_by_key(|m| m.at_ms);
+    let guide = meta.guide.as_ref().and_then(|g| Guide::parse(&g.text, &g.file_name).ok().map(|guide| (g, guide)));
+    let speakers: Vec<SpeakerMark> = markers
+        .iter()
+        .filter(|m| m.kind == MarkerKind::Speaker)
+        .filter_map(|m| m.speaker.map(|speaker| SpeakerMark { at_ms: m.at_ms, speaker }))
+        .collect();
+    let pause = |s: &Span| Pause { start_ms: s.start_ms, end_ms: s.end_ms, duration_ms: s.len_ms() };
+    SessionDocument {
+        format: "verbatim-session",
+        format_version: DOCUMENT_VERSION,
+        generator: format!("verbatim {}", env!("CARGO_PKG_VERSION")),
+        session: SessionInfo {
+            id: meta.id.clone(),
+            participant: meta.participant.clone(),
+            started: meta.started.to_rfc3339(),
+            ended: meta.ended.map(|t| t.to_rfc3339()),
+            duration_ms: meta.duration_ms(),
+            state: meta.state,
+            source: match meta.source {
+                crate::session::AudioSource::Recording { .. } => "recording",
+                crate::session::AudioSource::Import { .. } => "import",
+            },
+            sample_rate: meta.audio.sample_rate,
+            channels: meta.audio.channels,
+            dropped_ms: meta.audio.frames_to_ms(meta.dropped_frames),
+        },
+        analysis: AnalysisInfo {
+            version: analysis.version,
+            noise_floor_db: analysis.noise_floor_db,
+            speech_level_db: analysis.speech_level_db,
+            speech_ms: analysis.speech.iter().map(Span::len_ms).sum(),
+        },
+        pauses: analysis.pauses.iter().map(pause).collect(),
+        micro_pauses: analysis.micro_pauses.iter().map(pause).collect(),
+        segments: segments::segments(&analysis.speech, &speakers).into_iter().map(export_segment).collect(),
+        markers: markers.iter().map(|m| export_marker(m, guide.as_ref().map(|(_, g)| g))).collect(),
+        guide: guide.map(|(snapshot, guide)| progress(&snapshot.file_name, &guide, &markers)),
+    }
+}
+
+fn export_segment(s: Segment) -> ExportSegment {
+    ExportSegment { start_ms: s.start_ms, end_ms: s.end_ms, speaker: s.speaker, text: String::new() }
+}
+
+fn export_marker(m: &Marker, guide: Option<&Guide>) -> ExportMarker {
+    ExportMarker {
+        kind: m.kind,
+        at_ms: m.at_ms,
+        end_ms: None,
+        note: m.note.clone(),
+        speaker: m.speaker,
+        question: m.question.and_then(|q| guide?.question(q)).map(|q| q.text.clone()),
+        off_tape_ms: m.duration_ms,
+    }
+}
+
+fn progress(file_name: &str, guide: &Guide, markers: &[&Marker]) -> GuideProgress {
+    let sections: Vec<GuideSection> = guide
+        .sections
+        .iter()
+        .enumerate()
+        .map(|(si, section)| GuideSection {
+            title: section.title.clone(),
+            questions: section
+                .questions
+                .iter()
+                .enumerate()
+                .map(|(qi, q)| GuideQuestion {
+                    text: q.text.clone(),
+                    asked_at_ms: markers
+                        .iter()
+                        .filter(|m| {
+                            m.kind == MarkerKind::Question
+                                && m.question.is_some_and(|r| r.section == si && r.question == qi)
+                        })
+                        .map(|m| m.at_ms)
+                        .collect(),
+                })
+                .collect(),
+        })
+        .collect();
+    let asked = sections.iter().flat_map(|s| &s.questions).filter(|q| !q.asked_at_ms.is_empty()).count();
+    GuideProgress {
+        file_name: file_name.to_string(),
+        title: guide.title.clone(),
+        asked,
+        total: guide.question_count(),
+        sections,
+    }
+}
