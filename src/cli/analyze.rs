@@ -50,7 +50,9 @@ pub fn analyze(dir: &Path, session_id: Option<&str>, all: bool, force: bool) -> 
         }
     }
     if failed > 0 {
-        eprintln!("{failed} of {} sessions could not be analysed; see the messages above.", sessions.len());
+        if sessions.len() > 1 {
+            eprintln!("{failed} of {} sessions could not be analysed; see the messages above.", sessions.len());
+        }
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
@@ -68,7 +70,7 @@ fn analyze_one(
 }
 
 /// One line about what an analysis found.
-fn describe(a: &Analysis, how: &str) -> String {
+pub(super) fn describe(a: &Analysis, how: &str) -> String {
     if a.speech.is_empty() {
         return format!(
             "{} of audio, no speech found ({how}). If someone spoke, the input may have been muted or far too quiet.",
@@ -152,20 +154,9 @@ impl ProgressBar {
             return;
         }
         self.last = Some(Instant::now());
-        let session_share = if total == 0 { 1.0 } else { done as f64 / total as f64 };
-        let overall = (index as f64 + session_share) / self.sessions.max(1) as f64;
-        let width = 30;
-        let filled = ((overall * width as f64).round() as usize).min(width);
-        let line = format!(
-            "\r[{}{}] {:>3}%  session {} of {}",
-            "#".repeat(filled),
-            ".".repeat(width - filled),
-            (overall * 100.0).round() as u32,
-            index + 1,
-            self.sessions
-        );
+        let line = bar_line(index, self.sessions, done, total);
         let mut err = std::io::stderr();
-        let _ = err.write_all(line.as_bytes());
+        let _ = err.write_all(format!("\r{line}").as_bytes());
         let _ = err.flush();
         self.shown = true;
     }
@@ -176,5 +167,33 @@ impl ProgressBar {
             self.shown = false;
         }
         self.last = None;
+    }
+}
+
+/// `[#####.........]  33%  session 2 of 3` for frame `done` of `total` in session `index`.
+fn bar_line(index: usize, sessions: usize, done: u64, total: u64) -> String {
+    const WIDTH: usize = 30;
+    let session_share = if total == 0 { 1.0 } else { done as f64 / total as f64 };
+    let overall = ((index as f64 + session_share) / sessions.max(1) as f64).clamp(0.0, 1.0);
+    let filled = ((overall * WIDTH as f64).round() as usize).min(WIDTH);
+    format!(
+        "[{}{}] {:>3}%  session {} of {}",
+        "#".repeat(filled),
+        ".".repeat(WIDTH - filled),
+        (overall * 100.0).round() as u32,
+        index + 1,
+        sessions
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bar_line;
+
+    #[test]
+    fn the_bar_counts_sessions_and_frames() {
+        assert_eq!(bar_line(0, 1, 0, 100), format!("[{}]   0%  session 1 of 1", ".".repeat(30)));
+        assert_eq!(bar_line(1, 2, 50, 100), format!("[{}{}]  75%  session 2 of 2", "#".repeat(23), ".".repeat(7)));
+        assert_eq!(bar_line(0, 1, 0, 0), format!("[{}] 100%  session 1 of 1", "#".repeat(30)));
     }
 }

@@ -67,9 +67,23 @@ pub fn demo(dir: Option<&Path>, headless: bool, for_duration: Option<Duration>) 
     say!("The demo project is in {dir}");
     say!("Its passphrase (a throwaway, printed only because this is a demo): {}", passphrase.expose_secret());
     say!("The session {id} is encrypted to participant {DEMO_PARTICIPANT}; markers are saved with it.");
+    // The next step a researcher takes: find the pauses and segments (cached, encrypted).
+    let keyring_identity = project.unlock(&passphrase).and_then(|mut keys| keys.participant(DEMO_PARTICIPANT).cloned());
+    match keyring_identity {
+        Ok(identity) => {
+            let session = verbatim::session::SessionDir::find(&project, id)?;
+            let recipient = project.participant_recipient(DEMO_PARTICIPANT)?;
+            match verbatim::analysis::cache::analyze_session(&session, &identity, &recipient, false, &mut |_, _| {}) {
+                Ok((analysis, _)) => say!("Analysis: {}", super::analyze::describe(&analysis, "cached, encrypted")),
+                Err(e) => say!("The analysis failed: {e}"),
+            }
+        }
+        Err(e) => say!("Could not unlock the demo project to analyse it: {e}"),
+    }
     say!("");
     say!("Next, try:");
     say!("  verbatim sessions {dir}");
+    say!("  verbatim export {dir} {id} --format json -o demo.json --plaintext   # pauses, segments, markers");
     say!("  verbatim decrypt {dir} {id} -o demo.wav        # asks for the passphrase above");
     say!("  verbatim record {dir} --participant {DEMO_PARTICIPANT} --guide GUIDE.md   # your microphone");
     say!("When done: rm -r {dir}");

@@ -248,3 +248,106 @@ fn progress(file_name: &str, guide: &Guide, markers: &[&Marker]) -> GuideProgres
         sections,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audio::wav::{AudioSpec, SampleFormat};
+    use crate::guide::QuestionRef;
+    use crate::session::{AudioSource, GuideSnapshot, SessionState};
+
+    fn meta() -> SessionMeta {
+        let started = chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00+01:00").unwrap();
+        SessionMeta {
+            version: 1,
+            id: "20261120T090000Z-P07".into(),
+            participant: "P07".into(),
+            started,
+            ended: Some(started + chrono::Duration::seconds(30)),
+            state: SessionState::Complete,
+            source: AudioSource::Recording { device: "USB mic".into() },
+            audio: AudioSpec {
+                sample_rate: 48_000,
+                channels: 1,
+                bits_per_sample: 16,
+                sample_format: SampleFormat::Int,
+            },
+            frames: 48_000 * 30,
+            dropped_frames: 4_800,
+            guide: Some(GuideSnapshot {
+                file_name: "guide.md".into(),
+                text:
+                    "# Arbeid\n## Hverdagen\n- Hvordan er en vanlig dag?\n- Hva er vanskelig?\n## Slutt\n- Noe mer?\n"
+                        .into(),
+            }),
+            recovery: None,
+        }
+    }
+
+    fn marker(kind: MarkerKind, at_ms: u64) -> Marker {
+        Marker::at(kind, at_ms * 48, 48_000)
+    }
+
+    #[test]
+    fn builds_guide_progress_markers_and_speaker_segments() {
+        let span = |start_ms, end_ms| Span { start_ms, end_ms };
+        let analysis = Analysis {
+            version: 1,
+            duration_ms: 30_000,
+            noise_floor_db: -58.0,
+            speech_level_db: -21.0,
+            speech: vec![span(500, 3_000), span(3_250, 6_000), span(6_300, 9_000), span(9_200, 12_000)],
+            pauses: vec![span(6_000, 6_300), span(9_000, 9_200)],
+            micro_pauses: vec![span(3_000, 3_250)],
+            vad_ms: 0,
+        };
+        let mut asked = marker(MarkerKind::Question, 400);
+        asked.question = Some(QuestionRef { section: 0, question: 1 });
+        let mut s1 = marker(MarkerKind::Speaker, 100);
+        s1.speaker = Some(1);
+        let mut s2 = marker(MarkerKind::Speaker, 7_100);
+        s2.speaker = Some(2);
+        let mut note = marker(MarkerKind::Note, 8_000);
+        note.note = Some("ask about the night shifts".into());
+        let mut paused = marker(MarkerKind::Paused, 12_500);
+        paused.duration_ms = Some(65_000);
+        // Saved in the order they were made, not in time order.
+        let doc = build(&meta(), &analysis, &[note, s2, asked, s1, paused]);
+
+        assert_eq!(doc.session.dropped_ms, 100);
+        assert_eq!(doc.session.source, "recording");
+        assert_eq!(doc.analysis.speech_ms, 2_500 + 2_750 + 2_700 + 2_800);
+        assert_eq!(
+            doc.pauses,
+            [
+                Pause { start_ms: 6_000, end_ms: 6_300, duration_ms: 300 },
+                Pause { start_ms: 9_000, end_ms: 9_200, duration_ms: 200 }
+            ]
+        );
+        let segs: Vec<_> = doc.segments.iter().map(|s| (s.start_ms, s.end_ms, s.speaker.as_deref())).collect();
+        assert_eq!(segs, [(500, 6_000, Some("S1")), (6_300, 12_000, Some("S2"))]);
+        let kinds: Vec<_> = doc.markers.iter().map(|m| (m.kind, m.at_ms)).collect();
+        assert_eq!(
+            kinds,
+            [
+                (MarkerKind::Speaker, 100),
+                (MarkerKind::Question, 400),
+                (MarkerKind::Speaker, 7_100),
+                (MarkerKind::Note, 8_000),
+                (MarkerKind::Paused, 12_500)
+            ]
+        );
+        assert_eq!(doc.markers[1].question.as_deref(), Some("Hva er vanskelig?"));
+        assert_eq!(doc.markers[4].off_tape_ms, Some(65_000));
+        let guide = doc.guide.as_ref().unwrap();
+        assert_eq!((guide.title.as_str(), guide.asked, guide.total), ("Arbeid", 1, 3));
+        assert_eq!(guide.sections[0].questions[1].asked_at_ms, [400]);
+        assert!(guide.sections[1].questions[0].asked_at_ms.is_empty());
+
+        let json: serde_json::Value = serde_json::from_slice(&crate::export::json::render(&doc).unwrap()).unwrap();
+        assert_eq!(json["markers"][3]["note"], "ask about the night shifts");
+        assert!(json["markers"][0].get("note").is_none(), "absent fields are left out");
+        assert_eq!(json["segments"][1]["speaker"], "S2");
+        assert_eq!(json["session"]["started"], "2026-11-20T10:00:00+01:00");
+    }
+}
