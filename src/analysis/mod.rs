@@ -29,8 +29,12 @@ pub const ANALYSIS_VERSION: u32 = 1;
 pub const MIN_PAUSE_MS: u64 = 200;
 /// Shortest silence reported as a micro-pause, in ms (conventions such as Jefferson's `(.)`).
 pub const MIN_MICRO_PAUSE_MS: u64 = 100;
-/// earshot's score above which a frame counts as voice.
-const VOICE_SCORE: f32 = 0.5;
+/// earshot's score from which a frame of a short burst counts as voice. Higher than its usual
+/// 0.5: on a burst heard from cold, earshot gives white noise up to 0.7, while words and laughs
+/// reach 0.8-1.0 within a few frames.
+const VOICE_SCORE: f32 = 0.75;
+/// Frames (10 ms) at or above [`VOICE_SCORE`] that make a burst voice.
+const VOICE_FRAMES: usize = 3;
 /// Bursts of sound shorter than this (ms) are checked by the voice detector.
 const CHECK_BURST_MS: u64 = 700;
 
@@ -188,7 +192,7 @@ fn keep_voice(
         // cough; anything next to other sound is part of the flow of talk.
         if region.len() < burst && isolated_before && isolated_after {
             let scores = check.scores(source, region.clone())?;
-            if !scores.iter().any(|&s| s >= VOICE_SCORE) {
+            if scores.iter().filter(|&&s| s >= VOICE_SCORE).count() < VOICE_FRAMES {
                 continue;
             }
         }
