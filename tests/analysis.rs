@@ -97,6 +97,66 @@ fn pauses_are_found_within_150_ms_on_quiet_and_noisy_floors_where_one_energy_thr
 }
 
 #[test]
+fn a_knock_or_a_noise_burst_alone_in_a_pause_does_not_split_it() {
+    let s = Scratch::new();
+    let quiet = Path::new(FIXTURES).join("quiet.flac");
+    // Inside the 6 s pause (14.08-20.08 s): at 17 s a knock (120 ms of decaying brown noise)
+    // or a burst of hiss (250 ms), both far above the floor.
+    for (name, sound) in [("knock", ["brownnoise", "0.12", "-6"]), ("hiss", ["whitenoise", "0.25", "-20"])] {
+        let burst = s.path(&format!("{name}.wav"));
+        let (noise, secs, gain) = (sound[0], sound[1], sound[2]);
+        tool(
+            "sox",
+            &[
+                "-R",
+                "-n",
+                "-r",
+                "16000",
+                "-c",
+                "1",
+                "-b",
+                "16",
+                burst.to_str().unwrap(),
+                "synth",
+                secs,
+                noise,
+                "gain",
+                gain,
+                "fade",
+                "q",
+                "0.002",
+                secs,
+                "0.1",
+                "pad",
+                "17",
+                "0",
+            ],
+        );
+        let mixed = s.path(&format!("quiet-{name}.wav"));
+        tool(
+            "sox",
+            &[
+                "-m",
+                "-v",
+                "1",
+                quiet.to_str().unwrap(),
+                "-v",
+                "1",
+                burst.to_str().unwrap(),
+                "-b",
+                "16",
+                mixed.to_str().unwrap(),
+            ],
+        );
+        let id = s.import(&mixed);
+        let found = spans(&export_json(&s, &id)["pauses"]);
+        let long = Span { start_ms: 14_083, end_ms: 20_083 };
+        assert!(score(&found, &[long], TOLERANCE_MS).matched == 1, "{name} split the pause: {found:?}");
+        assert!(score(&found, &truth(), TOLERANCE_MS).f1() >= 0.95, "{name}: {found:?}");
+    }
+}
+
+#[test]
 fn the_cache_is_encrypted_reused_and_redone_when_the_audio_changes() {
     let s = Scratch::new();
     let id = s.import(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/demo/interview.wav"));

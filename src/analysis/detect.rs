@@ -41,28 +41,28 @@ pub struct Detection {
 }
 
 /// Finds the regions of sound in `frames_db` (one value per 10 ms frame).
+///
+/// Besides the input it keeps only one floor and level per second, so memory grows by the
+/// input's 1.4 MB per hour of audio and not by a multiple of it.
 pub fn detect(frames_db: &[f32]) -> Detection {
-    let smooth = smooth3(frames_db);
-    let (floor, level) = floor_and_level(&smooth);
+    let room = Room::measure(frames_db);
     let mut sound = Vec::new();
     let mut start: Option<usize> = None;
     let mut below = 0usize;
-    for (i, &e) in smooth.iter().enumerate() {
-        let spread = level[i] - floor[i];
-        if spread < MIN_SPREAD_DB {
+    for i in 0..frames_db.len() {
+        let e = smoothed(frames_db, i);
+        let Some((enter, leave)) = room.thresholds(i) else {
             if let Some(s) = start.take() {
                 sound.push(s..i - below);
             }
             below = 0;
             continue;
-        }
-        let enter = floor[i] + (ENTER_SHARE * spread).clamp(5.0, 15.0);
-        let leave = floor[i] + (LEAVE_SHARE * spread).clamp(1.25, 9.0);
+        };
         match start {
             None if e > enter => {
                 // Walk back to where the sound rose above the exit level: its true onset.
                 let mut s = i;
-                while s > 0 && smooth[s - 1] > leave && i - s < MAX_WALK_BACK_FRAMES {
+                while s > 0 && smoothed(frames_db, s - 1) > leave && i - s < MAX_WALK_BACK_FRAMES {
                     s -= 1;
                 }
                 let s = sound.last().map_or(s, |r: &Range<usize>| s.max(r.end));
@@ -83,69 +83,80 @@ pub fn detect(frames_db: &[f32]) -> Detection {
         }
     }
     if let Some(s) = start {
-        sound.push(s..smooth.len() - below);
+        sound.push(s..frames_db.len() - below);
     }
     // Smoothing widens a burst by a frame each side: judge its length on the raw energies, so
     // a 20 ms click does not pass for 40 ms of sound.
-    let leave = |i: usize| floor[i] + (LEAVE_SHARE * (level[i] - floor[i])).clamp(1.25, 9.0);
-    sound.retain(|r| r.clone().filter(|&i| frames_db[i] > leave(i)).count() >= MIN_SOUND_FRAMES);
-    Detection { sound, floor_db: median(&floor), level_db: median(&level) }
+    let loud = |i: usize| room.thresholds(i).is_some_and(|(_, leave)| frames_db[i] > leave);
+    sound.retain(|r| r.clone().filter(|&i| loud(i)).count() >= MIN_SOUND_FRAMES);
+    let (floor_db, level_db) = room.medians();
+    Detection { sound, floor_db, level_db }
 }
 
-/// Each value averaged with its neighbours, which steadies 10 ms noise frames.
-fn smooth3(db: &[f32]) -> Vec<f32> {
-    (0..db.len())
-        .map(|i| {
-            let lo = i.saturating_sub(1);
-            let hi = (i + 2).min(db.len());
-            db[lo..hi].iter().sum::<f32>() / (hi - lo) as f32
-        })
-        .collect()
+/// A frame averaged with its neighbours, which steadies 10 ms noise frames.
+fn smoothed(db: &[f32], i: usize) -> f32 {
+    let lo = i.saturating_sub(1);
+    let hi = (i + 2).min(db.len());
+    db[lo..hi].iter().sum::<f32>() / (hi - lo) as f32
 }
 
-/// Per-frame noise floor and speech level, from percentiles in a sliding window.
-///
-/// The window is a histogram of quarter-dB bins, updated frame by frame, so an hour costs a
-/// few milliseconds rather than a sort per second.
-fn floor_and_level(db: &[f32]) -> (Vec<f32>, Vec<f32>) {
-    let mut histogram = Histogram::default();
-    let mut anchors = Vec::new();
-    let (mut lo, mut hi) = (0usize, 0usize);
-    let mut centre = 0usize;
-    loop {
-        let want_lo = centre.saturating_sub(WINDOW_FRAMES);
-        let want_hi = (centre + WINDOW_FRAMES + 1).min(db.len());
-        while hi < want_hi {
-            histogram.add(db[hi], 1);
-            hi += 1;
+/// The noise floor and speech level once a second, from percentiles in a sliding window,
+/// interpolated in between.
+struct Room {
+    /// (frame, floor dB, level dB), every [`HOP_FRAMES`] and at the last frame.
+    anchors: Vec<(usize, f32, f32)>,
+}
+
+impl Room {
+    /// Slides a quarter-dB histogram over the smoothed energies: an hour costs milliseconds.
+    fn measure(db: &[f32]) -> Self {
+        let mut histogram = Histogram::default();
+        let mut anchors = Vec::with_capacity(db.len() / HOP_FRAMES + 2);
+        let (mut lo, mut hi) = (0usize, 0usize);
+        let mut centre = 0usize;
+        while !db.is_empty() {
+            let want_lo = centre.saturating_sub(WINDOW_FRAMES);
+            let want_hi = (centre + WINDOW_FRAMES + 1).min(db.len());
+            while hi < want_hi {
+                histogram.add(smoothed(db, hi), 1);
+                hi += 1;
+            }
+            while lo < want_lo {
+                histogram.add(smoothed(db, lo), -1);
+                lo += 1;
+            }
+            anchors.push((centre, histogram.quantile(FLOOR_PERCENTILE), histogram.quantile(LEVEL_PERCENTILE)));
+            if centre + 1 >= db.len() {
+                break;
+            }
+            centre = (centre + HOP_FRAMES).min(db.len() - 1);
         }
-        while lo < want_lo {
-            histogram.add(db[lo], -1);
-            lo += 1;
-        }
-        anchors.push((centre, histogram.quantile(FLOOR_PERCENTILE), histogram.quantile(LEVEL_PERCENTILE)));
-        if centre + 1 >= db.len() {
-            break;
-        }
-        centre = (centre + HOP_FRAMES).min(db.len() - 1);
+        Self { anchors }
     }
-    let mut floor = Vec::with_capacity(db.len());
-    let mut level = Vec::with_capacity(db.len());
-    for pair in anchors.windows(2) {
-        let ((a, fa, la), (b, fb, lb)) = (pair[0], pair[1]);
-        for i in a..b {
-            let t = (i - a) as f32 / (b - a) as f32;
-            floor.push(fa + t * (fb - fa));
-            level.push(la + t * (lb - la));
-        }
+
+    /// Floor and level at frame `i`.
+    fn at(&self, i: usize) -> (f32, f32) {
+        let k = (i / HOP_FRAMES).min(self.anchors.len().saturating_sub(1));
+        let Some(&(a, fa, la)) = self.anchors.get(k) else { return (SILENT_DB, SILENT_DB) };
+        let Some(&(b, fb, lb)) = self.anchors.get(k + 1) else { return (fa, la) };
+        let t = (i.saturating_sub(a)) as f32 / (b - a).max(1) as f32;
+        (fa + t * (fb - fa), la + t * (lb - la))
     }
-    if let Some(&(_, f, l)) = anchors.last() {
-        floor.push(f);
-        level.push(l);
+
+    /// Entry and exit levels at frame `i`; none where floor and speech are too close to tell.
+    fn thresholds(&self, i: usize) -> Option<(f32, f32)> {
+        let (floor, level) = self.at(i);
+        let spread = level - floor;
+        (spread >= MIN_SPREAD_DB)
+            .then(|| (floor + (ENTER_SHARE * spread).clamp(5.0, 15.0), floor + (LEAVE_SHARE * spread).clamp(1.25, 9.0)))
     }
-    floor.truncate(db.len());
-    level.truncate(db.len());
-    (floor, level)
+
+    /// Median floor and level over the recording.
+    fn medians(&self) -> (f32, f32) {
+        let mut floors: Vec<f32> = self.anchors.iter().map(|a| a.1).collect();
+        let mut levels: Vec<f32> = self.anchors.iter().map(|a| a.2).collect();
+        (percentile(&mut floors, 0.5), percentile(&mut levels, 0.5))
+    }
 }
 
 /// Bins per dB in the sliding histogram.
@@ -200,11 +211,6 @@ fn percentile(values: &mut [f32], p: f32) -> f32 {
     }
     let k = ((values.len() - 1) as f32 * p).round() as usize;
     *values.select_nth_unstable_by(k, f32::total_cmp).1
-}
-
-fn median(values: &[f32]) -> f32 {
-    let mut v = values.to_vec();
-    percentile(&mut v, 0.5)
 }
 
 #[cfg(test)]
