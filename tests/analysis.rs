@@ -100,38 +100,33 @@ fn pauses_are_found_within_150_ms_on_quiet_and_noisy_floors_where_one_energy_thr
 fn a_knock_or_a_noise_burst_alone_in_a_pause_does_not_split_it() {
     let s = Scratch::new();
     let quiet = Path::new(FIXTURES).join("quiet.flac");
-    // Inside the 6 s pause (14.08-20.08 s): at 17 s a knock (120 ms of decaying brown noise)
-    // or a burst of hiss (250 ms), both far above the floor.
-    for (name, sound) in [("knock", ["brownnoise", "0.12", "-6"]), ("hiss", ["whitenoise", "0.25", "-20"])] {
+    // Inside the 6 s pause (14.08-20.08 s), at 17 s, far above the floor: a knock (120 ms of
+    // decaying brown noise), a double knock (60 ms, 120 ms apart) and a burst of hiss (250 ms).
+    let knock = ["synth", "0.12", "brownnoise", "gain", "-6", "fade", "q", "0.002", "0.12", "0.1"];
+    let double = [
+        "synth",
+        "0.06",
+        "brownnoise",
+        "gain",
+        "-6",
+        "fade",
+        "q",
+        "0.002",
+        "0.06",
+        "0.05",
+        "pad",
+        "0",
+        "0.12",
+        "repeat",
+        "1",
+    ];
+    let hiss = ["synth", "0.25", "whitenoise", "gain", "-20", "fade", "q", "0.005", "0.25", "0.15"];
+    for (name, effects) in [("knock", &knock[..]), ("double-knock", &double[..]), ("hiss", &hiss[..])] {
         let burst = s.path(&format!("{name}.wav"));
-        let (noise, secs, gain) = (sound[0], sound[1], sound[2]);
-        tool(
-            "sox",
-            &[
-                "-R",
-                "-n",
-                "-r",
-                "16000",
-                "-c",
-                "1",
-                "-b",
-                "16",
-                burst.to_str().unwrap(),
-                "synth",
-                secs,
-                noise,
-                "gain",
-                gain,
-                "fade",
-                "q",
-                "0.002",
-                secs,
-                "0.1",
-                "pad",
-                "17",
-                "0",
-            ],
-        );
+        let mut args = vec!["-R", "-n", "-r", "16000", "-c", "1", "-b", "16", burst.to_str().unwrap()];
+        args.extend_from_slice(effects);
+        args.extend_from_slice(&["pad", "17", "0"]);
+        tool("sox", &args);
         let mixed = s.path(&format!("quiet-{name}.wav"));
         tool(
             "sox",
@@ -319,4 +314,10 @@ fn silence_missing_and_cut_audio_get_clear_answers() {
     // A wrong passphrase.
     let err = fails(verbatim().env("VERBATIM_PASSPHRASE", "wrong").arg("analyze").arg(s.project()).arg("--all"));
     assert!(err.contains("wrong passphrase"), "{err}");
+    // A rate too low for speech.
+    let low = s.path("low.wav");
+    tool("sox", &["-n", "-r", "2000", "-b", "16", "-c", "1", low.to_str().unwrap(), "synth", "2", "sine", "300"]);
+    let id = s.import(&low);
+    let err = fails(verbatim().arg("analyze").arg(s.project()).arg(&id));
+    assert!(err.contains("2000 Hz") && err.contains("too low"), "{err}");
 }

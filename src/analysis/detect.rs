@@ -105,12 +105,19 @@ fn smoothed(db: &[f32], i: usize) -> f32 {
 struct Room {
     /// (frame, floor dB, level dB), every [`HOP_FRAMES`] and at the last frame.
     anchors: Vec<(usize, f32, f32)>,
+    /// The speech level of the whole recording, for stretches where a few words are all there
+    /// is within ±15 s: too little voice to lift the local percentile.
+    overall_level: f32,
 }
 
 impl Room {
     /// Slides a quarter-dB histogram over the smoothed energies: an hour costs milliseconds.
     fn measure(db: &[f32]) -> Self {
         let mut histogram = Histogram::default();
+        let mut overall = Histogram::default();
+        for i in 0..db.len() {
+            overall.add(smoothed(db, i), 1);
+        }
         let mut anchors = Vec::with_capacity(db.len() / HOP_FRAMES + 2);
         let (mut lo, mut hi) = (0usize, 0usize);
         let mut centre = 0usize;
@@ -131,7 +138,7 @@ impl Room {
             }
             centre = (centre + HOP_FRAMES).min(db.len() - 1);
         }
-        Self { anchors }
+        Self { anchors, overall_level: overall.quantile(LEVEL_PERCENTILE) }
     }
 
     /// Floor and level at frame `i`.
@@ -145,7 +152,10 @@ impl Room {
 
     /// Entry and exit levels at frame `i`; none where floor and speech are too close to tell.
     fn thresholds(&self, i: usize) -> Option<(f32, f32)> {
-        let (floor, level) = self.at(i);
+        let (floor, mut level) = self.at(i);
+        if level - floor < MIN_SPREAD_DB {
+            level = level.max(self.overall_level);
+        }
         let spread = level - floor;
         (spread >= MIN_SPREAD_DB)
             .then(|| (floor + (ENTER_SHARE * spread).clamp(5.0, 15.0), floor + (LEAVE_SHARE * spread).clamp(1.25, 9.0)))
@@ -246,6 +256,15 @@ mod tests {
         assert!(detect(&vec![SILENT_DB; 3000]).sound.is_empty());
         assert!(detect(&frames(3000, -50.0, -50.0, &[])).sound.is_empty());
         assert!(detect(&[]).sound.is_empty());
+    }
+
+    #[test]
+    fn a_short_answer_alone_in_a_long_silence_is_sound() {
+        // 0.6 s of voice at 8 s, then nothing until talk from 30 s on.
+        let truth = [800..860, 3000..3400, 3450..3900, 3950..5000];
+        let found = detect(&frames(5000, -62.0, -22.0, &truth));
+        assert_eq!(found.sound.len(), truth.len(), "{:?}", found.sound);
+        assert!(found.sound[0].start.abs_diff(800) <= 1 && found.sound[0].end.abs_diff(860) <= 1);
     }
 
     #[test]

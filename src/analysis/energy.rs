@@ -6,6 +6,8 @@
 //! gliding in pitch, is not), and a difference over about 0.3 ms then keeps roughly 0.4-2.8 kHz,
 //! where speech is strong and room rumble and ventilation are weak.
 
+use zeroize::Zeroizing;
+
 /// Length of one analysis frame in milliseconds.
 pub const FRAME_MS: u64 = 10;
 /// Energy reported for a frame of digital silence.
@@ -18,8 +20,9 @@ pub struct FrameEnergy {
     comb: usize,
     /// The band-pass difference lag in samples.
     lag: usize,
-    /// The last `comb + lag` samples of the previous block, then the current block.
-    work: Vec<f32>,
+    /// The last `comb + lag` samples of the previous block, then the current block. Decrypted
+    /// audio: wiped when it grows and when the meter is dropped.
+    work: Zeroizing<Vec<f32>>,
     /// Samples consumed so far.
     consumed: u64,
     /// Sum of squares of the frame being filled.
@@ -34,7 +37,15 @@ impl FrameEnergy {
         let rate = u64::from(rate.max(100));
         let comb = usize::try_from((rate + 25) / 50).unwrap_or(1).max(1);
         let lag = usize::try_from((rate + 1600) / 3200).unwrap_or(1).max(1);
-        Self { rate, comb, lag, work: vec![0.0; comb + lag], consumed: 0, acc: 0.0, frames_db: Vec::new() }
+        Self {
+            rate,
+            comb,
+            lag,
+            work: Zeroizing::new(vec![0.0; comb + lag]),
+            consumed: 0,
+            acc: 0.0,
+            frames_db: Vec::new(),
+        }
     }
 
     /// Samples in the history the filter needs before each block.
@@ -49,15 +60,18 @@ impl FrameEnergy {
 
     /// Feeds the next mono samples.
     pub fn push(&mut self, mono: &[f32]) {
-        self.work.truncate(self.history());
+        let history = self.history();
+        self.work.truncate(history);
+        super::pcm::reserve_wiped(&mut self.work, mono.len());
         self.work.extend_from_slice(mono);
         self.consume();
     }
 
     /// Feeds raw PCM of layout `spec` (whole frames), mixed to mono on the way in.
     pub fn push_pcm(&mut self, spec: crate::audio::wav::AudioSpec, pcm: &[u8]) {
-        self.work.truncate(self.history());
-        super::pcm::append_mono(spec, pcm, &mut self.work);
+        let history = self.history();
+        self.work.truncate(history);
+        super::pcm::append_mono_wiped(spec, pcm, &mut self.work);
         self.consume();
     }
 

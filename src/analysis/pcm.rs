@@ -1,6 +1,27 @@
 //! Raw PCM bytes of any stored layout to mono `f32` in [-1, 1].
 
+use zeroize::{Zeroize, Zeroizing};
+
 use crate::audio::wav::{AudioSpec, SampleFormat};
+
+/// Makes room for `additional` more values without leaving decrypted audio behind: a growing
+/// `Vec` frees its old buffer unwiped, so this grows by hand and the old buffer is wiped.
+pub fn reserve_wiped<T: Zeroize + Copy>(buf: &mut Zeroizing<Vec<T>>, additional: usize) {
+    let need = buf.len() + additional;
+    if buf.capacity() >= need {
+        return;
+    }
+    let mut grown = Zeroizing::new(Vec::with_capacity(need.max(buf.capacity() * 2)));
+    grown.extend_from_slice(buf);
+    std::mem::swap(buf, &mut grown);
+}
+
+/// [`append_mono`] into a buffer that is wiped when it grows or is dropped.
+pub fn append_mono_wiped(spec: AudioSpec, pcm: &[u8], out: &mut Zeroizing<Vec<f32>>) {
+    let frame_bytes = usize::from(spec.channels.max(1)) * usize::from(spec.bits_per_sample / 8).max(1);
+    reserve_wiped(out, pcm.len() / frame_bytes);
+    append_mono(spec, pcm, out);
+}
 
 /// Appends the mono mix of whole frames in `pcm` to `out`; a trailing partial frame is ignored.
 pub fn append_mono(spec: AudioSpec, pcm: &[u8], out: &mut Vec<f32>) {
@@ -66,5 +87,14 @@ mod tests {
         floats.extend(f32::NAN.to_le_bytes());
         append_mono(spec(32, 1, SampleFormat::Float), &floats, &mut out);
         assert_eq!(out, [0.25, 0.0]);
+    }
+
+    #[test]
+    fn wiped_buffers_grow_keeping_their_contents() {
+        let mut buf = Zeroizing::new(Vec::with_capacity(1));
+        append_mono_wiped(spec(16, 1, SampleFormat::Int), &[0x00, 0x40], &mut buf);
+        append_mono_wiped(spec(16, 1, SampleFormat::Int), &[0x00, 0xC0, 0x00, 0x40, 0x00, 0x00], &mut buf);
+        assert_eq!(*buf, vec![0.5, -0.5, 0.5, 0.0]);
+        assert!(buf.capacity() >= 4);
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! Cuts are chosen by dynamic programming over the silences between stretches of voice: each
 //! cut earns more the longer its silence, and pieces outside 2-15 s are penalised. A silence
-//! of 2 s or more is always a cut, and a speaker key pressed near a silence pulls the cut there.
+//! of 2 s or more is always a cut, and a change of speaker key pulls the cut to the last
+//! silence before the press.
 
 use super::Span;
 
@@ -15,9 +16,11 @@ const MAX_SEGMENT_MS: u64 = 15_000;
 const ALWAYS_CUT_MS: u64 = 2_000;
 /// What a cut costs before its silence pays for it (a silence of 400 ms breaks even).
 const CUT_COST: f64 = 4.0;
-/// Speaker keys are pressed after the new voice starts: a change pulls a cut in the silences
-/// up to this long before the press, ms.
+/// Speaker keys are pressed after the new voice starts: a change of speaker pulls the cut to
+/// the last silence before the press if the voice after it began at most this long before, ms.
 const SPEAKER_LAG_MS: u64 = 3_000;
+/// Voice running on longer than this without a silence is split evenly, ms.
+const MAX_SPLIT_MS: u64 = 10_000;
 
 /// One piece for the transcriber.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -39,27 +42,43 @@ pub struct SpeakerMark {
     pub speaker: u8,
 }
 
+impl SpeakerMark {
+    /// The speaker keys among a session's markers.
+    pub fn from_markers<'a>(
+        markers: impl IntoIterator<Item = &'a crate::session::markers::Marker>,
+    ) -> Vec<SpeakerMark> {
+        markers
+            .into_iter()
+            .filter(|m| m.kind == crate::session::markers::MarkerKind::Speaker)
+            .filter_map(|m| m.speaker.map(|speaker| SpeakerMark { at_ms: m.at_ms, speaker }))
+            .collect()
+    }
+}
+
 /// Cuts `speech` (sorted, non-overlapping) into segments.
 pub fn segments(speech: &[Span], speakers: &[SpeakerMark]) -> Vec<Segment> {
+    let speech = split_long(speech);
     if speech.is_empty() {
         return Vec::new();
     }
-    // best[i]: lowest cost of cutting speech[..i] into pieces that end at speech[i - 1].
     let n = speech.len();
+    let cut_costs = cut_costs(&speech, speakers);
+    // best[i]: lowest cost of cutting speech[..i] into pieces that end at speech[i - 1].
     let mut best = vec![f64::INFINITY; n + 1];
     let mut from = vec![0usize; n + 1];
     best[0] = 0.0;
     for end in 1..=n {
         for start in (0..end).rev() {
+            // Widening the piece to begin at `start` takes in the silence after speech[start]:
+            // never one of ALWAYS_CUT_MS, and never far beyond the maximum length.
+            if start + 1 < end && gap(&speech, start) >= ALWAYS_CUT_MS {
+                break;
+            }
             let len = speech[end - 1].end_ms - speech[start].start_ms;
-            // A piece may not swallow a long silence, nor grow far beyond the maximum.
-            if end - start > 1 && gap(speech, end - 2) >= ALWAYS_CUT_MS {
+            if len > 2 * MAX_SEGMENT_MS && start + 1 < end {
                 break;
             }
-            if len > 2 * MAX_SEGMENT_MS && end - start > 1 {
-                break;
-            }
-            let cost = best[start] + length_cost(len) + cut_cost(speech, start, speakers);
+            let cost = best[start] + length_cost(len) + cut_costs[start];
             if cost < best[end] {
                 best[end] = cost;
                 from[end] = start;
@@ -82,6 +101,23 @@ pub fn segments(speech: &[Span], speakers: &[SpeakerMark]) -> Vec<Segment> {
         .collect()
 }
 
+/// Splits voice that runs on without any silence (overlapping talk, a television) into equal
+/// pieces of at most [`MAX_SPLIT_MS`], so no segment outgrows the maximum. The cut falls
+/// mid-sound; the transcriber can move it.
+fn split_long(speech: &[Span]) -> Vec<Span> {
+    let mut out = Vec::with_capacity(speech.len());
+    for span in speech {
+        let pieces = span.len_ms().div_ceil(MAX_SPLIT_MS).max(1);
+        let step = span.len_ms() / pieces;
+        for k in 0..pieces {
+            let start_ms = span.start_ms + k * step;
+            let end_ms = if k + 1 == pieces { span.end_ms } else { start_ms + step };
+            out.push(Span { start_ms, end_ms });
+        }
+    }
+    out
+}
+
 /// The silence after `speech[i]`, ms.
 fn gap(speech: &[Span], i: usize) -> u64 {
     speech.get(i + 1).map_or(u64::MAX, |next| next.start_ms.saturating_sub(speech[i].end_ms))
@@ -98,23 +134,40 @@ fn length_cost(len_ms: u64) -> f64 {
     }
 }
 
-/// The cost of starting a piece at `speech[start]`, i.e. of cutting in the silence before it.
-fn cut_cost(speech: &[Span], start: usize, speakers: &[SpeakerMark]) -> f64 {
-    if start == 0 {
-        return 0.0;
+/// For each `start`, the cost of beginning a piece at `speech[start]`, i.e. of cutting in the
+/// silence before it: longer silences pay more, and a change of speaker pays for the cut at
+/// the last silence before the key was pressed.
+fn cut_costs(speech: &[Span], speakers: &[SpeakerMark]) -> Vec<f64> {
+    let mut costs: Vec<f64> = (0..speech.len())
+        .map(|start| {
+            if start == 0 {
+                return 0.0;
+            }
+            let silence = speech[start].start_ms.saturating_sub(speech[start - 1].end_ms);
+            let mut cost = CUT_COST - silence.min(2_000) as f64 / 100.0;
+            if silence >= ALWAYS_CUT_MS {
+                cost -= 1_000.0;
+            }
+            cost
+        })
+        .collect();
+    let mut marks: Vec<&SpeakerMark> = speakers.iter().collect();
+    marks.sort_by_key(|m| m.at_ms);
+    let mut current = None;
+    for mark in marks {
+        if current.replace(mark.speaker) == Some(mark.speaker) {
+            continue;
+        }
+        // The new voice started before the press (within the lag, or just after it).
+        let started = speech.partition_point(|s| s.start_ms <= mark.at_ms + 500);
+        if started >= 2 {
+            let start = started - 1;
+            if speech[start].start_ms + SPEAKER_LAG_MS >= mark.at_ms {
+                costs[start] -= 30.0;
+            }
+        }
     }
-    let before = speech[start - 1].end_ms;
-    let after = speech[start].start_ms;
-    let silence = after.saturating_sub(before);
-    let mut cost = CUT_COST - silence.min(2_000) as f64 / 100.0;
-    if silence >= ALWAYS_CUT_MS {
-        cost -= 1_000.0;
-    }
-    let pressed_soon_after = speakers.iter().any(|m| m.at_ms + 500 >= before && m.at_ms <= after + SPEAKER_LAG_MS);
-    if pressed_soon_after {
-        cost -= 30.0;
-    }
-    cost
+    costs
 }
 
 /// The speaker whose key was pressed last before the piece, allowing for a late press.
@@ -175,5 +228,32 @@ mod tests {
         assert_eq!(got[0].speaker.as_deref(), Some("S1"));
         assert_eq!(got[1].speaker.as_deref(), Some("S2"));
         assert!(segments(&[], &marks).is_empty());
+    }
+
+    #[test]
+    fn one_key_press_makes_one_cut_and_a_repeated_key_none() {
+        let speech = spans(&[(0, 5_000), (5_200, 6_000), (6_200, 7_000), (7_200, 12_000)]);
+        let marks = [SpeakerMark { at_ms: 100, speaker: 1 }, SpeakerMark { at_ms: 7_500, speaker: 2 }];
+        let got = segments(&speech, &marks);
+        assert_eq!(bounds(&got), [(0, 7_000), (7_200, 12_000)]);
+        assert_eq!(got[1].speaker.as_deref(), Some("S2"));
+        // Pressing 1 again while 1 talks changes nothing.
+        let again = [SpeakerMark { at_ms: 100, speaker: 1 }, SpeakerMark { at_ms: 7_500, speaker: 1 }];
+        assert_eq!(bounds(&segments(&speech, &again)), [(0, 12_000)]);
+        // Thousands of presses on a long recording still give pieces of sensible length.
+        let long: Vec<Span> = (0..9_000).map(|i| Span { start_ms: i * 400, end_ms: i * 400 + 300 }).collect();
+        let presses: Vec<_> =
+            (0..660).map(|i| SpeakerMark { at_ms: i * 5_400 + 50, speaker: (i % 2 + 1) as u8 }).collect();
+        let got = segments(&long, &presses);
+        assert!(got.len() < 1_000, "{} segments", got.len());
+        assert!(got.iter().all(|s| s.end_ms - s.start_ms <= MAX_SEGMENT_MS));
+    }
+
+    #[test]
+    fn sound_without_silence_is_split_below_the_maximum() {
+        let got = segments(&spans(&[(1_000, 61_000)]), &[]);
+        assert_eq!(got.len(), 6);
+        assert_eq!((got[0].start_ms, got[5].end_ms), (1_000, 61_000));
+        assert!(got.iter().all(|s| s.end_ms - s.start_ms == 10_000), "{got:?}");
     }
 }

@@ -1,13 +1,14 @@
 //! The neural check: earshot's voice detector, at 16 kHz via rubato, on chosen stretches only.
 //!
 //! earshot costs about 8 µs per 16 ms frame here, more than decrypting and measuring every
-//! sample, so it listens only where the energy pass cannot tell: at the start of sound after
-//! a pause, and on short bursts that may be a breath, a click or a cough rather than a word.
+//! sample, so it listens only where the energy pass cannot tell: short bursts of sound alone
+//! between silences, which may be a click, a knock or a cough rather than a word.
 
 use std::ops::Range;
 
 use audioadapter_buffers::direct::SequentialSlice;
 use rubato::{Fft, FixedSync, Resampler};
+use zeroize::Zeroizing;
 
 use super::energy::FRAME_MS;
 use super::{AnalysisError, PcmSource, pcm};
@@ -24,9 +25,10 @@ pub struct VoiceCheck {
     rate: u32,
     detector: Box<earshot::Detector>,
     resampler: Option<Fft<f32>>,
-    bytes: Vec<u8>,
-    mono: Vec<f32>,
-    resampled: Vec<f32>,
+    // Decrypted audio, wiped when it grows and when the checker is dropped.
+    bytes: Zeroizing<Vec<u8>>,
+    mono: Zeroizing<Vec<f32>>,
+    resampled: Zeroizing<Vec<f32>>,
     /// 10 ms frames the detector has judged, warm-up included.
     pub judged_frames: u64,
 }
@@ -47,30 +49,20 @@ impl VoiceCheck {
             rate,
             detector: earshot::Detector::default_boxed(),
             resampler,
-            bytes: Vec::new(),
-            mono: Vec::new(),
-            resampled: Vec::new(),
+            bytes: Zeroizing::new(Vec::new()),
+            mono: Zeroizing::new(Vec::new()),
+            resampled: Zeroizing::new(Vec::new()),
             judged_frames: 0,
         })
     }
 
-    /// earshot's voice probability (0-1) for each 10 ms frame in `frames`, after a warm-up.
+    /// earshot's voice probability (0-1) for each 10 ms frame in `frames`, the detector having
+    /// heard [`WARMUP_FRAMES`] before them.
     pub fn scores(&mut self, source: &mut dyn PcmSource, frames: Range<usize>) -> Result<Vec<f32>, AnalysisError> {
-        self.scores_after(source, frames, WARMUP_FRAMES)
-    }
-
-    /// earshot's voice probability for each 10 ms frame in `frames`, the detector having
-    /// heard `warmup` frames before them.
-    pub fn scores_after(
-        &mut self,
-        source: &mut dyn PcmSource,
-        frames: Range<usize>,
-        warmup: usize,
-    ) -> Result<Vec<f32>, AnalysisError> {
         if frames.is_empty() {
             return Ok(Vec::new());
         }
-        let first = frames.start.saturating_sub(warmup);
+        let first = frames.start.saturating_sub(WARMUP_FRAMES);
         let rate = u64::from(self.rate);
         let from = first as u64 * rate * FRAME_MS / 1000;
         let to = (frames.end as u64 * rate * FRAME_MS / 1000).min(source.frames());
@@ -81,6 +73,7 @@ impl VoiceCheck {
                 resampler.reset();
                 let need = resampler.process_all_needed_output_len(self.mono.len());
                 self.resampled.clear();
+                pcm::reserve_wiped(&mut self.resampled, need);
                 self.resampled.resize(need, 0.0);
                 let input = SequentialSlice::new(&self.mono, 1, self.mono.len())
                     .map_err(|e| AnalysisError::Resampler(e.to_string()))?;
@@ -119,6 +112,7 @@ impl VoiceCheck {
         let align = usize::from(spec.block_align()).max(1);
         let frames = usize::try_from(to.saturating_sub(from)).unwrap_or(0);
         self.bytes.clear();
+        pcm::reserve_wiped(&mut self.bytes, frames * align);
         self.bytes.resize(frames * align, 0);
         source.seek_frame(from)?;
         let mut filled = 0;
@@ -130,7 +124,7 @@ impl VoiceCheck {
             filled += got;
         }
         self.mono.clear();
-        pcm::append_mono(spec, &self.bytes[..filled * align], &mut self.mono);
+        pcm::append_mono_wiped(spec, &self.bytes[..filled * align], &mut self.mono);
         Ok(())
     }
 }

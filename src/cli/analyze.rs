@@ -6,14 +6,15 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
+use verbatim::analysis::Analysis;
 use verbatim::analysis::cache::{self, Provenance};
-use verbatim::analysis::{Analysis, segments};
+use verbatim::analysis::segments::{self, SpeakerMark};
 use verbatim::crypto::Identity;
 use verbatim::export::{self, ExportFormat};
 use verbatim::project::Keyring;
 use verbatim::securefs;
 use verbatim::session::SessionDir;
-use verbatim::session::markers::MarkerLog;
+use verbatim::session::markers::{Marker, MarkerLog};
 
 use super::commands::{clock, unlock};
 
@@ -36,12 +37,15 @@ pub fn analyze(dir: &Path, session_id: Option<&str>, all: bool, force: bool) -> 
         let result = analyze_one(&mut keyring, session, force, &mut |done, total| bar.update(index, done, total));
         bar.clear();
         match result {
-            Ok((analysis, provenance)) => {
+            Ok((analysis, markers, provenance)) => {
                 let how = match provenance {
                     Provenance::Cached => "already analysed".to_string(),
                     Provenance::Computed => format!("analysed in {:.1} s", started.elapsed().as_secs_f64()),
                 };
-                println!("{}: {}", session.id, describe(&analysis, &how));
+                println!("{}: {}", session.id, describe(&analysis, &markers.markers, &how));
+            }
+            Err(e) if all && session.recorder_alive() => {
+                println!("{}: being recorded now; skipped ({e})", session.id);
             }
             Err(e) => {
                 failed += 1;
@@ -63,21 +67,23 @@ fn analyze_one(
     session: &SessionDir,
     force: bool,
     progress: &mut dyn FnMut(u64, u64),
-) -> Result<(Analysis, Provenance)> {
+) -> Result<(Analysis, MarkerLog, Provenance)> {
     let identity: Identity = keyring.participant(&session.participant)?.clone();
     let recipient = keyring.project().participant_recipient(&session.participant)?;
-    Ok(cache::analyze_session(session, &identity, &recipient, force, progress)?)
+    let (analysis, provenance) = cache::analyze_session(session, &identity, &recipient, force, progress)?;
+    let markers = MarkerLog::read(&session.path, &identity)?;
+    Ok((analysis, markers, provenance))
 }
 
-/// One line about what an analysis found.
-pub(super) fn describe(a: &Analysis, how: &str) -> String {
+/// One line about what an analysis found; `markers` give the speaker turns for the segments.
+pub(super) fn describe(a: &Analysis, markers: &[Marker], how: &str) -> String {
     if a.speech.is_empty() {
         return format!(
             "{} of audio, no speech found ({how}). If someone spoke, the input may have been muted or far too quiet.",
             clock(a.duration_ms)
         );
     }
-    let segments = segments::segments(&a.speech, &[]).len();
+    let segments = segments::segments(&a.speech, &SpeakerMark::from_markers(markers)).len();
     format!(
         "{} of audio, {} pauses of 0.2 s or more, {} segments; noise floor {:.0} dB, speech {:.0} dB ({how})",
         clock(a.duration_ms),
@@ -114,16 +120,19 @@ pub fn export(dir: &Path, session_id: &str, format: ExportFormat, output: &Path,
         cache::analyze_session(&session, &identity, &recipient, false, &mut |done, total| bar.update(0, done, total))?;
     bar.clear();
     if provenance == Provenance::Computed {
-        eprintln!("Analysed {}: {}", session.id, describe(&analysis, "now cached"));
+        eprintln!("Analysed {}: {}", session.id, describe(&analysis, &markers.markers, "now cached"));
     }
     let document = export::build(&meta, &analysis, &markers.markers);
+    for warning in &document.warnings {
+        eprintln!("warning: {warning}");
+    }
     let bytes = format.render(&document)?;
     if sealed {
         let ciphertext = verbatim::crypto::encrypt_to(&[&recipient], &bytes, output)?;
-        securefs::write_atomic(output, &ciphertext)?;
+        write_new(output, &ciphertext)?;
         eprintln!("Wrote {} (encrypted to {}'s key).", output.display(), session.participant);
     } else {
-        securefs::write_atomic(output, &bytes)?;
+        write_new(output, &bytes)?;
         eprintln!(
             "Wrote {} UNENCRYPTED ({} pauses, {} segments, {} markers). It describes a participant's interview: \
              keep it off shared drives and delete it when done.",
@@ -134,6 +143,21 @@ pub fn export(dir: &Path, session_id: &str, format: ExportFormat, output: &Path,
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes a file that must not exist yet, straight to its name: a plaintext export may only
+/// ever appear under the name the user gave (no hidden temp file), and a file that appeared
+/// while the analysis ran is not replaced. A failed write removes the partial file.
+fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut file = securefs::create_new(path)
+        .map_err(|e| anyhow::anyhow!("{e} (it may have been created while verbatim worked; nothing was written)"))?;
+    let written = file.write_all(bytes).and_then(|()| file.sync_all());
+    if let Err(e) = written {
+        drop(file);
+        let _ = std::fs::remove_file(path);
+        bail!("{}: writing: {e} (the partial file was removed)", path.display());
+    }
+    Ok(())
 }
 
 /// A progress line on stderr: a bar on a terminal, nothing otherwise (the result lines say it all).

@@ -74,7 +74,10 @@ pub fn demo(dir: Option<&Path>, headless: bool, for_duration: Option<Duration>) 
             let session = verbatim::session::SessionDir::find(&project, id)?;
             let recipient = project.participant_recipient(DEMO_PARTICIPANT)?;
             match verbatim::analysis::cache::analyze_session(&session, &identity, &recipient, false, &mut |_, _| {}) {
-                Ok((analysis, _)) => say!("Analysis: {}", super::analyze::describe(&analysis, "cached, encrypted")),
+                Ok((analysis, _)) => {
+                    let markers = verbatim::session::markers::MarkerLog::read(&session.path, &identity)?;
+                    say!("Analysis: {}", super::analyze::describe(&analysis, &markers.markers, "cached, encrypted"));
+                }
                 Err(e) => say!("The analysis failed: {e}"),
             }
         }

@@ -32,6 +32,9 @@ pub struct SessionDocument {
     pub markers: Vec<ExportMarker>,
     /// Progress through the interview guide, if one was used.
     pub guide: Option<GuideProgress>,
+    /// What could not be included, in words (left out of the JSON when empty).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Session metadata for exports.
@@ -158,12 +161,16 @@ pub struct GuideQuestion {
 pub fn build(meta: &SessionMeta, analysis: &Analysis, markers: &[Marker]) -> SessionDocument {
     let mut markers: Vec<&Marker> = markers.iter().collect();
     markers.sort_by_key(|m| m.at_ms);
-    let guide = meta.guide.as_ref().and_then(|g| Guide::parse(&g.text, &g.file_name).ok().map(|guide| (g, guide)));
-    let speakers: Vec<SpeakerMark> = markers
-        .iter()
-        .filter(|m| m.kind == MarkerKind::Speaker)
-        .filter_map(|m| m.speaker.map(|speaker| SpeakerMark { at_ms: m.at_ms, speaker }))
-        .collect();
+    let mut warnings = Vec::new();
+    let guide = meta.guide.as_ref().and_then(|g| match Guide::parse(&g.text, &g.file_name) {
+        Ok(guide) => Some((g, guide)),
+        Err(e) => {
+            // Guides are checked when recording starts; this is a snapshot from another version.
+            warnings.push(format!("the session's guide could not be read, so guide progress is left out: {e}"));
+            None
+        }
+    });
+    let speakers = SpeakerMark::from_markers(markers.iter().copied());
     let pause = |s: &Span| Pause { start_ms: s.start_ms, end_ms: s.end_ms, duration_ms: s.len_ms() };
     SessionDocument {
         format: "verbatim-session",
@@ -195,6 +202,7 @@ pub fn build(meta: &SessionMeta, analysis: &Analysis, markers: &[Marker]) -> Ses
         segments: segments::segments(&analysis.speech, &speakers).into_iter().map(export_segment).collect(),
         markers: markers.iter().map(|m| export_marker(m, guide.as_ref().map(|(_, g)| g))).collect(),
         guide: guide.map(|(snapshot, guide)| progress(&snapshot.file_name, &guide, &markers)),
+        warnings,
     }
 }
 
