@@ -74,6 +74,20 @@ pub fn create_new(path: &Path) -> Result<File, FsError> {
     OpenOptions::new().write(true).create_new(true).mode(FILE_MODE).open(path).at(path, "creating file")
 }
 
+/// Writes a file that must not exist yet straight under its name, with mode 0600, and syncs it.
+///
+/// For files handed to the user (exports, keys): no copy under another name, even for a
+/// moment, and never replacing a file. A failed write removes the partial file.
+pub fn write_new(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
+    let mut file = create_new(path)?;
+    let written = file.write_all(bytes).and_then(|()| file.sync_all());
+    if written.is_err() {
+        drop(file);
+        let _ = fs::remove_file(path);
+    }
+    written.at(path, "writing")
+}
+
 /// Flushes a directory entry to disk, so a rename or create inside it survives power loss.
 pub fn sync_dir(dir: &Path) -> Result<(), FsError> {
     File::open(dir).and_then(|d| d.sync_all()).at(dir, "syncing folder")

@@ -129,10 +129,10 @@ pub fn export(dir: &Path, session_id: &str, format: ExportFormat, output: &Path,
     let bytes = format.render(&document)?;
     if sealed {
         let ciphertext = verbatim::crypto::encrypt_to(&[&recipient], &bytes, output)?;
-        write_new(output, &ciphertext)?;
+        securefs::write_new(output, &ciphertext)?;
         eprintln!("Wrote {} (encrypted to {}'s key).", output.display(), session.participant);
     } else {
-        write_new(output, &bytes)?;
+        securefs::write_new(output, &bytes)?;
         eprintln!(
             "Wrote {} UNENCRYPTED ({} pauses, {} segments, {} markers). It describes a participant's interview: \
              keep it off shared drives and delete it when done.",
@@ -143,21 +143,6 @@ pub fn export(dir: &Path, session_id: &str, format: ExportFormat, output: &Path,
         );
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Writes a file that must not exist yet, straight to its name: a plaintext export may only
-/// ever appear under the name the user gave (no hidden temp file), and a file that appeared
-/// while the analysis ran is not replaced. A failed write removes the partial file.
-fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut file = securefs::create_new(path)
-        .map_err(|e| anyhow::anyhow!("{e} (it may have been created while verbatim worked; nothing was written)"))?;
-    let written = file.write_all(bytes).and_then(|()| file.sync_all());
-    if let Err(e) = written {
-        drop(file);
-        let _ = std::fs::remove_file(path);
-        bail!("{}: writing: {e} (the partial file was removed)", path.display());
-    }
-    Ok(())
 }
 
 /// A progress line on stderr: a bar on a terminal, nothing otherwise (the result lines say it all).

@@ -1,10 +1,9 @@
 //! One function per command. Each prints what it did and what to do next.
 
-use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use verbatim::audio::store::EncryptedAudioReader;
 use verbatim::crypto::ExposeSecret;
 use verbatim::project::{Keyring, Project};
@@ -190,9 +189,7 @@ pub fn key_export(dir: &Path, participant: &str, output: &Path) -> Result<ExitCo
     }
     let mut keyring = project.unlock(&passphrase::ask(dir)?)?;
     let text = keyring.participant_identity_text(participant)?;
-    let mut file = securefs::create_new(output)?;
-    file.write_all(text.expose_secret().as_bytes()).with_context(|| format!("{}: writing", output.display()))?;
-    file.sync_all().with_context(|| format!("{}: syncing", output.display()))?;
+    securefs::write_new(output, text.expose_secret().as_bytes())?;
     eprintln!("WARNING: {} now holds {participant}'s secret key UNENCRYPTED (mode 0600).", output.display());
     eprintln!("Anyone with this file can read all of {participant}'s recordings and transcripts. Store it offline,");
     eprintln!("and remember that deleting a participant later cannot reach this copy.");
