@@ -67,11 +67,15 @@ pub fn fingerprint(path: &Path) -> Result<AudioFingerprint, FsError> {
     Ok(AudioFingerprint { bytes, head_tail_sha256: digest.iter().map(|b| format!("{b:02x}")).collect() })
 }
 
-/// The cached analysis, if there is one for exactly this audio and analysis version.
-pub fn load(session: &SessionDir, identity: &Identity) -> Result<Option<Analysis>, AnalysisError> {
-    let audio = fingerprint(&session.audio_path())?;
+/// The cached analysis, if there is one for exactly the audio with fingerprint `audio` and
+/// this analysis version.
+pub fn load(
+    session: &SessionDir,
+    identity: &Identity,
+    audio: &AudioFingerprint,
+) -> Result<Option<Analysis>, AnalysisError> {
     match read_sealed_json::<CachedAnalysis>(&session.path.join(ANALYSIS_FILE), identity, u32::MAX) {
-        Ok(cached) if cached.version == ANALYSIS_VERSION && cached.audio == audio => Ok(Some(cached.analysis)),
+        Ok(cached) if cached.version == ANALYSIS_VERSION && cached.audio == *audio => Ok(Some(cached.analysis)),
         Ok(_) | Err(SessionError::Missing(_)) => Ok(None),
         Err(e) => Err(e.into()),
     }
@@ -92,13 +96,13 @@ pub fn analyze_session(
     if !audio_path.exists() {
         return Err(AnalysisError::NoAudio(audio_path));
     }
+    let before = fingerprint(&audio_path)?;
     if !force {
         // A damaged cache is only a cache: it is redone, not trusted and not fatal.
-        if let Ok(Some(analysis)) = load(session, identity) {
+        if let Ok(Some(analysis)) = load(session, identity, &before) {
             return Ok((analysis, Provenance::Cached));
         }
     }
-    let before = fingerprint(&audio_path)?;
     let mut reader = EncryptedAudioReader::open(&audio_path, identity)?;
     let analysis = super::analyze(&mut reader, progress)?;
     let cached = CachedAnalysis { version: ANALYSIS_VERSION, audio: before, analysis };

@@ -89,9 +89,6 @@ pub enum AnalysisError {
     /// Too low a sample rate to find speech in.
     #[error("the audio is sampled at {0} Hz, too low to find speech in (at least {MIN_RATE} Hz is needed)")]
     RateTooLow(u32),
-    /// A test or benchmark source failed.
-    #[error("reading audio: {0}")]
-    Source(String),
     /// The session folder has no audio file.
     #[error("{}: missing, so there is nothing to analyse; restore it from a backup", .0.display())]
     NoAudio(std::path::PathBuf),
