@@ -15,6 +15,7 @@ use verbatim::project::Keyring;
 use verbatim::securefs;
 use verbatim::session::SessionDir;
 use verbatim::session::markers::{Marker, MarkerLog};
+use verbatim::session::transcript::Transcript;
 
 use super::commands::{clock, unlock};
 
@@ -122,7 +123,8 @@ pub fn export(dir: &Path, session_id: &str, format: ExportFormat, output: &Path,
     if provenance == Provenance::Computed {
         eprintln!("Analysed {}: {}", session.id, describe(&analysis, &markers.markers, "now cached"));
     }
-    let document = export::build(&meta, &analysis, &markers.markers);
+    let transcript = Transcript::read(&session.path, &identity)?;
+    let document = export::build(&meta, &analysis, &markers.markers, transcript.as_ref());
     for warning in &document.warnings {
         eprintln!("warning: {warning}");
     }

@@ -5,6 +5,7 @@ use crate::analysis::{Analysis, Span};
 use crate::guide::Guide;
 use crate::session::SessionMeta;
 use crate::session::markers::{Marker, MarkerKind};
+use crate::session::transcript::Transcript;
 
 /// Version of the JSON layout ([`SessionDocument`]); bumped on incompatible change.
 pub const DOCUMENT_VERSION: u32 = 1;
@@ -157,8 +158,14 @@ pub struct GuideQuestion {
     pub asked_at_ms: Vec<u64>,
 }
 
-/// Gathers a session's document from its metadata, analysis and markers.
-pub fn build(meta: &SessionMeta, analysis: &Analysis, markers: &[Marker]) -> SessionDocument {
+/// Gathers a session's document from its metadata, analysis, markers and transcript; without
+/// a transcript the segments are the analysis' own, with empty text.
+pub fn build(
+    meta: &SessionMeta,
+    analysis: &Analysis,
+    markers: &[Marker],
+    transcript: Option<&Transcript>,
+) -> SessionDocument {
     let mut markers: Vec<&Marker> = markers.iter().collect();
     markers.sort_by_key(|m| m.at_ms);
     let mut warnings = Vec::new();
@@ -199,7 +206,19 @@ pub fn build(meta: &SessionMeta, analysis: &Analysis, markers: &[Marker]) -> Ses
         },
         pauses: analysis.pauses.iter().map(pause).collect(),
         micro_pauses: analysis.micro_pauses.iter().map(pause).collect(),
-        segments: segments::segments(&analysis.speech, &speakers).into_iter().map(export_segment).collect(),
+        segments: match transcript {
+            Some(t) => t
+                .segments
+                .iter()
+                .map(|s| ExportSegment {
+                    start_ms: s.start_ms,
+                    end_ms: s.end_ms,
+                    speaker: s.speaker.clone(),
+                    text: s.text.clone(),
+                })
+                .collect(),
+            None => segments::segments(&analysis.speech, &speakers).into_iter().map(export_segment).collect(),
+        },
         markers: markers.iter().map(|m| export_marker(m, guide.as_ref().map(|(_, g)| g))).collect(),
         guide: guide.map(|(snapshot, guide)| progress(&snapshot.file_name, &guide, &markers)),
         warnings,
@@ -320,7 +339,7 @@ mod tests {
         let mut paused = marker(MarkerKind::Paused, 12_500);
         paused.duration_ms = Some(65_000);
         // Saved in the order they were made, not in time order.
-        let doc = build(&meta(), &analysis, &[note, s2, asked, s1, paused]);
+        let doc = build(&meta(), &analysis, &[note, s2, asked, s1, paused], None);
 
         assert_eq!(doc.session.dropped_ms, 100);
         assert_eq!(doc.session.source, "recording");
@@ -357,5 +376,16 @@ mod tests {
         assert!(json["markers"][0].get("note").is_none(), "absent fields are left out");
         assert_eq!(json["segments"][1]["speaker"], "S2");
         assert_eq!(json["session"]["started"], "2026-11-20T10:00:00+01:00");
+
+        // Once there is a transcript, its segments and text are what is exported.
+        let mut transcript = Transcript::from_segments(&crate::analysis::segments::segments(&analysis.speech, &[]));
+        transcript.segments[0].text = "Vi begynner klokka sju.".into();
+        transcript.segments[0].speaker = Some("P07".into());
+        let doc = build(&meta(), &analysis, &[], Some(&transcript));
+        assert_eq!(doc.segments.len(), 1);
+        assert_eq!(
+            (doc.segments[0].text.as_str(), doc.segments[0].speaker.as_deref()),
+            ("Vi begynner klokka sju.", Some("P07"))
+        );
     }
 }

@@ -6,11 +6,11 @@
 //! crash keeps every marker and a slow disk never delays the screen.
 
 use std::path::PathBuf;
-use std::sync::mpsc::{self, Receiver, Sender};
-use std::thread::JoinHandle;
 
 use super::SessionError;
-use super::store::{read_sealed_json, write_sealed_json};
+pub use super::saver::SaverEvent;
+use super::saver::SealedSaver;
+use super::store::read_sealed_json;
 use crate::crypto::{Identity, Recipient};
 use crate::guide::QuestionRef;
 
@@ -128,64 +128,31 @@ impl MarkerLog {
     }
 }
 
-/// Commands to the saver thread.
-enum SaverCommand {
-    Save(MarkerLog),
-}
-
-/// What the saver thread reports.
-#[derive(Debug)]
-pub enum SaverEvent {
-    /// This many markers are safely on disk.
-    Saved(usize),
-    /// Saving failed; the markers stay in memory and the next change retries.
-    Failed(String),
-}
-
 /// A worker that writes marker snapshots, always the newest one, off the UI thread.
-pub struct MarkerSaver {
-    commands: Sender<SaverCommand>,
-    events: Receiver<SaverEvent>,
-    thread: JoinHandle<()>,
-}
+pub struct MarkerSaver(SealedSaver<MarkerLog>);
 
 impl MarkerSaver {
     /// Starts the worker for the session folder `dir`.
     pub fn spawn(dir: PathBuf, recipient: Recipient) -> std::io::Result<Self> {
-        let (commands, inbox) = mpsc::channel::<SaverCommand>();
-        let (outbox, events) = mpsc::channel();
-        let path = dir.join(MARKERS_FILE);
-        let thread = std::thread::Builder::new().name("verbatim-markers".into()).spawn(move || {
-            while let Ok(SaverCommand::Save(mut log)) = inbox.recv() {
-                // Only the newest snapshot matters; skip the ones a fast typist queued behind it.
-                while let Ok(SaverCommand::Save(newer)) = inbox.try_recv() {
-                    log = newer;
-                }
-                let event = match write_sealed_json(&path, &recipient, &log) {
-                    Ok(()) => SaverEvent::Saved(log.markers.len()),
-                    Err(e) => SaverEvent::Failed(e.to_string()),
-                };
-                let _ = outbox.send(event);
-            }
+        let saver = SealedSaver::spawn(dir.join(MARKERS_FILE), recipient, "verbatim-markers", |log: &MarkerLog| {
+            log.markers.len()
         })?;
-        Ok(Self { commands, events, thread })
+        Ok(Self(saver))
     }
 
     /// Queues a snapshot to be saved.
     pub fn save(&self, log: &MarkerLog) {
-        let _ = self.commands.send(SaverCommand::Save(log.clone()));
+        self.0.save(log.clone());
     }
 
     /// The next report from the worker, if any.
     pub fn poll(&self) -> Option<SaverEvent> {
-        self.events.try_recv().ok()
+        self.0.poll()
     }
 
     /// Waits until every queued snapshot is written and returns the last report.
     pub fn finish(self) -> Option<SaverEvent> {
-        drop(self.commands);
-        let _ = self.thread.join();
-        self.events.try_iter().last()
+        self.0.finish()
     }
 }
 

@@ -7,7 +7,9 @@
 pub mod markers;
 mod ops;
 mod recording;
+pub mod saver;
 mod store;
+pub mod transcript;
 
 pub use ops::{ImportFailure, RecoverOutcome, decrypt_to_wav, import_file, recover, verify_audio};
 pub use recording::{InputChoice, RecordError, RecordingNotice, RecordingSession, RecordingSummary};
