@@ -4,6 +4,7 @@ pub mod capture;
 pub mod device;
 pub mod file_source;
 pub mod import;
+pub mod playback;
 pub mod store;
 pub mod wav;
 pub mod writer;
