@@ -1,6 +1,7 @@
-//! The audio callback never allocates: every path through [`on_input`] (each sample type,
-//! a full ring, a pause, an over-run being measured) runs under `assert_no_alloc`, which aborts
-//! the test on any allocation or deallocation on this thread.
+//! The audio callbacks never allocate: every path through [`on_input`] (each sample type,
+//! a full ring, a pause, an over-run being measured) and through the playback callback
+//! [`on_output`] (each sample type, stale audio discarded, an empty ring) runs under
+//! `assert_no_alloc`, which aborts the test on any allocation or deallocation on this thread.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use assert_no_alloc::{AllocDisabler, assert_no_alloc};
 use cpal::StreamInstant;
 use verbatim::audio::capture::{CaptureStats, capture_ring};
 use verbatim::audio::device::{CallbackState, on_input};
+use verbatim::audio::output::{OutputShared, on_output};
 
 #[global_allocator]
 static ALLOCATOR: AllocDisabler = AllocDisabler;
@@ -55,4 +57,29 @@ fn the_data_callback_does_not_allocate_on_any_path() {
         ring.pop().unwrap();
     }
     assert_eq!(ring.pop().unwrap(), 32767);
+}
+
+#[test]
+fn the_playback_callback_does_not_allocate_on_any_path() {
+    let (mut tx, mut rx) = rtrb::RingBuffer::<f32>::new(4_800);
+    for i in 0..4_000 {
+        tx.push((i % 100) as f32 / 200.0).unwrap();
+    }
+    let shared = OutputShared::default();
+    shared.playing.store(true, Ordering::Relaxed);
+    let mut floats = vec![0.0f32; 960];
+    let mut ints = vec![0i16; 960];
+    let mut wide = vec![0i32; 960];
+    assert_no_alloc(|| {
+        on_output(&mut floats, 2, &mut rx, &shared);
+        on_output(&mut ints, 2, &mut rx, &shared);
+        on_output(&mut wide, 1, &mut rx, &shared);
+        // A seek: 1000 stale frames are dropped, then the ring runs dry.
+        shared.discard_until.store(2_440 + 1_000, Ordering::Relaxed);
+        on_output(&mut floats, 1, &mut rx, &shared);
+        on_output(&mut ints, 1, &mut rx, &shared);
+    });
+    assert_eq!(shared.consumed.load(Ordering::Relaxed), 4_000);
+    assert_eq!(floats[0], 0.0 + (3_440 % 100) as f32 / 200.0);
+    assert!(shared.underruns.load(Ordering::Relaxed) >= 2);
 }

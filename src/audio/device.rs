@@ -110,12 +110,12 @@ fn is_sound_server(name: &str) -> bool {
 }
 
 /// Sound servers if one is running, else everything (ALSA).
-fn usable_hosts() -> Vec<cpal::Host> {
+pub(crate) fn usable_hosts() -> Vec<cpal::Host> {
     let servers = hosts(false);
     if servers.is_empty() { hosts(true) } else { servers }
 }
 
-fn device_name(device: &cpal::Device) -> String {
+pub(crate) fn device_name(device: &cpal::Device) -> String {
     device.description().map(|d| d.name().to_string()).unwrap_or_else(|_| "(unnamed device)".into())
 }
 

@@ -17,6 +17,7 @@ mod analyze;
 mod commands;
 mod demo;
 mod passphrase;
+mod play;
 mod record;
 mod verify;
 
@@ -102,6 +103,25 @@ enum Command {
         /// Analyse again even if a current analysis is cached.
         #[arg(long)]
         force: bool,
+    },
+    /// Play a session's audio through the speakers, without a screen.
+    Play {
+        /// The project folder.
+        dir: PathBuf,
+        /// The session id.
+        session: String,
+        /// Where to start, e.g. 90s or 2m30s.
+        #[arg(long, value_name = "TIME", value_parser = record::parse_duration)]
+        from: Option<std::time::Duration>,
+        /// Speed, 0.5 to 2.0; the pitch stays.
+        #[arg(long, default_value_t = 1.0)]
+        speed: f32,
+        /// Stop after this long.
+        #[arg(long = "for", value_name = "DURATION", value_parser = record::parse_duration)]
+        for_duration: Option<std::time::Duration>,
+        /// The output device (default: the system's output).
+        #[arg(long, value_name = "NAME")]
+        device: Option<String>,
     },
     /// Write a session's pauses, segments, markers and guide progress to a file.
     Export {
@@ -222,6 +242,14 @@ pub fn run() -> Result<ExitCode> {
         Command::Recover { dir, session } => commands::recover(&dir, &session),
         Command::Verify { dir } => verify::verify(&dir),
         Command::Analyze { dir, session, all, force } => analyze::analyze(&dir, session.as_deref(), all, force),
+        Command::Play { dir, session, from, speed, for_duration, device } => play::play(play::PlayOptions {
+            dir: &dir,
+            session: &session,
+            from,
+            speed,
+            max_duration: for_duration,
+            device: device.as_deref(),
+        }),
         Command::Export { dir, session, format, output, plaintext } => {
             analyze::export(&dir, &session, format, &output, plaintext)
         }
