@@ -5,16 +5,20 @@
 pub enum Mode {
     /// The recording screen (`record = [ ... ]`).
     Record,
+    /// The transcriber's review screen (`review = [ ... ]`). Printable keys type text there,
+    /// so its bindings use function keys, Esc, arrows and Ctrl/Alt combinations.
+    Review,
 }
 
 impl Mode {
     /// Every mode, in the order help and error messages list them.
-    pub const ALL: &'static [Mode] = &[Mode::Record];
+    pub const ALL: &'static [Mode] = &[Mode::Record, Mode::Review];
 
     /// The top-level key naming this mode in keymap files.
     pub fn name(self) -> &'static str {
         match self {
             Mode::Record => "record",
+            Mode::Review => "review",
         }
     }
 
@@ -32,6 +36,11 @@ impl Mode {
             Mode::Record => &[
                 (Action::StopRecording, "the recording could not be stopped"),
                 (Action::Help, "the key help could not be opened"),
+            ],
+            Mode::Review => &[
+                (Action::Quit, "the review screen could not be left"),
+                (Action::Help, "the key help could not be opened"),
+                (Action::TogglePlay, "playback could not be started or stopped"),
             ],
         }
     }
@@ -74,6 +83,76 @@ pub enum Action {
     StopRecording,
     /// `help`
     Help,
+    /// `play.toggle`
+    TogglePlay,
+    /// `play.play`
+    Play,
+    /// `play.stop`
+    Stop,
+    /// `play.back`
+    SkipBack,
+    /// `play.forward`
+    SkipForward,
+    /// `play.back_long`
+    SkipBackLong,
+    /// `play.forward_long`
+    SkipForwardLong,
+    /// `play.slower`
+    Slower,
+    /// `play.faster`
+    Faster,
+    /// `play.loop`
+    ToggleLoop,
+    /// `play.jump`
+    JumpToTime,
+    /// `segment.next`
+    NextSegment,
+    /// `segment.prev`
+    PrevSegment,
+    /// `segment.commit`
+    Commit,
+    /// `segment.split`
+    Split,
+    /// `segment.merge`
+    Merge,
+    /// `segment.start_earlier`
+    StartEarlier,
+    /// `segment.start_later`
+    StartLater,
+    /// `segment.end_earlier`
+    EndEarlier,
+    /// `segment.end_later`
+    EndLater,
+    /// `jump.next_marker`
+    NextMarker,
+    /// `jump.prev_marker`
+    PrevMarker,
+    /// `jump.next_question`
+    NextQuestion,
+    /// `jump.prev_question`
+    PrevQuestion,
+    /// `jump.next_pause`
+    NextPause,
+    /// `jump.prev_pause`
+    PrevPause,
+    /// `speaker.interviewer`
+    SpeakerInterviewer,
+    /// `speaker.participant`
+    SpeakerParticipant,
+    /// `speaker.rename`
+    RenameSpeaker,
+    /// `insert.laughter`
+    InsertLaughter,
+    /// `insert.sigh`
+    InsertSigh,
+    /// `insert.inaudible`
+    InsertInaudible,
+    /// `insert.overlap`
+    InsertOverlap,
+    /// `insert.timestamp`
+    InsertTimestamp,
+    /// `quit`
+    Quit,
 }
 
 /// The name keymap files use to unbind a key.
@@ -133,7 +212,42 @@ impl Action {
         Action::GuideAsked,
         Action::TogglePause,
         Action::StopRecording,
+        Action::TogglePlay,
+        Action::Play,
+        Action::Stop,
+        Action::SkipBack,
+        Action::SkipForward,
+        Action::SkipBackLong,
+        Action::SkipForwardLong,
+        Action::Slower,
+        Action::Faster,
+        Action::ToggleLoop,
+        Action::JumpToTime,
+        Action::NextSegment,
+        Action::PrevSegment,
+        Action::Commit,
+        Action::Split,
+        Action::Merge,
+        Action::StartEarlier,
+        Action::StartLater,
+        Action::EndEarlier,
+        Action::EndLater,
+        Action::NextMarker,
+        Action::PrevMarker,
+        Action::NextQuestion,
+        Action::PrevQuestion,
+        Action::NextPause,
+        Action::PrevPause,
+        Action::SpeakerInterviewer,
+        Action::SpeakerParticipant,
+        Action::RenameSpeaker,
+        Action::InsertLaughter,
+        Action::InsertSigh,
+        Action::InsertInaudible,
+        Action::InsertOverlap,
+        Action::InsertTimestamp,
         Action::Help,
+        Action::Quit,
     ];
 
     /// The name keymap files use for this action, e.g. `marker.laughter`.
@@ -156,6 +270,41 @@ impl Action {
             Action::TogglePause => "recording.pause",
             Action::StopRecording => "recording.stop",
             Action::Help => "help",
+            Action::TogglePlay => "play.toggle",
+            Action::Play => "play.play",
+            Action::Stop => "play.stop",
+            Action::SkipBack => "play.back",
+            Action::SkipForward => "play.forward",
+            Action::SkipBackLong => "play.back_long",
+            Action::SkipForwardLong => "play.forward_long",
+            Action::Slower => "play.slower",
+            Action::Faster => "play.faster",
+            Action::ToggleLoop => "play.loop",
+            Action::JumpToTime => "play.jump",
+            Action::NextSegment => "segment.next",
+            Action::PrevSegment => "segment.prev",
+            Action::Commit => "segment.commit",
+            Action::Split => "segment.split",
+            Action::Merge => "segment.merge",
+            Action::StartEarlier => "segment.start_earlier",
+            Action::StartLater => "segment.start_later",
+            Action::EndEarlier => "segment.end_earlier",
+            Action::EndLater => "segment.end_later",
+            Action::NextMarker => "jump.next_marker",
+            Action::PrevMarker => "jump.prev_marker",
+            Action::NextQuestion => "jump.next_question",
+            Action::PrevQuestion => "jump.prev_question",
+            Action::NextPause => "jump.next_pause",
+            Action::PrevPause => "jump.prev_pause",
+            Action::SpeakerInterviewer => "speaker.interviewer",
+            Action::SpeakerParticipant => "speaker.participant",
+            Action::RenameSpeaker => "speaker.rename",
+            Action::InsertLaughter => "insert.laughter",
+            Action::InsertSigh => "insert.sigh",
+            Action::InsertInaudible => "insert.inaudible",
+            Action::InsertOverlap => "insert.overlap",
+            Action::InsertTimestamp => "insert.timestamp",
+            Action::Quit => "quit",
         }
     }
 
@@ -179,6 +328,41 @@ impl Action {
             Action::TogglePause => "Pause or resume recording",
             Action::StopRecording => "Stop recording and save (asks first)",
             Action::Help => "Show or hide the key help",
+            Action::TogglePlay => "Play or pause (resuming rewinds a little)",
+            Action::Play => "Play (resuming rewinds a little)",
+            Action::Stop => "Stop playing",
+            Action::SkipBack => "Skip back a little",
+            Action::SkipForward => "Skip forward a little",
+            Action::SkipBackLong => "Skip back further",
+            Action::SkipForwardLong => "Skip forward further",
+            Action::Slower => "Play slower (pitch kept)",
+            Action::Faster => "Play faster (pitch kept)",
+            Action::ToggleLoop => "Loop the current segment on or off",
+            Action::JumpToTime => "Jump to a time (type it, Enter)",
+            Action::NextSegment => "Next segment",
+            Action::PrevSegment => "Previous segment",
+            Action::Commit => "Save the text and go to the next segment",
+            Action::Split => "Split the segment at the playhead",
+            Action::Merge => "Merge the segment with the next",
+            Action::StartEarlier => "Move the segment's start earlier",
+            Action::StartLater => "Move the segment's start later",
+            Action::EndEarlier => "Move the segment's end earlier",
+            Action::EndLater => "Move the segment's end later",
+            Action::NextMarker => "Jump to the next marker",
+            Action::PrevMarker => "Jump to the previous marker",
+            Action::NextQuestion => "Jump to the next guide question",
+            Action::PrevQuestion => "Jump to the previous guide question",
+            Action::NextPause => "Jump to the next pause",
+            Action::PrevPause => "Jump to the previous pause",
+            Action::SpeakerInterviewer => "Speaker: the interviewer (I)",
+            Action::SpeakerParticipant => "Speaker: the participant (their code)",
+            Action::RenameSpeaker => "Rename a speaker in every session of the project",
+            Action::InsertLaughter => "Insert laughter",
+            Action::InsertSigh => "Insert a sigh",
+            Action::InsertInaudible => "Insert an inaudible passage with its time",
+            Action::InsertOverlap => "Insert overlapping speech",
+            Action::InsertTimestamp => "Insert the playhead's time",
+            Action::Quit => "Save and quit",
         }
     }
 
@@ -189,9 +373,25 @@ impl Action {
 
     /// The modes this action can be bound in.
     pub fn modes(self) -> &'static [Mode] {
-        // Every action so far belongs to the recording screen; review actions (issue 5)
-        // will list `Mode::Review` here, and shared ones like `help` both.
-        &[Mode::Record]
+        match self {
+            Action::Help | Action::Speaker(_) => &[Mode::Record, Mode::Review],
+            Action::MarkLaughter
+            | Action::MarkSigh
+            | Action::MarkLongPause
+            | Action::MarkQuote
+            | Action::MarkIdentifying
+            | Action::MarkFollowUp
+            | Action::MarkNote
+            | Action::UndoMarker
+            | Action::GuideNext
+            | Action::GuidePrev
+            | Action::GuideNextSection
+            | Action::GuidePrevSection
+            | Action::GuideAsked
+            | Action::TogglePause
+            | Action::StopRecording => &[Mode::Record],
+            _ => &[Mode::Review],
+        }
     }
 
     /// Whether this action can be bound in `mode`.

@@ -34,7 +34,12 @@ const DEFAULT_ORIGIN: &str = "built-in keymaps/default.toml";
 pub const KEYMAP_FILE: &str = "keymap.toml";
 
 // Every `keymaps/*.toml` must be listed here; a test checks the directory against this table.
-static PRESETS: &[(&str, &str)] = &[("default", DEFAULT_KEYMAP)];
+static PRESETS: &[(&str, &str)] = &[
+    ("default", DEFAULT_KEYMAP),
+    ("otranscribe", include_str!("../../keymaps/otranscribe.toml")),
+    ("maxqda", include_str!("../../keymaps/maxqda.toml")),
+    ("express-scribe", include_str!("../../keymaps/express-scribe.toml")),
+];
 
 /// The keymap presets built into the binary, as (name for `--keymap`, TOML text).
 pub fn shipped_presets() -> &'static [(&'static str, &'static str)] {

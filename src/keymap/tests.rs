@@ -123,19 +123,34 @@ fn unbound_keys_modifiers_and_releases_trigger_nothing() {
 fn defaults_bind_every_action_with_keys_in_file_order() {
     let map = Keymap::defaults().unwrap();
     for &action in Action::ALL {
-        assert!(!map.keys_for(Mode::Record, action).is_empty(), "{action:?} has no default key");
+        for &mode in action.modes() {
+            assert!(!map.keys_for(mode, action).is_empty(), "{action:?} has no default key in {}", mode.name());
+        }
     }
     assert_eq!(key_names(&map.keys_for(Mode::Record, Action::GuideNext)), ["down", "j"]);
     assert_eq!(key_names(&map.keys_for(Mode::Record, Action::StopRecording)), ["Q", "C-c"]);
     assert_eq!(key_names(&map.keys_for(Mode::Record, Action::Help)), ["?", "F1"]);
     assert_eq!(key_names(&map.keys_for(Mode::Record, Action::TogglePause)), ["space"]);
     let help = map.help(Mode::Record);
-    assert_eq!(help.iter().map(|r| r.action).collect::<Vec<_>>(), Action::ALL);
+    assert_eq!(help.iter().map(|r| r.action).collect::<Vec<_>>(), record_actions());
     assert_eq!(help[0], HelpRow { keys: "l".into(), action: Action::MarkLaughter, desc: "Mark laughter".into() });
     let speaker3 = help.iter().find(|r| r.action == Action::Speaker(3)).unwrap();
     assert_eq!((speaker3.keys.as_str(), speaker3.desc.as_str()), ("3", "Speaker 3 starts talking"));
     let next = help.iter().find(|r| r.action == Action::GuideNextSection).unwrap();
     assert_eq!(next.keys, "pagedown, J");
+    // The review screen: the speakers are focus-group labels there, with their own words.
+    let review = map.help(Mode::Review);
+    let l3 = review.iter().find(|r| r.action == Action::Speaker(3)).unwrap();
+    assert_eq!((l3.keys.as_str(), l3.desc.as_str()), ("A-3", "Speaker L3"));
+    let toggle = review.iter().find(|r| r.action == Action::TogglePlay).unwrap();
+    assert_eq!(toggle.keys, "esc, tab");
+    assert_eq!(key_names(&map.keys_for(Mode::Review, Action::Quit)), ["C-q"]);
+    assert!(review.iter().all(|r| r.action.is_valid_in(Mode::Review)));
+}
+
+/// The actions of the recording screen, in help order.
+fn record_actions() -> Vec<Action> {
+    Action::ALL.iter().copied().filter(|a| a.is_valid_in(Mode::Record)).collect()
 }
 
 #[test]
@@ -143,7 +158,7 @@ fn action_names_round_trip_and_have_docs() {
     for &action in Action::ALL {
         assert_eq!(Action::from_name(action.name()), Some(action));
         assert!(!action.doc().is_empty());
-        assert!(action.is_valid_in(Mode::Record));
+        assert!(!action.modes().is_empty());
     }
     assert_eq!(Action::Speaker(7).name(), "speaker.7");
     assert_eq!(Action::Speaker(7).doc(), "Speaker 7 starts talking");
@@ -264,7 +279,7 @@ record = [
         HelpRow { keys: "l".into(), action: Action::MarkQuote, desc: "Mark a key quote".into() }
     );
     assert_eq!(row(Action::MarkSigh).unwrap().desc, "Sigh");
-    assert_eq!(help.len(), Action::ALL.len());
+    assert_eq!(help.len(), record_actions().len());
 }
 
 #[test]
@@ -283,7 +298,7 @@ fn help_keeps_the_highest_description_and_drops_unbound_actions() {
     let help_row = help.iter().find(|r| r.action == Action::Help).unwrap();
     assert_eq!((help_row.keys.as_str(), help_row.desc.as_str()), ("?, F1", "Keys"));
     assert!(help.iter().all(|r| r.action != Action::UndoMarker));
-    assert_eq!(help.len(), Action::ALL.len() - 1);
+    assert_eq!(help.len(), record_actions().len() - 1);
 }
 
 #[test]
@@ -318,4 +333,58 @@ fn load_with_stacks_preset_user_and_project_files() {
     assert_eq!(map.action(Mode::Record, &ch('l')), Some(Action::MarkLaughter));
     let map = Keymap::load_with(None, None, None).unwrap();
     assert_eq!(map.help(Mode::Record), Keymap::defaults().unwrap().help(Mode::Record));
+}
+
+#[test]
+fn presets_bind_their_tools_keys_and_ctrl_q_always_saves_and_quits() {
+    let none = KeyModifiers::NONE;
+    let shift = KeyModifiers::SHIFT;
+    let ctrl = KeyModifiers::CONTROL;
+    let cases: &[(&str, &[(KeyCode, KeyModifiers, Action)])] = &[
+        (
+            "otranscribe",
+            &[
+                (KeyCode::Esc, none, Action::TogglePlay),
+                (KeyCode::F(1), none, Action::SkipBack),
+                (KeyCode::F(2), none, Action::SkipForward),
+                (KeyCode::F(3), none, Action::Slower),
+                (KeyCode::F(4), none, Action::Faster),
+                (KeyCode::Char('j'), ctrl, Action::InsertTimestamp),
+                (KeyCode::Char('k'), ctrl, Action::JumpToTime),
+            ],
+        ),
+        (
+            "maxqda",
+            &[
+                (KeyCode::F(4), none, Action::TogglePlay),
+                (KeyCode::F(5), none, Action::TogglePlay),
+                (KeyCode::F(12), none, Action::SkipBackLong),
+                (KeyCode::F(12), shift, Action::SkipForwardLong),
+            ],
+        ),
+        (
+            "express-scribe",
+            &[
+                (KeyCode::F(4), none, Action::Stop),
+                (KeyCode::F(9), none, Action::Play),
+                (KeyCode::F(7), none, Action::SkipBack),
+                (KeyCode::F(8), none, Action::SkipForward),
+            ],
+        ),
+    ];
+    for (preset, keys) in cases {
+        let map = Keymap::load_with(Some(preset), None, None).unwrap();
+        for &(code, modifiers, action) in *keys {
+            assert_eq!(
+                map.action(Mode::Review, &ev(code, modifiers)),
+                Some(action),
+                "{preset}: {code:?} {modifiers:?}"
+            );
+        }
+        assert_eq!(map.action(Mode::Review, &ev(KeyCode::Char('q'), ctrl)), Some(Action::Quit), "{preset}");
+        // Nothing the preset moved was lost: every review action still has a key.
+        for &action in Action::ALL.iter().filter(|a| a.is_valid_in(Mode::Review)) {
+            assert!(!map.keys_for(Mode::Review, action).is_empty(), "{preset} leaves {action:?} without a key");
+        }
+    }
 }

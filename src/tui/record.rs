@@ -212,6 +212,8 @@ impl<R: Recorder> RecordApp<R> {
             Action::TogglePause => self.toggle_pause(),
             Action::StopRecording => self.overlay = Overlay::ConfirmStop,
             Action::Help => self.overlay = Overlay::Help,
+            // Review actions are never bound in the recording mode (the keymap checks it).
+            _ => {}
         }
     }
 
