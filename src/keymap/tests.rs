@@ -340,7 +340,8 @@ fn presets_bind_their_tools_keys_and_ctrl_q_always_saves_and_quits() {
     let none = KeyModifiers::NONE;
     let shift = KeyModifiers::SHIFT;
     let ctrl = KeyModifiers::CONTROL;
-    let cases: &[(&str, &[(KeyCode, KeyModifiers, Action)])] = &[
+    type Expected<'a> = &'a [(KeyCode, KeyModifiers, Action)];
+    let cases: &[(&str, Expected)] = &[
         (
             "otranscribe",
             &[
