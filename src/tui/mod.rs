@@ -1,5 +1,6 @@
 //! The terminal screens: one event enum in, a draw → next event → update loop generic over the backend.
 
+mod common;
 pub mod live;
 pub mod meter;
 pub mod record;

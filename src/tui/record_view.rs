@@ -4,8 +4,9 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Style, Stylize};
 use ratatui::text::{Line, Span, Text};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
+use super::common::{popup, truncate};
 use super::meter::{MeterBar, format_db};
 use super::record::{Overlay, RecordApp, Recorder, clock};
 use crate::guide::Guide;
@@ -224,48 +225,8 @@ impl<R: Recorder> RecordApp<R> {
     }
 
     fn render_help(&self, area: Rect, buf: &mut Buffer) {
-        let mut rows = self.keymap.help(Mode::Record);
-        // Nine speaker rows would push the rest off a small screen: show them as one.
-        let speakers: Vec<String> =
-            rows.iter().filter(|r| matches!(r.action, Action::Speaker(_))).map(|r| r.keys.clone()).collect();
-        if speakers.len() > 1
-            && let Some(first) = rows.iter().position(|r| matches!(r.action, Action::Speaker(_)))
-        {
-            let keys = if speakers.iter().map(String::as_str).eq(["1", "2", "3", "4", "5", "6", "7", "8", "9"]) {
-                "1…9".to_string()
-            } else {
-                speakers.join(" ")
-            };
-            rows[first].keys = keys;
-            rows[first].desc = "Speaker 1…9 starts talking (focus groups)".into();
-            let mut seen = false;
-            rows.retain(|r| !matches!(r.action, Action::Speaker(_)) || !std::mem::replace(&mut seen, true));
-        }
-        let key_width = rows.iter().map(|r| r.keys.chars().count()).max().unwrap_or(4).min(18);
-        let mut lines: Vec<Line> = rows
-            .iter()
-            .map(|r| {
-                Line::from(vec![
-                    Span::styled(format!(" {:>key_width$} ", r.keys), Style::new().bold()),
-                    Span::raw(r.desc.clone()),
-                ])
-            })
-            .collect();
-        lines.push(Line::from(" Any key closes this help.").dim());
-        let height = lines.len() as u16 + 2;
-        popup(area, buf, " Keys (from the live keymap) ", Text::from(lines), 72, height);
+        super::common::key_help(&self.keymap, Mode::Record, area, buf);
     }
-}
-
-/// Draws a bordered box centred in `area`.
-fn popup(area: Rect, buf: &mut Buffer, title: &str, body: Text<'_>, width: u16, height: u16) {
-    let width = width.min(area.width);
-    let height = height.min(area.height);
-    let x = area.x + (area.width - width) / 2;
-    let y = area.y + (area.height - height) / 2;
-    let rect = Rect { x, y, width, height };
-    Clear.render(rect, buf);
-    Paragraph::new(body).wrap(Wrap { trim: false }).block(Block::bordered().title(title.to_string())).render(rect, buf);
 }
 
 /// How a marker reads in the list.
@@ -292,13 +253,4 @@ fn span_text(seconds: u64) -> String {
         s if s < 3600 => format!("{} min", s / 60),
         s => format!("{} h {} min", s / 3600, s / 60 % 60),
     }
-}
-
-fn truncate(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_string();
-    }
-    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
-    out.push('…');
-    out
 }

@@ -1,0 +1,77 @@
+//! Pieces both screens draw: centred popups, the key help from the live keymap, truncation.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Style, Stylize};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
+
+use crate::keymap::{Action, Keymap, Mode};
+
+/// Draws a bordered box centred in `area`.
+pub fn popup(area: Rect, buf: &mut Buffer, title: &str, body: Text<'_>, width: u16, height: u16) {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    let x = area.x + (area.width - width) / 2;
+    let y = area.y + (area.height - height) / 2;
+    let rect = Rect { x, y, width, height };
+    Clear.render(rect, buf);
+    Paragraph::new(body).wrap(Wrap { trim: false }).block(Block::bordered().title(title.to_string())).render(rect, buf);
+}
+
+/// The help overlay for `mode`, generated from the live keymap, speakers folded into one row.
+pub fn key_help(keymap: &Keymap, mode: Mode, area: Rect, buf: &mut Buffer) {
+    let mut rows = keymap.help(mode);
+    // Nine speaker rows would push the rest off a small screen: show them as one.
+    let speakers: Vec<String> =
+        rows.iter().filter(|r| matches!(r.action, Action::Speaker(_))).map(|r| r.keys.clone()).collect();
+    if speakers.len() > 1
+        && let Some(first) = rows.iter().position(|r| matches!(r.action, Action::Speaker(_)))
+    {
+        let keys = match mode {
+            Mode::Record if speakers.iter().map(String::as_str).eq(["1", "2", "3", "4", "5", "6", "7", "8", "9"]) => {
+                "1…9".to_string()
+            }
+            Mode::Review
+                if speakers
+                    .iter()
+                    .map(String::as_str)
+                    .eq(["A-1", "A-2", "A-3", "A-4", "A-5", "A-6", "A-7", "A-8", "A-9"]) =>
+            {
+                "A-1…9".to_string()
+            }
+            _ => speakers.join(" "),
+        };
+        rows[first].keys = keys;
+        rows[first].desc = match mode {
+            Mode::Record => "Speaker 1…9 starts talking (focus groups)",
+            Mode::Review => "Speaker L1…L9 (focus groups)",
+        }
+        .into();
+        let mut seen = false;
+        rows.retain(|r| !matches!(r.action, Action::Speaker(_)) || !std::mem::replace(&mut seen, true));
+    }
+    let key_width = rows.iter().map(|r| r.keys.chars().count()).max().unwrap_or(4).min(18);
+    let mut lines: Vec<Line> = rows
+        .iter()
+        .map(|r| {
+            Line::from(vec![
+                Span::styled(format!(" {:>key_width$} ", r.keys), Style::new().bold()),
+                Span::raw(r.desc.clone()),
+            ])
+        })
+        .collect();
+    lines.push(Line::from(" Any key closes this help.").dim());
+    let height = lines.len() as u16 + 2;
+    popup(area, buf, " Keys (from the live keymap) ", Text::from(lines), 72, height);
+}
+
+/// `text` cut to `width` characters, with `…` where it was cut.
+pub fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
