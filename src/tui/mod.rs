@@ -5,6 +5,8 @@ pub mod live;
 pub mod meter;
 pub mod record;
 mod record_view;
+pub mod review;
+mod review_view;
 
 use std::time::{Duration, Instant};
 
@@ -111,5 +113,7 @@ where
     Ok(())
 }
 
+#[cfg(test)]
+mod review_tests;
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,268 @@
+//! The review screen as text and as behaviour, with a fake player and a fake saver.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use super::review::{Overlay, Playback, ReviewApp, ReviewSettings, TranscriptSink, parse_time};
+use super::{Event, Screen};
+use crate::analysis::Span;
+use crate::analysis::segments::Segment;
+use crate::keymap::Keymap;
+use crate::session::markers::{Marker, MarkerKind};
+use crate::session::transcript::Transcript;
+
+/// A player whose clock moves only when a test says so; it records what it was told.
+#[derive(Default)]
+struct FakePlayer {
+    at_ms: u64,
+    playing: bool,
+    speed: f32,
+    seeks: Vec<u64>,
+}
+
+impl Playback for FakePlayer {
+    fn position_ms(&self) -> u64 {
+        self.at_ms
+    }
+    fn duration_ms(&self) -> u64 {
+        60_000
+    }
+    fn is_playing(&self) -> bool {
+        self.playing
+    }
+    fn play(&mut self) {
+        self.playing = true;
+    }
+    fn pause(&mut self) {
+        self.playing = false;
+    }
+    fn seek_ms(&mut self, ms: u64) {
+        self.at_ms = ms;
+        self.seeks.push(ms);
+    }
+    fn set_speed(&mut self, speed: f32) {
+        self.speed = speed;
+    }
+    fn problem(&self) -> Option<String> {
+        None
+    }
+}
+
+/// Keeps every saved snapshot.
+#[derive(Default, Clone)]
+struct Saved(Rc<RefCell<Vec<Transcript>>>);
+
+impl TranscriptSink for Saved {
+    fn save(&mut self, transcript: &Transcript) {
+        self.0.borrow_mut().push(transcript.clone());
+    }
+    fn failure(&mut self) -> Option<String> {
+        None
+    }
+}
+
+const SEGMENTS: [(u64, u64); 6] =
+    [(400, 4_800), (5_600, 10_800), (11_700, 14_800), (15_500, 17_500), (18_700, 24_700), (25_100, 29_900)];
+
+fn app_with(saved: &Saved) -> ReviewApp<FakePlayer, Saved> {
+    let segments: Vec<Segment> = SEGMENTS
+        .iter()
+        .enumerate()
+        .map(|(i, &(start_ms, end_ms))| Segment {
+            start_ms,
+            end_ms,
+            speaker: Some(if i % 3 == 0 { "S1" } else { "S2" }.into()),
+        })
+        .collect();
+    let pauses = vec![
+        Span { start_ms: 4_800, end_ms: 5_600 },
+        Span { start_ms: 10_800, end_ms: 11_700 },
+        Span { start_ms: 14_800, end_ms: 15_500 },
+        Span { start_ms: 17_500, end_ms: 18_700 },
+        Span { start_ms: 24_700, end_ms: 25_100 },
+    ];
+    let mut quote = Marker::at(MarkerKind::Quote, 7_200 * 48, 48_000);
+    quote.note = None;
+    let mut question = Marker::at(MarkerKind::Question, 300 * 48, 48_000);
+    question.note = Some("Kan du fortelle om jobben?".into());
+    let laughter = Marker::at(MarkerKind::Laughter, 21_000 * 48, 48_000);
+    let identifying = Marker::at(MarkerKind::Identifying, 26_000 * 48, 48_000);
+    ReviewApp::new(
+        FakePlayer { speed: 1.0, ..FakePlayer::default() },
+        saved.clone(),
+        Transcript::from_segments(&segments),
+        Keymap::defaults().unwrap(),
+        ReviewSettings::default(),
+        ("20261122T101500Z-P03".into(), "P03".into()),
+        pauses,
+        vec![laughter, question, identifying, quote],
+    )
+}
+
+fn app() -> ReviewApp<FakePlayer, Saved> {
+    app_with(&Saved::default())
+}
+
+fn press(app: &mut ReviewApp<FakePlayer, Saved>, code: KeyCode, modifiers: KeyModifiers) {
+    app.update(Event::Key(KeyEvent::new(code, modifiers)));
+}
+
+fn typed(app: &mut ReviewApp<FakePlayer, Saved>, text: &str) {
+    for c in text.chars() {
+        press(app, KeyCode::Char(c), KeyModifiers::NONE);
+    }
+}
+
+fn render(app: &ReviewApp<FakePlayer, Saved>, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| app.draw(f)).unwrap();
+    terminal.backend().to_string()
+}
+
+/// Three segments typed and committed, the fourth half typed.
+fn half_done(saved: &Saved) -> ReviewApp<FakePlayer, Saved> {
+    let mut app = app_with(saved);
+    for text in
+        ["Kan du fortelle litt om jobben din?", "Ja, jeg jobber som erfaringskonsulent.", "Hvordan er en vanlig dag?"]
+    {
+        typed(&mut app, text);
+        press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    }
+    typed(&mut app, "Det finnes vel ingen");
+    app.player.at_ms = 16_200;
+    app.player.playing = false;
+    app
+}
+
+#[test]
+fn empty_transcript_screen() {
+    insta::assert_snapshot!("review_empty", render(&app(), 100, 30));
+}
+
+#[test]
+fn half_done_screen_with_markers_and_pauses_inline() {
+    let saved = Saved::default();
+    let app = half_done(&saved);
+    insta::assert_snapshot!("review_half_done", render(&app, 100, 30));
+}
+
+#[test]
+fn help_overlay_comes_from_the_live_keymap() {
+    let mut app = app();
+    press(&mut app, KeyCode::F(10), KeyModifiers::NONE);
+    assert_eq!(app.overlay, Overlay::Help);
+    let screen = render(&app, 100, 60);
+    assert!(screen.contains("Play or pause (resuming rewinds a little)") && screen.contains("C-q"), "{screen}");
+    insta::assert_snapshot!("review_help", screen);
+    press(&mut app, KeyCode::Char('x'), KeyModifiers::NONE);
+    assert_eq!(app.overlay, Overlay::None);
+    assert_eq!(app.transcript().segments[0].text, "", "the key that closes help types nothing");
+}
+
+#[test]
+fn narrow_terminal_screen() {
+    let saved = Saved::default();
+    insta::assert_snapshot!("review_80x24", render(&half_done(&saved), 80, 24));
+}
+
+#[test]
+fn typing_and_enter_save_and_move_on_playing_the_next_segment() {
+    let saved = Saved::default();
+    let app = half_done(&saved);
+    let t = app.transcript();
+    assert_eq!(t.segments[1].text, "Ja, jeg jobber som erfaringskonsulent.");
+    assert_eq!(t.progress(), (3, 6));
+    assert_eq!(t.segments[3].text, "Det finnes vel ingen");
+    // One save per commit, each with the text so far.
+    let snapshots = saved.0.borrow();
+    assert_eq!(snapshots.len(), 3);
+    assert_eq!(snapshots[2].segments[2].text, "Hvordan er en vanlig dag?");
+    assert!(snapshots[2].segments[2].done && !snapshots[2].segments[3].done);
+    // Each commit sought the next segment's start and played it.
+    assert_eq!(app.player.seeks, [5_600, 11_700, 15_500]);
+}
+
+#[test]
+fn resuming_rewinds_and_skips_and_speed_move_the_playhead() {
+    let mut app = app();
+    app.player.at_ms = 10_000;
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(app.player.playing);
+    assert_eq!(app.player.at_ms, 8_000, "resume rewinds 2 s");
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(!app.player.playing);
+    press(&mut app, KeyCode::F(1), KeyModifiers::NONE);
+    assert_eq!(app.player.at_ms, 6_500);
+    press(&mut app, KeyCode::F(2), KeyModifiers::SHIFT);
+    assert_eq!(app.player.at_ms, 11_500);
+    assert_eq!(app.current, 1, "the highlighted segment follows the playhead");
+    for _ in 0..20 {
+        press(&mut app, KeyCode::F(4), KeyModifiers::NONE);
+    }
+    assert_eq!(app.player.speed, 2.0);
+    for _ in 0..10 {
+        press(&mut app, KeyCode::F(3), KeyModifiers::NONE);
+    }
+    assert_eq!(app.player.speed, 1.0);
+}
+
+#[test]
+fn segments_split_merge_and_take_speakers_and_annotations() {
+    let saved = Saved::default();
+    let mut app = app_with(&saved);
+    typed(&mut app, "ja");
+    app.player.at_ms = 2_000;
+    press(&mut app, KeyCode::Char('x'), KeyModifiers::ALT);
+    assert_eq!(app.transcript().segments.len(), 7);
+    assert_eq!((app.transcript().segments[0].end_ms, app.transcript().segments[1].start_ms), (2_000, 2_000));
+    press(&mut app, KeyCode::Char('j'), KeyModifiers::ALT);
+    assert_eq!(app.transcript().segments.len(), 6);
+    press(&mut app, KeyCode::F(7), KeyModifiers::NONE);
+    assert_eq!(app.transcript().segments[0].speaker.as_deref(), Some("P03"));
+    press(&mut app, KeyCode::Char('4'), KeyModifiers::ALT);
+    assert_eq!(app.transcript().segments[0].speaker.as_deref(), Some("L4"));
+    press(&mut app, KeyCode::Char('l'), KeyModifiers::ALT);
+    press(&mut app, KeyCode::Char('j'), KeyModifiers::CONTROL);
+    assert_eq!(app.transcript().segments[0].text, "ja[laughter][00:00:02]");
+    // Rename L4 everywhere it appears.
+    press(&mut app, KeyCode::F(8), KeyModifiers::NONE);
+    typed(&mut app, "Kari");
+    press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(app.transcript().segments[0].speaker.as_deref(), Some("Kari"));
+    // Ctrl+Q saves what is typed and quits.
+    press(&mut app, KeyCode::Char('q'), KeyModifiers::CONTROL);
+    assert!(app.should_quit());
+    assert_eq!(saved.0.borrow().last().unwrap().segments[0].text, "ja[laughter][00:00:02]");
+}
+
+#[test]
+fn jumps_find_markers_questions_pauses_and_typed_times() {
+    let mut app = app();
+    press(&mut app, KeyCode::Down, KeyModifiers::CONTROL);
+    assert_eq!(app.player.at_ms, 7_200, "next marker (speaker and question markers are not markers here)");
+    press(&mut app, KeyCode::Down, KeyModifiers::ALT);
+    assert_eq!(app.player.at_ms, 10_800, "next pause");
+    press(&mut app, KeyCode::Up, KeyModifiers::SHIFT);
+    assert_eq!(app.player.at_ms, 300, "previous question");
+    press(&mut app, KeyCode::Char('k'), KeyModifiers::CONTROL);
+    typed(&mut app, "0:25.1");
+    press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(app.player.at_ms, 25_100);
+    assert_eq!(app.current, 5);
+    assert_eq!(parse_time("1:02:03"), Some(3_723_000));
+    assert_eq!(parse_time("soon"), None);
+}
+
+#[test]
+fn looping_returns_to_the_segment_start() {
+    let mut app = app();
+    press(&mut app, KeyCode::F(5), KeyModifiers::NONE);
+    app.player.playing = true;
+    app.player.at_ms = 4_850;
+    app.update(Event::Tick);
+    assert_eq!(app.player.at_ms, 400);
+}

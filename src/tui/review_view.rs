@@ -1,0 +1,234 @@
+//! Drawing the review screen: `impl Widget for &ReviewApp`.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Style, Stylize};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
+
+use super::common::{key_help, popup, truncate};
+use super::record::clock;
+use super::record_view::marker_text;
+use super::review::{Overlay, Playback, ReviewApp, TranscriptSink};
+use crate::keymap::{Action, Mode};
+use crate::session::markers::MarkerKind;
+
+/// Actions whose keys the hint bar shows, with short labels.
+const HINTS: &[(Action, &str)] = &[
+    (Action::TogglePlay, "play/pause"),
+    (Action::SkipBack, "back"),
+    (Action::SkipForward, "fwd"),
+    (Action::Commit, "next"),
+    (Action::Help, "keys"),
+    (Action::Quit, "save+quit"),
+];
+
+/// One line of the segment list.
+enum Row {
+    /// A segment, by index.
+    Segment(usize),
+    /// A pause between segments.
+    Pause(u64, u64),
+    /// An interviewer's marker.
+    Marker(usize),
+}
+
+impl<P: Playback, S: TranscriptSink> Widget for &ReviewApp<P, S> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let block = Block::bordered().title(format!(" verbatim review · {} · {} ", self.session, self.participant));
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let [title, strip, list, edit, status, hints] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Min(3),
+            Constraint::Length(3),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .areas(inner);
+        self.render_title(title, buf);
+        self.render_strip(strip, buf);
+        self.render_list(list, buf);
+        self.render_edit(edit, buf);
+        let status_text = self.status.clone().unwrap_or_default();
+        let style = if status_text.starts_with("NOT SAVED") { Style::new().red().bold() } else { Style::new() };
+        Paragraph::new(Line::styled(format!(" {status_text}"), style)).render(status, buf);
+        self.render_hints(hints, buf);
+        match &self.overlay {
+            Overlay::None => {}
+            Overlay::Help => key_help(&self.keymap, Mode::Review, area, buf),
+            Overlay::Jump(typed) => {
+                let body = Text::from(vec![
+                    Line::from(format!(" Time: {typed}▏")),
+                    Line::from(" Enter jumps, Esc cancels").dim(),
+                ]);
+                popup(area, buf, " Jump to (e.g. 12:30) ", body, 40, 4);
+            }
+            Overlay::Rename { from, to } => {
+                let body = Text::from(vec![
+                    Line::from(format!(" {from} → {to}▏")),
+                    Line::from(" Enter renames in every segment, Esc cancels").dim(),
+                ]);
+                popup(area, buf, " Rename speaker ", body, 52, 4);
+            }
+        }
+    }
+}
+
+impl<P: Playback, S: TranscriptSink> ReviewApp<P, S> {
+    fn render_title(&self, area: Rect, buf: &mut Buffer) {
+        let (state, style) = if self.player.is_playing() {
+            ("▶ PLAYING", Style::new().green().bold())
+        } else {
+            ("❚❚ PAUSED", Style::new().yellow().bold())
+        };
+        let (done, total) = self.transcript.progress();
+        let line = Line::from(vec![
+            Span::styled(format!(" {state} "), style),
+            Span::raw(format!(
+                " {} / {}   {:.1}x   loop {}   {done}/{total} segments done",
+                clock(self.player.position_ms()),
+                clock(self.player.duration_ms()),
+                self.speed,
+                if self.looping { "on" } else { "off" },
+            )),
+        ]);
+        Paragraph::new(line).render(area, buf);
+    }
+
+    /// The whole recording in one line: transcribed stretches, markers, and where you are.
+    fn render_strip(&self, area: Rect, buf: &mut Buffer) {
+        let width = usize::from(area.width.saturating_sub(2)).max(1);
+        let duration = self.player.duration_ms().max(1);
+        let column = |ms: u64| ((ms as u128 * width as u128 / duration as u128) as usize).min(width - 1);
+        let mut cells = vec![('·', Style::new().dim()); width];
+        for seg in &self.transcript.segments {
+            let style = if seg.done { Style::new().green() } else { Style::new().dark_gray() };
+            for cell in &mut cells[column(seg.start_ms)..=column(seg.end_ms)] {
+                *cell = (if seg.done { '━' } else { '─' }, style);
+            }
+        }
+        for m in &self.markers {
+            cells[column(m.at_ms)] = ('┃', Style::new().fg(Color::Yellow));
+        }
+        cells[column(self.player.position_ms())] = ('▼', Style::new().bold().reversed());
+        let mut spans = vec![Span::raw(" ")];
+        spans.extend(cells.into_iter().map(|(c, s)| Span::styled(c.to_string(), s)));
+        Paragraph::new(Line::from(spans)).render(area, buf);
+    }
+
+    /// Segments in time order with the pauses and markers between them, around the current one.
+    fn rows(&self) -> Vec<Row> {
+        let mut rows = Vec::new();
+        let mut marker = 0;
+        let segments = &self.transcript.segments;
+        for (i, seg) in segments.iter().enumerate() {
+            while marker < self.markers.len() && self.markers[marker].at_ms < seg.start_ms {
+                rows.push(Row::Marker(marker));
+                marker += 1;
+            }
+            if i > 0 {
+                let gap_from = segments[i - 1].end_ms;
+                for p in self.pauses.iter().filter(|p| p.start_ms >= gap_from && p.end_ms <= seg.start_ms) {
+                    rows.push(Row::Pause(p.start_ms, p.end_ms));
+                }
+            }
+            rows.push(Row::Segment(i));
+            while marker < self.markers.len() && self.markers[marker].at_ms < seg.end_ms {
+                rows.push(Row::Marker(marker));
+                marker += 1;
+            }
+        }
+        rows.extend((marker..self.markers.len()).map(Row::Marker));
+        rows
+    }
+
+    fn render_list(&self, area: Rect, buf: &mut Buffer) {
+        let rows = self.rows();
+        let height = usize::from(area.height);
+        let current_row = rows.iter().position(|r| matches!(r, Row::Segment(i) if *i == self.current)).unwrap_or(0);
+        let first = current_row.saturating_sub(height / 3).min(rows.len().saturating_sub(height));
+        let text_width = usize::from(area.width).saturating_sub(21);
+        let lines: Vec<Line> = rows
+            .iter()
+            .skip(first)
+            .take(height)
+            .map(|row| match row {
+                Row::Segment(i) => {
+                    let seg = &self.transcript.segments[*i];
+                    let here = *i == self.current;
+                    let mark = if here {
+                        "▶"
+                    } else if seg.done {
+                        "✓"
+                    } else {
+                        " "
+                    };
+                    let text = if seg.text.is_empty() && !here { "…".to_string() } else { seg.text.clone() };
+                    let style = if here { Style::new().bold().reversed() } else { Style::new() };
+                    Line::from(vec![
+                        Span::styled(format!("{mark}{} ", clock(seg.start_ms)), style),
+                        Span::styled(
+                            format!("{:<6} ", truncate(seg.speaker.as_deref().unwrap_or("?"), 6)),
+                            Style::new().cyan(),
+                        ),
+                        Span::styled(truncate(&text, text_width), style),
+                    ])
+                }
+                Row::Pause(start, end) => {
+                    let secs = (end - start) as f64 / 1000.0;
+                    Line::from(format!("             (pause {secs:.1} s)")).dim()
+                }
+                Row::Marker(m) => {
+                    let marker = &self.markers[*m];
+                    let style = match marker.kind {
+                        MarkerKind::Identifying => Style::new().red(),
+                        MarkerKind::Question => Style::new().magenta(),
+                        _ => Style::new().fg(Color::Yellow),
+                    };
+                    Line::styled(
+                        format!(
+                            "             ● {} {}",
+                            clock(marker.at_ms),
+                            truncate(&marker_text(marker), text_width)
+                        ),
+                        style,
+                    )
+                }
+            })
+            .collect();
+        if lines.is_empty() {
+            Paragraph::new(" No speech was found in this recording, so there is nothing to transcribe.")
+                .render(area, buf);
+            return;
+        }
+        Paragraph::new(lines).render(area, buf);
+    }
+
+    /// The current segment's whole text, with the cursor.
+    fn render_edit(&self, area: Rect, buf: &mut Buffer) {
+        let Some(seg) = self.transcript.segments.get(self.current) else { return };
+        let split = seg.text.char_indices().nth(self.cursor).map_or(seg.text.len(), |(i, _)| i);
+        let (before, after) = seg.text.split_at(split);
+        let title = format!(" {} – {} ", clock(seg.start_ms), clock(seg.end_ms));
+        let line = Line::from(vec![
+            Span::raw(before.to_string()),
+            Span::styled("▏", Style::new().bold()),
+            Span::raw(after.to_string()),
+        ]);
+        Paragraph::new(line).wrap(Wrap { trim: false }).block(Block::bordered().title(title)).render(area, buf);
+    }
+
+    fn render_hints(&self, area: Rect, buf: &mut Buffer) {
+        let mut spans = vec![Span::raw(" ")];
+        for (action, label) in HINTS {
+            let Some(key) = self.keymap.keys_for(Mode::Review, *action).first().map(ToString::to_string) else {
+                continue;
+            };
+            spans.push(Span::styled(key, Style::new().bold().reversed()));
+            spans.push(Span::raw(format!(" {label}  ")));
+        }
+        Paragraph::new(Line::from(spans)).render(area, buf);
+    }
+}
