@@ -116,13 +116,7 @@ pub fn export(dir: &Path, session_id: &str, format: ExportFormat, output: &Path,
     let recipient = keyring.project().participant_recipient(&session.participant)?;
     let meta = session.read_meta(&identity)?;
     let markers = MarkerLog::read(&session.path, &identity)?;
-    let mut bar = ProgressBar::new(1);
-    let (analysis, provenance) =
-        cache::analyze_session(&session, &identity, &recipient, false, &mut |done, total| bar.update(0, done, total))?;
-    bar.clear();
-    if provenance == Provenance::Computed {
-        eprintln!("Analysed {}: {}", session.id, describe(&analysis, &markers.markers, "now cached"));
-    }
+    let analysis = analysis_for(&session, &identity, &recipient, &markers.markers)?;
     let transcript = Transcript::read(&session.path, &identity)?;
     let document = export::build(&meta, &analysis, &markers.markers, transcript.as_ref());
     for warning in &document.warnings {
@@ -145,6 +139,23 @@ pub fn export(dir: &Path, session_id: &str, format: ExportFormat, output: &Path,
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The session's analysis, from the cache or made now with a progress bar (and said so).
+pub(super) fn analysis_for(
+    session: &SessionDir,
+    identity: &Identity,
+    recipient: &verbatim::crypto::Recipient,
+    markers: &[Marker],
+) -> Result<Analysis> {
+    let mut bar = ProgressBar::new(1);
+    let (analysis, provenance) =
+        cache::analyze_session(session, identity, recipient, false, &mut |done, total| bar.update(0, done, total))?;
+    bar.clear();
+    if provenance == Provenance::Computed {
+        eprintln!("Analysed {}: {}", session.id, describe(&analysis, markers, "now cached"));
+    }
+    Ok(analysis)
 }
 
 /// A progress line on stderr: a bar on a terminal, nothing otherwise (the result lines say it all).

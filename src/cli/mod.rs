@@ -19,6 +19,7 @@ mod demo;
 mod passphrase;
 mod play;
 mod record;
+mod review;
 mod verify;
 
 use std::path::PathBuf;
@@ -103,6 +104,22 @@ enum Command {
         /// Analyse again even if a current analysis is cached.
         #[arg(long)]
         force: bool,
+    },
+    /// Transcribe a session: its audio plays while you type, segment by segment.
+    Review {
+        /// The project folder.
+        dir: PathBuf,
+        /// The session id (see `verbatim sessions`).
+        session: String,
+        /// A keymap preset (default, otranscribe, maxqda, express-scribe) or a TOML file.
+        #[arg(long, value_name = "NAME|PATH")]
+        keymap: Option<String>,
+        /// The output device (default: the system's output).
+        #[arg(long, value_name = "NAME")]
+        device: Option<String>,
+        /// How far resuming after a pause goes back.
+        #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = record::parse_duration)]
+        rewind: std::time::Duration,
     },
     /// Play a session's audio through the speakers, without a screen.
     Play {
@@ -242,6 +259,13 @@ pub fn run() -> Result<ExitCode> {
         Command::Recover { dir, session } => commands::recover(&dir, &session),
         Command::Verify { dir } => verify::verify(&dir),
         Command::Analyze { dir, session, all, force } => analyze::analyze(&dir, session.as_deref(), all, force),
+        Command::Review { dir, session, keymap, device, rewind } => review::review(review::ReviewOptions {
+            dir: &dir,
+            session: &session,
+            keymap: keymap.as_deref(),
+            device: device.as_deref(),
+            rewind,
+        }),
         Command::Play { dir, session, from, speed, for_duration, device } => play::play(play::PlayOptions {
             dir: &dir,
             session: &session,

@@ -14,7 +14,7 @@ use verbatim::keymap::Keymap;
 use verbatim::project::Project;
 use verbatim::session::{GuideSnapshot, InputChoice, RecordingSession, RecordingSummary};
 use verbatim::tui::record::{RecordApp, describe_notice};
-use verbatim::tui::{self, Event, TerminalEvents};
+use verbatim::tui::{self, TerminalEvents};
 
 /// How often headless mode prints a progress line.
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
@@ -181,7 +181,7 @@ fn screen(
     // Save first, whatever happened to the terminal (a closed window ends the loop with an
     // I/O error): the recording matters more than the screen.
     let summary = app.recorder.finish();
-    restore_terminal();
+    tui::restore_terminal();
     let summary = summary?;
     if let Err(e) = outcome {
         say!(err, "verbatim: the terminal stopped working ({e}); the recording was saved.");
@@ -195,36 +195,15 @@ fn run_screen(
     events: &mut Events<'_>,
 ) -> Result<()> {
     // The loop stops on its own when the interviewer confirms; signals and --for stop it too.
-    struct Guarded<'a, 'b> {
-        app: &'a mut RecordApp<RecordingSession>,
-        events: &'a Events<'b>,
-    }
-    impl tui::Screen for Guarded<'_, '_> {
-        fn draw(&self, frame: &mut ratatui::Frame<'_>) {
-            self.app.draw(frame);
-        }
-        fn update(&mut self, event: Event) {
-            self.app.update(event);
-            let expired = self.events.deadline.is_some_and(|d| Instant::now() >= d);
-            if expired || self.events.interrupted.load(Ordering::Acquire) {
-                self.app.quit = true;
-            }
-        }
-        fn should_quit(&self) -> bool {
-            self.app.should_quit()
-        }
-    }
+    let mut guarded = tui::Interruptible {
+        screen: app,
+        interrupted: events.interrupted,
+        deadline: events.deadline,
+        stop: |app: &mut RecordApp<RecordingSession>| app.quit = true,
+    };
     let mut source = TerminalEvents::start()?;
-    let mut guarded = Guarded { app, events };
     tui::run(terminal, &mut guarded, &mut source)?;
     Ok(())
-}
-
-/// Leaves the alternate screen and raw mode. Unlike `ratatui::restore`, it prints nothing when
-/// the terminal is gone: a failed print there would panic before the session is reported.
-fn restore_terminal() {
-    let _ = crossterm::terminal::disable_raw_mode();
-    let _ = crossterm::execute!(std::io::stdout(), crossterm::terminal::LeaveAlternateScreen, crossterm::cursor::Show);
 }
 
 /// `verbatim devices`: what can be recorded from.

@@ -6,6 +6,7 @@ pub mod meter;
 pub mod record;
 mod record_view;
 pub mod review;
+pub mod review_live;
 mod review_view;
 
 use std::time::{Duration, Instant};
@@ -111,6 +112,44 @@ where
     }
     terminal.draw(|frame| screen.draw(frame))?;
     Ok(())
+}
+
+/// A screen that signals (Ctrl+C, SIGTERM, a closed terminal) and a time limit can stop:
+/// `stop` is called once, and must make the screen save and quit.
+pub struct Interruptible<'a, S: Screen> {
+    /// The screen.
+    pub screen: &'a mut S,
+    /// Set by the signal handler.
+    pub interrupted: &'a std::sync::atomic::AtomicBool,
+    /// When to stop anyway (`--for`).
+    pub deadline: Option<Instant>,
+    /// How to stop the screen cleanly.
+    pub stop: fn(&mut S),
+}
+
+impl<S: Screen> Screen for Interruptible<'_, S> {
+    fn draw(&self, frame: &mut ratatui::Frame<'_>) {
+        self.screen.draw(frame);
+    }
+
+    fn update(&mut self, event: Event) {
+        self.screen.update(event);
+        let expired = self.deadline.is_some_and(|d| Instant::now() >= d);
+        if (expired || self.interrupted.load(std::sync::atomic::Ordering::Acquire)) && !self.screen.should_quit() {
+            (self.stop)(self.screen);
+        }
+    }
+
+    fn should_quit(&self) -> bool {
+        self.screen.should_quit()
+    }
+}
+
+/// Leaves the alternate screen and raw mode. Unlike `ratatui::restore`, it prints nothing when
+/// the terminal is gone: a failed print there would panic before the work is reported.
+pub fn restore_terminal() {
+    let _ = crossterm::terminal::disable_raw_mode();
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::terminal::LeaveAlternateScreen, crossterm::cursor::Show);
 }
 
 #[cfg(test)]

@@ -108,6 +108,8 @@ pub struct ReviewApp<P: Playback, S: TranscriptSink> {
 
 /// Unsaved typing is saved after this long.
 const SAVE_EVERY: Duration = Duration::from_secs(3);
+/// Playing runs on this far past a segment's end before stopping: the last word's tail.
+const END_GRACE_MS: u64 = 300;
 
 impl<P: Playback, S: TranscriptSink> ReviewApp<P, S> {
     /// A screen on `transcript`, with the session's pauses and markers for context.
@@ -147,6 +149,11 @@ impl<P: Playback, S: TranscriptSink> ReviewApp<P, S> {
     /// The transcript as it stands.
     pub fn transcript(&self) -> &Transcript {
         &self.transcript
+    }
+
+    /// The player and the sink, to stop and finish them.
+    pub fn into_parts(self) -> (P, S) {
+        (self.player, self.sink)
     }
 
     /// The current segment's text, if there is a segment.
@@ -199,7 +206,14 @@ impl<P: Playback, S: TranscriptSink> ReviewApp<P, S> {
 
     /// Plays from a little before where it stopped, so the listener finds the thread again.
     fn resume(&mut self) {
-        let at = self.player.position_ms().saturating_sub(self.settings.rewind_ms);
+        let position = self.player.position_ms();
+        let mut at = position.saturating_sub(self.settings.rewind_ms);
+        // Not back into the previous segment: the one being typed stays the one heard.
+        if let Some(seg) = self.transcript.segments.get(self.current)
+            && position >= seg.start_ms
+        {
+            at = at.max(seg.start_ms);
+        }
         self.player.seek_ms(at);
         self.player.play();
     }
@@ -435,11 +449,21 @@ impl<P: Playback, S: TranscriptSink> ReviewApp<P, S> {
 
     fn on_tick(&mut self) {
         let at = self.player.position_ms();
-        if self.player.is_playing() {
-            let end = self.transcript.segments.get(self.current).map(|s| (s.start_ms, s.end_ms));
-            match end {
-                Some((start, end)) if self.looping && at >= end => self.player.seek_ms(start),
-                _ => self.follow(at),
+        // Segment by segment, as in ELAN's transcription mode: playing stops at the end of the
+        // segment being typed (or loops), so the highlighted segment is always the one heard.
+        if self.player.is_playing()
+            && let Some((start, end)) = self.transcript.segments.get(self.current).map(|s| (s.start_ms, s.end_ms))
+        {
+            if at < start.saturating_sub(500) || at > end + 2_000 {
+                // Moved elsewhere (the end of the audio, a long skip): follow.
+                self.follow(at);
+            } else if at >= end + END_GRACE_MS {
+                if self.looping {
+                    self.player.seek_ms(start);
+                } else {
+                    self.player.pause();
+                    self.status = Some("end of the segment: Enter saves and plays the next".into());
+                }
             }
         }
         if let Some(problem) = self.player.problem() {

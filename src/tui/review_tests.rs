@@ -189,17 +189,25 @@ fn typing_and_enter_save_and_move_on_playing_the_next_segment() {
 #[test]
 fn resuming_rewinds_and_skips_and_speed_move_the_playhead() {
     let mut app = app();
+    press(&mut app, KeyCode::Down, KeyModifiers::NONE);
     app.player.at_ms = 10_000;
     press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
     assert!(app.player.playing);
     assert_eq!(app.player.at_ms, 8_000, "resume rewinds 2 s");
     press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    app.player.at_ms = 6_000;
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(app.player.at_ms, 5_600, "but not back past the segment's start");
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
     assert!(!app.player.playing);
+    app.player.at_ms = 8_000;
     press(&mut app, KeyCode::F(1), KeyModifiers::NONE);
     assert_eq!(app.player.at_ms, 6_500);
     press(&mut app, KeyCode::F(2), KeyModifiers::SHIFT);
     assert_eq!(app.player.at_ms, 11_500);
-    assert_eq!(app.current, 1, "the highlighted segment follows the playhead");
+    assert_eq!(app.current, 1, "a skip into a pause keeps the segment before it");
+    press(&mut app, KeyCode::F(2), KeyModifiers::NONE);
+    assert_eq!((app.player.at_ms, app.current), (13_000, 2), "the highlighted segment follows a skip");
     for _ in 0..20 {
         press(&mut app, KeyCode::F(4), KeyModifiers::NONE);
     }
@@ -258,11 +266,19 @@ fn jumps_find_markers_questions_pauses_and_typed_times() {
 }
 
 #[test]
-fn looping_returns_to_the_segment_start() {
+fn playing_stops_at_the_segment_end_or_loops() {
     let mut app = app();
+    app.player.playing = true;
+    app.player.at_ms = 4_900;
+    app.update(Event::Tick);
+    assert!(app.player.playing, "a little past the end is the last word's tail");
+    app.player.at_ms = 5_150;
+    app.update(Event::Tick);
+    assert!(!app.player.playing);
+    assert_eq!(app.current, 0, "the segment being typed stays current");
     press(&mut app, KeyCode::F(5), KeyModifiers::NONE);
     app.player.playing = true;
-    app.player.at_ms = 4_850;
     app.update(Event::Tick);
-    assert_eq!(app.player.at_ms, 400);
+    assert_eq!(app.player.at_ms, 400, "looping goes back to the start");
+    assert!(app.player.playing);
 }
