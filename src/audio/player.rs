@@ -45,12 +45,14 @@ pub enum PlayerError {
     Thread(std::io::Error),
 }
 
-/// Where each stretch of queued audio comes from: ring index, source frame, speed.
+/// Where each stretch of queued audio comes from: ring index, source frame, speed, and how
+/// many seeks (pauses, speed changes) the worker had carried out when it was made.
 #[derive(Debug, Clone, Copy)]
 struct Anchor {
     index: u64,
     source: f64,
     speed: f32,
+    generation: u64,
 }
 
 /// State the worker publishes for the screen.
@@ -72,6 +74,10 @@ pub struct Player {
     published: Arc<Published>,
     rate: u32,
     frames: u64,
+    /// Seeks, pauses and speed changes sent to the worker so far.
+    sent: std::cell::Cell<u64>,
+    /// Where the last of them left the playhead, until the device plays from there.
+    pending: std::cell::Cell<u64>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -86,18 +92,45 @@ impl Player {
         let output = AudioOutput::open(device, rate, consumer)?;
         let published = Arc::new(Published::default());
         let (commands, inbox) = mpsc::channel();
-        let worker =
-            Worker { head, ring: producer, shared: output.shared().clone(), published: published.clone(), pushed: 0 };
+        let worker = Worker {
+            head,
+            ring: producer,
+            shared: output.shared().clone(),
+            published: published.clone(),
+            pushed: 0,
+            generation: 0,
+        };
         let thread = std::thread::Builder::new()
             .name("verbatim-player".into())
             .spawn(move || worker.run(inbox))
             .map_err(PlayerError::Thread)?;
-        Ok(Self { commands, output, published, rate, frames, thread: Some(thread) })
+        Ok(Self {
+            commands,
+            output,
+            published,
+            rate,
+            frames,
+            sent: std::cell::Cell::new(0),
+            pending: std::cell::Cell::new(0),
+            thread: Some(thread),
+        })
     }
 
     /// Sends a command to the worker.
     pub fn send(&self, command: PlayerCommand) {
+        match command {
+            PlayerCommand::Play => {}
+            PlayerCommand::Seek(frame) => self.restarting(frame.min(self.frames)),
+            PlayerCommand::Pause | PlayerCommand::Speed(_) => self.restarting(self.position()),
+        }
         let _ = self.commands.send(command);
+    }
+
+    /// Notes a command that restarts the worker at `frame`: until the device plays from
+    /// there, that is the position, so the screen never sees the old place after a seek.
+    fn restarting(&self, frame: u64) {
+        self.pending.set(frame);
+        self.sent.set(self.sent.get() + 1);
     }
 
     /// True while playing.
@@ -107,7 +140,10 @@ impl Player {
 
     /// The source frame being heard now (as handed to the device).
     pub fn position(&self) -> u64 {
-        heard(&self.published, self.output.shared()).unwrap_or(0.0).min(self.frames as f64) as u64
+        match heard(&self.published, self.output.shared()) {
+            Some((at, generation)) if generation >= self.sent.get() => at.min(self.frames as f64) as u64,
+            _ => self.pending.get(),
+        }
     }
 
     /// [`position`](Self::position) in ms.
@@ -152,12 +188,14 @@ impl Drop for Player {
     }
 }
 
-/// The source position the device is playing, from the anchors and the frames consumed.
-fn heard(published: &Published, shared: &OutputShared) -> Option<f64> {
+/// The source position the device is playing, from the anchors and the frames consumed, with
+/// the generation of the anchor in force.
+fn heard(published: &Published, shared: &OutputShared) -> Option<(f64, u64)> {
     let consumed = shared.consumed.load(Ordering::Acquire);
     let anchors = published.anchors.lock().ok()?;
     let anchor = anchors.iter().rev().find(|a| a.index <= consumed).or(anchors.front())?;
-    Some(anchor.source + consumed.saturating_sub(anchor.index) as f64 * f64::from(anchor.speed))
+    let at = anchor.source + consumed.saturating_sub(anchor.index) as f64 * f64::from(anchor.speed);
+    Some((at, anchor.generation))
 }
 
 struct Worker<S: PcmSource> {
@@ -167,6 +205,8 @@ struct Worker<S: PcmSource> {
     published: Arc<Published>,
     /// Frames pushed into the ring since the start.
     pushed: u64,
+    /// Restarts (seeks, pauses, speed changes) carried out.
+    generation: u64,
 }
 
 impl<S: PcmSource> Worker<S> {
@@ -214,12 +254,12 @@ impl<S: PcmSource> Worker<S> {
             PlayerCommand::Play => self.shared.playing.store(true, Ordering::Release),
             PlayerCommand::Pause => {
                 self.shared.playing.store(false, Ordering::Release);
-                let at = heard(&self.published, &self.shared).unwrap_or(0.0) as u64;
+                let at = self.heard_now();
                 self.restart_at(at);
             }
             PlayerCommand::Seek(frame) => self.restart_at(frame),
             PlayerCommand::Speed(speed) => {
-                let at = heard(&self.published, &self.shared).unwrap_or(0.0) as u64;
+                let at = self.heard_now();
                 if let Err(e) = self.head.set_speed(speed) {
                     self.report(e.to_string());
                 }
@@ -228,8 +268,14 @@ impl<S: PcmSource> Worker<S> {
         }
     }
 
+    /// Where the device is in the source now.
+    fn heard_now(&self) -> u64 {
+        heard(&self.published, &self.shared).map_or(0.0, |(at, _)| at) as u64
+    }
+
     /// Drops what is queued and continues from `frame`.
     fn restart_at(&mut self, frame: u64) {
+        self.generation += 1;
         self.shared.discard_until.store(self.pushed, Ordering::Release);
         self.published.reached_end.store(false, Ordering::Release);
         if let Err(e) = self.head.seek(frame) {
@@ -250,6 +296,7 @@ impl<S: PcmSource> Worker<S> {
                 index: self.pushed,
                 source: self.head.position() as f64,
                 speed: self.head.speed(),
+                generation: self.generation,
             });
         }
     }

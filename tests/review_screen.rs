@@ -1,0 +1,86 @@
+//! The review screen in a real terminal (tmux), playing into a private PulseAudio null sink:
+//! with `--keymap otranscribe`, Esc plays, typed text and Enter are saved, Ctrl+Q quits; the
+//! text is there after reopening and in the JSON export, and never in plaintext on disk.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::pulse::NullSink;
+use common::tmux::Tmux;
+use common::*;
+
+const FIRST: &str = "Takk for at du ville være med";
+const SECOND: &str = "Kan du fortelle litt om jobben din";
+
+/// Every file under `dir`, recursively.
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(files(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[test]
+fn otranscribe_keys_play_type_commit_and_quit_and_the_text_survives_encrypted() {
+    let sink = NullSink::start().expect("PulseAudio must be installed (scripts/system-packages)");
+    let s = Scratch::new();
+    let id = s.import(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/demo/interview.wav"));
+    let bin = env!("CARGO_BIN_EXE_verbatim");
+    let unset: String = NullSink::ENV_REMOVE.iter().map(|v| format!("-u {v} ")).collect();
+    let set: String = sink.env().iter().map(|(k, v)| format!("{k}={} ", v.to_string_lossy())).collect();
+    let review = format!(
+        "env {unset}{set}VERBATIM_PASSPHRASE='{PASS}' {bin} review {} {id} --keymap otranscribe",
+        s.project().display()
+    );
+
+    let t = Tmux::start(&review, 110, 32);
+    // No analysis yet: review makes one first, then opens on the first segment, paused.
+    let screen = t.wait_for("❚❚ PAUSED");
+    assert!(screen.contains("0/") && screen.contains("segments done"), "{screen}");
+    t.keys(&["Escape"]);
+    t.wait_for("▶ PLAYING");
+    t.wait_for("00:00:01 /");
+    t.keys(&["-l", FIRST]);
+    t.wait_for(FIRST);
+    t.keys(&["Enter"]);
+    t.wait_for("1 of");
+    t.keys(&["-l", SECOND]);
+    t.wait_for(SECOND);
+    t.keys(&["C-q"]);
+    let screen = t.wait_for("EXIT=");
+    assert!(screen.contains("EXIT=0") && screen.contains("1 of"), "{screen}");
+    drop(t);
+
+    // The text is encrypted at rest: nothing in the project holds it in plaintext.
+    for path in files(&s.project()) {
+        let bytes = std::fs::read(&path).unwrap();
+        for text in [FIRST, SECOND] {
+            assert!(!bytes.windows(text.len()).any(|w| w == text.as_bytes()), "{} holds typed text", path.display());
+        }
+    }
+    let transcript = s.session_dir(&id).join("transcript.json.age");
+    assert!(std::fs::read(&transcript).unwrap().starts_with(b"age-encryption.org/v1"));
+
+    // Reopened, both texts are there (the second was saved by Ctrl+Q, not by Enter).
+    let t = Tmux::start(&review, 110, 32);
+    let screen = t.wait_for("❚❚ PAUSED");
+    assert!(screen.contains(FIRST) && screen.contains(SECOND), "{screen}");
+    t.keys(&["C-q"]);
+    t.wait_for("EXIT=0");
+    drop(t);
+
+    // And the JSON export carries them.
+    let out = s.path("export.json");
+    ok(verbatim().arg("export").arg(s.project()).arg(&id).args(["--format", "json", "--plaintext", "-o"]).arg(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let texts: Vec<&str> = doc["segments"].as_array().unwrap().iter().map(|s| s["text"].as_str().unwrap()).collect();
+    assert_eq!(&texts[..2], [FIRST, SECOND]);
+}
