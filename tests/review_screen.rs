@@ -84,3 +84,27 @@ fn otranscribe_keys_play_type_commit_and_quit_and_the_text_survives_encrypted() 
     let texts: Vec<&str> = doc["segments"].as_array().unwrap().iter().map(|s| s["text"].as_str().unwrap()).collect();
     assert_eq!(&texts[..2], [FIRST, SECOND]);
 }
+
+#[test]
+fn bad_input_is_refused_before_the_screen_opens() {
+    let s = Scratch::new();
+    let id = s.import(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/demo/interview.wav"));
+    let review = || {
+        let mut cmd = verbatim();
+        cmd.arg("review").arg(s.project()).arg(&id);
+        cmd
+    };
+    let err = fails(review().args(["--keymap", "vi"]));
+    assert!(err.contains("unknown keymap preset `vi`") && err.contains("otranscribe, maxqda, express-scribe"), "{err}");
+    let err = fails(review().env("VERBATIM_PASSPHRASE", "not it"));
+    assert!(err.contains("wrong passphrase"), "{err}");
+    let err = fails(verbatim().arg("review").arg(s.project()).arg("20990101T000000Z-P01"));
+    assert!(err.contains("no session") && err.contains(&id), "{err}");
+    // A recording cut off mid-write: it says to recover it.
+    let audio = s.session_dir(&id).join("audio.wav.age");
+    let sealed = std::fs::read(&audio).unwrap();
+    std::fs::write(&audio, &sealed[..sealed.len() / 2]).unwrap();
+    let err = fails(&mut review());
+    assert!(err.contains("verbatim recover"), "{err}");
+    assert!(!s.session_dir(&id).join("transcript.json.age").exists(), "nothing was written");
+}

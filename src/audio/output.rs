@@ -8,7 +8,41 @@ use std::time::Duration;
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use cpal::{FromSample, SampleFormat as CpalFormat, SizedSample, StreamConfig};
 
-use super::device::{DeviceError, device_name, usable_hosts};
+use super::device::{device_name, usable_hosts};
+
+/// Why playback cannot start on a device.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// No audio system or no default output.
+    #[error(
+        "no audio output is available: {0}. Check that speakers or headphones are connected and that PulseAudio or PipeWire is running"
+    )]
+    NoOutput(String),
+    /// `--device` named nothing that exists.
+    #[error("no output device is called {name:?}. Available: {available}")]
+    NotFound {
+        /// The requested name.
+        name: String,
+        /// The names that do exist.
+        available: String,
+    },
+    /// The device cannot play the session's format.
+    #[error("the output device {device:?} cannot play this session ({reason}); choose another with --device")]
+    Unsupported {
+        /// The device.
+        device: String,
+        /// What the host said.
+        reason: String,
+    },
+    /// The host refused to start the stream.
+    #[error("could not start playing on {device:?}: {reason}. Is another program using it exclusively?")]
+    Start {
+        /// The device.
+        device: String,
+        /// What the host said.
+        reason: String,
+    },
+}
 
 /// How long to wait for a host to start a stream.
 const OPEN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -42,7 +76,7 @@ pub struct AudioOutput {
 impl AudioOutput {
     /// Opens `name` (or the default output) at `rate` and starts it, playing what `ring` holds
     /// (mono `f32`, copied to every output channel).
-    pub fn open(name: Option<&str>, rate: u32, ring: rtrb::Consumer<f32>) -> Result<Self, DeviceError> {
+    pub fn open(name: Option<&str>, rate: u32, ring: rtrb::Consumer<f32>) -> Result<Self, OutputError> {
         let mut available = Vec::new();
         for host in usable_hosts() {
             let device = match name {
@@ -57,19 +91,18 @@ impl AudioOutput {
             };
             let Some(device) = device else { continue };
             let device_label = device_name(&device);
-            let (config, format) = choose_config(&device, rate)
-                .map_err(|reason| DeviceError::Unsupported { device: device_label.clone(), reason })?;
+            let (config, format) = choose_config(&device, &device_label, rate)?;
             let shared = Arc::new(OutputShared::default());
             let stream = start(&device, config, format, ring, shared.clone())
-                .map_err(|reason| DeviceError::Start { device: device_label.clone(), reason })?;
+                .map_err(|reason| OutputError::Start { device: device_label.clone(), reason })?;
             return Ok(Self { _stream: stream, name: device_label, shared });
         }
         match name {
-            Some(wanted) => Err(DeviceError::NotFound {
+            Some(wanted) => Err(OutputError::NotFound {
                 name: wanted.into(),
                 available: if available.is_empty() { "none".into() } else { available.join(", ") },
             }),
-            None => Err(DeviceError::NoInput("there is no default output device to play to".into())),
+            None => Err(OutputError::NoOutput("there is no default output device to play to".into())),
         }
     }
 
@@ -163,8 +196,12 @@ pub fn on_output<T: SizedSample + FromSample<f32>>(
 }
 
 /// The device's config at `rate`, preferring mono or stereo and float samples.
-fn choose_config(device: &cpal::Device, rate: u32) -> Result<(StreamConfig, CpalFormat), String> {
-    let ranges: Vec<_> = device.supported_output_configs().map_err(|e| e.to_string())?.collect();
+fn choose_config(device: &cpal::Device, label: &str, rate: u32) -> Result<(StreamConfig, CpalFormat), OutputError> {
+    // A device that cannot even list its formats is not there (no sound card, no server).
+    let ranges: Vec<_> = device
+        .supported_output_configs()
+        .map_err(|e| OutputError::NoOutput(format!("{label}: {}", e.to_string().trim_end_matches('.'))))?
+        .collect();
     let rank = |f: CpalFormat| match f {
         CpalFormat::F32 => 0,
         CpalFormat::I16 => 1,
@@ -184,7 +221,10 @@ fn choose_config(device: &cpal::Device, rate: u32) -> Result<(StreamConfig, Cpal
             let config = StreamConfig { channels: r.channels().max(1), sample_rate: rate, buffer_size };
             (config, r.sample_format())
         })
-        .ok_or_else(|| format!("it cannot play {rate} Hz audio"))
+        .ok_or_else(|| OutputError::Unsupported {
+            device: label.into(),
+            reason: format!("it cannot play {rate} Hz audio"),
+        })
 }
 
 #[cfg(test)]

@@ -8,8 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use super::device::DeviceError;
-use super::output::{AudioOutput, OutputShared};
+use super::output::{AudioOutput, OutputError, OutputShared};
 use super::playback::Playhead;
 use crate::analysis::{AnalysisError, PcmSource};
 
@@ -36,7 +35,7 @@ pub enum PlayerCommand {
 pub enum PlayerError {
     /// No usable output device.
     #[error(transparent)]
-    Device(#[from] DeviceError),
+    Device(#[from] OutputError),
     /// The audio could not be read.
     #[error(transparent)]
     Audio(#[from] AnalysisError),
