@@ -52,18 +52,34 @@ pub fn key_help(keymap: &Keymap, mode: Mode, area: Rect, buf: &mut Buffer) {
         rows.retain(|r| !matches!(r.action, Action::Speaker(_)) || !std::mem::replace(&mut seen, true));
     }
     let key_width = rows.iter().map(|r| r.keys.chars().count()).max().unwrap_or(4).min(18);
-    let mut lines: Vec<Line> = rows
-        .iter()
-        .map(|r| {
-            Line::from(vec![
-                Span::styled(format!(" {:>key_width$} ", r.keys), Style::new().bold()),
-                Span::raw(r.desc.clone()),
-            ])
-        })
-        .collect();
+    let cell = |r: &crate::keymap::HelpRow, width: usize| {
+        let desc = truncate(&r.desc, width.saturating_sub(key_width + 3));
+        vec![
+            Span::styled(format!(" {:>key_width$} ", truncate(&r.keys, key_width)), Style::new().bold()),
+            Span::raw(format!("{desc:<w$}", w = width.saturating_sub(key_width + 2))),
+        ]
+    };
+    // Two columns when one would not fit the terminal (the review screen has ~40 actions).
+    let fits = rows.len() + 3 <= usize::from(area.height);
+    let (mut lines, width): (Vec<Line>, u16) = if fits || area.width < 60 {
+        (rows.iter().map(|r| Line::from(cell(r, 70))).collect(), 72)
+    } else {
+        let half = rows.len().div_ceil(2);
+        let column = usize::from(area.width.saturating_sub(4)) / 2;
+        let lines = (0..half)
+            .map(|i| {
+                let mut spans = cell(&rows[i], column);
+                if let Some(right) = rows.get(i + half) {
+                    spans.extend(cell(right, column));
+                }
+                Line::from(spans)
+            })
+            .collect();
+        (lines, area.width)
+    };
     lines.push(Line::from(" Any key closes this help.").dim());
     let height = lines.len() as u16 + 2;
-    popup(area, buf, " Keys (from the live keymap) ", Text::from(lines), 72, height);
+    popup(area, buf, " Keys (from the live keymap) ", Text::from(lines), width, height);
 }
 
 /// `text` cut to `width` characters, with `…` where it was cut.

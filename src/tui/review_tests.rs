@@ -164,6 +164,15 @@ fn help_overlay_comes_from_the_live_keymap() {
 }
 
 #[test]
+fn help_fits_a_small_terminal_in_two_columns() {
+    let mut app = app();
+    press(&mut app, KeyCode::F(10), KeyModifiers::NONE);
+    let screen = render(&app, 100, 30);
+    assert!(screen.contains("Save and quit") && screen.contains("Play or pause"), "{screen}");
+    insta::assert_snapshot!("review_help_100x30", screen);
+}
+
+#[test]
 fn narrow_terminal_screen() {
     let saved = Saved::default();
     insta::assert_snapshot!("review_80x24", render(&half_done(&saved), 80, 24));
