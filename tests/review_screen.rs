@@ -108,3 +108,84 @@ fn bad_input_is_refused_before_the_screen_opens() {
     assert!(err.contains("verbatim recover"), "{err}");
     assert!(!s.session_dir(&id).join("transcript.json.age").exists(), "nothing was written");
 }
+
+/// Mono 16 kHz samples from raw s16le.
+fn raw_samples(path: &Path) -> Vec<f32> {
+    std::fs::read(path)
+        .unwrap()
+        .chunks_exact(2)
+        .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0)
+        .collect()
+}
+
+/// Normalised cross-correlation of `needle` against `hay` at `offset`.
+fn ncc(hay: &[f32], needle: &[f32], offset: usize) -> f32 {
+    let h = &hay[offset..offset + needle.len()];
+    let dot: f32 = h.iter().zip(needle).map(|(a, b)| a * b).sum();
+    let norm = (h.iter().map(|a| a * a).sum::<f32>() * needle.iter().map(|b| b * b).sum::<f32>()).sqrt();
+    if norm == 0.0 { 0.0 } else { dot / norm }
+}
+
+#[test]
+fn resuming_after_a_pause_replays_the_configured_time() {
+    const RATE: usize = 16_000;
+    let sink = NullSink::start().expect("PulseAudio must be installed (scripts/system-packages)");
+    let s = Scratch::new();
+    let id = s.import(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/demo/interview.wav"));
+    ok(verbatim().arg("analyze").arg(s.project()).arg(&id));
+    let raw = s.path("monitor.raw");
+    let mut recorder = sink
+        .command("parecord")
+        .args(["--raw", "--format=s16le", "--channels=1", "--rate=16000", "--latency-msec=20"])
+        .arg(format!("--device={}", common::pulse::MONITOR))
+        .arg(&raw)
+        .spawn()
+        .unwrap();
+    let bin = env!("CARGO_BIN_EXE_verbatim");
+    let unset: String = NullSink::ENV_REMOVE.iter().map(|v| format!("-u {v} ")).collect();
+    let set: String = sink.env().iter().map(|(k, v)| format!("{k}={} ", v.to_string_lossy())).collect();
+    let t = Tmux::start(
+        &format!(
+            "env {unset}{set}VERBATIM_PASSPHRASE='{PASS}' {bin} review {} {id} --rewind 2s",
+            s.project().display()
+        ),
+        110,
+        32,
+    );
+    t.wait_for("❚❚ PAUSED");
+    t.keys(&["Escape"]);
+    t.wait_for("▶ PLAYING");
+    std::thread::sleep(std::time::Duration::from_millis(3_000));
+    t.keys(&["Escape"]);
+    t.wait_for("❚❚ PAUSED");
+    std::thread::sleep(std::time::Duration::from_millis(1_500));
+    t.keys(&["Escape"]);
+    t.wait_for("▶ PLAYING");
+    std::thread::sleep(std::time::Duration::from_millis(1_500));
+    t.keys(&["C-q"]);
+    t.wait_for("EXIT=0");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let _ = recorder.kill();
+    let _ = recorder.wait();
+
+    // The recording: what played before the pause (A), digital silence while paused, then B.
+    let x = raw_samples(&raw);
+    let quiet = |i: usize| x[i..i + RATE / 10].iter().all(|v| v.abs() < 1e-4);
+    let first_sound = (0..x.len() - RATE / 10).find(|&i| !quiet(i)).unwrap();
+    // The pause is the first stretch of at least 1 s of digital silence after the sound starts.
+    let gap_start = (first_sound..x.len() - RATE)
+        .step_by(RATE / 100)
+        .find(|&i| x[i..i + RATE].iter().all(|v| v.abs() < 1e-4))
+        .unwrap();
+    let gap_end = (gap_start..x.len() - RATE / 10).find(|&i| !quiet(i)).unwrap();
+    let played_a = &x[first_sound..gap_start];
+    let needle = &x[gap_end + RATE / 20..gap_end + RATE / 20 + RATE / 2];
+    let (at, score) = (0..played_a.len() - needle.len())
+        .map(|o| (o, ncc(played_a, needle, o)))
+        .fold((0, -1.0f32), |b, c| if c.1 > b.1 { c } else { b });
+    // B starts where A was 2 s before its end (the pause), give or take the device's buffers.
+    let rewound = (played_a.len() - (at - RATE / 20)) as f32 / RATE as f32;
+    eprintln!("resumed {rewound:.3} s before the pause point (NCC {score:.3})");
+    assert!(score > 0.9, "what played after the pause should be from before it (NCC {score})");
+    assert!((rewound - 2.0).abs() < 0.15, "resume went back {rewound} s, not 2 s");
+}

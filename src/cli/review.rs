@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 use verbatim::analysis::segments::{self, SpeakerMark};
 use verbatim::audio::player::Player;
 use verbatim::audio::store::EncryptedAudioReader;
+use verbatim::guide::Guide;
 use verbatim::keymap::Keymap;
 use verbatim::session::SessionDir;
 use verbatim::session::markers::MarkerLog;
@@ -45,7 +46,13 @@ pub fn review(options: ReviewOptions) -> Result<ExitCode> {
     let recipient = keyring.project().participant_recipient(&session.participant)?;
     let meta = session.read_meta(&identity)?;
     let reader = EncryptedAudioReader::open(&session.audio_path(), &identity)?;
-    let markers = MarkerLog::read(&session.path, &identity)?.markers;
+    let mut markers = MarkerLog::read(&session.path, &identity)?.markers;
+    // Question markers hold a place in the guide; the screen shows the question itself.
+    if let Some(guide) = meta.guide.as_ref().and_then(|g| Guide::parse(&g.text, &g.file_name).ok()) {
+        for marker in markers.iter_mut().filter(|m| m.note.is_none()) {
+            marker.note = marker.question.and_then(|q| guide.question(q)).map(|q| q.text.clone());
+        }
+    }
     let analysis = analysis_for(&session, &identity, &recipient, &markers)?;
     let transcript = match Transcript::read(&session.path, &identity)? {
         Some(transcript) => transcript,
