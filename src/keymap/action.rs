@@ -8,17 +8,21 @@ pub enum Mode {
     /// The transcriber's review screen (`review = [ ... ]`). Printable keys type text there,
     /// so its bindings use function keys, Esc, arrows and Ctrl/Alt combinations.
     Review,
+    /// The review screen when not typing (`review_normal = [ ... ]`), for modal keymaps such
+    /// as `vim`: there letters are commands. Used only if a keymap binds something in it.
+    ReviewNormal,
 }
 
 impl Mode {
     /// Every mode, in the order help and error messages list them.
-    pub const ALL: &'static [Mode] = &[Mode::Record, Mode::Review];
+    pub const ALL: &'static [Mode] = &[Mode::Record, Mode::Review, Mode::ReviewNormal];
 
     /// The top-level key naming this mode in keymap files.
     pub fn name(self) -> &'static str {
         match self {
             Mode::Record => "record",
             Mode::Review => "review",
+            Mode::ReviewNormal => "review_normal",
         }
     }
 
@@ -42,6 +46,8 @@ impl Mode {
                 (Action::Help, "the key help could not be opened"),
                 (Action::TogglePlay, "playback could not be started or stopped"),
             ],
+            // Optional: the review mode's own keys stay reachable from it (see `ReviewApp`).
+            Mode::ReviewNormal => &[],
         }
     }
 }
@@ -153,6 +159,10 @@ pub enum Action {
     InsertTimestamp,
     /// `quit`
     Quit,
+    /// `mode.insert`
+    StartTyping,
+    /// `mode.normal`
+    StopTyping,
 }
 
 /// The name keymap files use to unbind a key.
@@ -246,6 +256,8 @@ impl Action {
         Action::InsertInaudible,
         Action::InsertOverlap,
         Action::InsertTimestamp,
+        Action::StartTyping,
+        Action::StopTyping,
         Action::Help,
         Action::Quit,
     ];
@@ -305,6 +317,8 @@ impl Action {
             Action::InsertOverlap => "insert.overlap",
             Action::InsertTimestamp => "insert.timestamp",
             Action::Quit => "quit",
+            Action::StartTyping => "mode.insert",
+            Action::StopTyping => "mode.normal",
         }
     }
 
@@ -363,6 +377,8 @@ impl Action {
             Action::InsertOverlap => "Insert overlapping speech",
             Action::InsertTimestamp => "Insert the playhead's time",
             Action::Quit => "Save and quit",
+            Action::StartTyping => "Start typing (modal keymaps)",
+            Action::StopTyping => "Stop typing: letters are commands again (modal keymaps)",
         }
     }
 
@@ -374,7 +390,9 @@ impl Action {
     /// The modes this action can be bound in.
     pub fn modes(self) -> &'static [Mode] {
         match self {
-            Action::Help | Action::Speaker(_) => &[Mode::Record, Mode::Review],
+            Action::Help | Action::Speaker(_) => &[Mode::Record, Mode::Review, Mode::ReviewNormal],
+            Action::StartTyping => &[Mode::ReviewNormal],
+            Action::StopTyping => &[Mode::Review],
             Action::MarkLaughter
             | Action::MarkSigh
             | Action::MarkLongPause
@@ -390,7 +408,7 @@ impl Action {
             | Action::GuideAsked
             | Action::TogglePause
             | Action::StopRecording => &[Mode::Record],
-            _ => &[Mode::Review],
+            _ => &[Mode::Review, Mode::ReviewNormal],
         }
     }
 

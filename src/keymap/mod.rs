@@ -39,6 +39,7 @@ static PRESETS: &[(&str, &str)] = &[
     ("otranscribe", include_str!("../../keymaps/otranscribe.toml")),
     ("maxqda", include_str!("../../keymaps/maxqda.toml")),
     ("express-scribe", include_str!("../../keymaps/express-scribe.toml")),
+    ("vim", include_str!("../../keymaps/vim.toml")),
 ];
 
 /// The keymap presets built into the binary, as (name for `--keymap`, TOML text).

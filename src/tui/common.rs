@@ -45,7 +45,7 @@ pub fn key_help(keymap: &Keymap, mode: Mode, area: Rect, buf: &mut Buffer) {
         rows[first].keys = keys;
         rows[first].desc = match mode {
             Mode::Record => "Speaker 1…9 starts talking (focus groups)",
-            Mode::Review => "Speaker L1…L9 (focus groups)",
+            Mode::Review | Mode::ReviewNormal => "Speaker L1…L9 (focus groups)",
         }
         .into();
         let mut seen = false;

@@ -102,6 +102,8 @@ pub struct ReviewApp<P: Playback, S: TranscriptSink> {
     pub(super) looping: bool,
     pub(super) overlay: Overlay,
     pub(super) status: Option<String>,
+    /// Keys type text (always, unless the keymap is modal and in normal mode).
+    pub(super) typing: bool,
     dirty_since: Option<Instant>,
     quit: bool,
 }
@@ -125,7 +127,10 @@ impl<P: Playback, S: TranscriptSink> ReviewApp<P, S> {
         mut markers: Vec<Marker>,
     ) -> Self {
         markers.sort_by_key(|m| m.at_ms);
+        // A modal keymap (vim) opens in normal mode, where letters are commands.
+        let typing = keymap.help(Mode::ReviewNormal).is_empty();
         Self {
+            typing,
             player,
             sink,
             transcript,
@@ -144,6 +149,16 @@ impl<P: Playback, S: TranscriptSink> ReviewApp<P, S> {
             dirty_since: None,
             quit: false,
         }
+    }
+
+    /// True when the keymap has a normal (command) mode besides typing.
+    pub fn is_modal(&self) -> bool {
+        !self.keymap.help(Mode::ReviewNormal).is_empty()
+    }
+
+    /// The keys in force now: typing's, or normal mode's.
+    pub fn active_mode(&self) -> Mode {
+        if self.typing { Mode::Review } else { Mode::ReviewNormal }
     }
 
     /// The transcript as it stands.
@@ -357,6 +372,11 @@ impl<P: Playback, S: TranscriptSink> ReviewApp<P, S> {
             Action::InsertOverlap => self.insert("[overlap]"),
             Action::InsertTimestamp => self.insert(&format!("[{}]", clock(self.player.position_ms()))),
             Action::Help => self.overlay = Overlay::Help,
+            Action::StartTyping => self.typing = true,
+            Action::StopTyping if self.is_modal() => {
+                self.typing = false;
+                self.status = Some("commands (i types)".into());
+            }
             Action::Quit => {
                 self.save_now();
                 self.quit = true;
@@ -405,11 +425,20 @@ impl<P: Playback, S: TranscriptSink> ReviewApp<P, S> {
                 KeyCode::Char(c) if !c.is_control() && to.chars().count() < 24 => to.push(c),
                 _ => {}
             },
+            Overlay::None if self.typing => match self.keymap.action(Mode::Review, &key) {
+                Some(action) => self.perform(action),
+                None => self.edit_text(key),
+            },
             Overlay::None => {
-                if let Some(action) = self.keymap.action(Mode::Review, &key) {
+                // Normal mode: its own keys, then the review keys that are not characters.
+                let plain = matches!(key.code, KeyCode::Char(_))
+                    && !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+                let action = self
+                    .keymap
+                    .action(Mode::ReviewNormal, &key)
+                    .or_else(|| if plain { None } else { self.keymap.action(Mode::Review, &key) });
+                if let Some(action) = action.filter(|a| *a != Action::StopTyping) {
                     self.perform(action);
-                } else {
-                    self.edit_text(key);
                 }
             }
         }

@@ -291,3 +291,25 @@ fn playing_stops_at_the_segment_end_or_loops() {
     assert_eq!(app.player.at_ms, 400, "looping goes back to the start");
     assert!(app.player.playing);
 }
+
+#[test]
+fn the_vim_keymap_is_modal() {
+    let saved = Saved::default();
+    let mut app = app_with(&saved);
+    app.keymap = Keymap::load_with(Some("vim"), None, None).unwrap();
+    app.typing = false;
+    typed(&mut app, "jj");
+    assert_eq!(app.current, 2, "in normal mode j moves on");
+    assert_eq!(app.transcript().segments[2].text, "");
+    typed(&mut app, "i");
+    assert!(app.typing);
+    typed(&mut app, "jo");
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(!app.typing);
+    assert_eq!(app.transcript().segments[2].text, "jo");
+    typed(&mut app, " ");
+    assert!(app.player.playing, "space plays in normal mode");
+    assert!(render(&app, 100, 30).contains("-- NORMAL --"));
+    press(&mut app, KeyCode::Char('q'), KeyModifiers::CONTROL);
+    assert!(app.should_quit(), "Ctrl+Q works in normal mode too");
+}

@@ -57,7 +57,7 @@ impl<P: Playback, S: TranscriptSink> Widget for &ReviewApp<P, S> {
         self.render_hints(hints, buf);
         match &self.overlay {
             Overlay::None => {}
-            Overlay::Help => key_help(&self.keymap, Mode::Review, area, buf),
+            Overlay::Help => key_help(&self.keymap, self.active_mode(), area, buf),
             Overlay::Jump(typed) => {
                 let body = Text::from(vec![
                     Line::from(format!(" Time: {typed}▏")),
@@ -84,8 +84,14 @@ impl<P: Playback, S: TranscriptSink> ReviewApp<P, S> {
             ("❚❚ PAUSED", Style::new().yellow().bold())
         };
         let (done, total) = self.transcript.progress();
+        let mode = match (self.is_modal(), self.typing) {
+            (false, _) => "",
+            (true, true) => " -- INSERT --",
+            (true, false) => " -- NORMAL --",
+        };
         let line = Line::from(vec![
             Span::styled(format!(" {state} "), style),
+            Span::styled(mode, Style::new().bold()),
             Span::raw(format!(
                 " {} / {}   {:.1}x   loop {}   {done}/{total} segments done",
                 clock(self.player.position_ms()),
@@ -223,7 +229,9 @@ impl<P: Playback, S: TranscriptSink> ReviewApp<P, S> {
     fn render_hints(&self, area: Rect, buf: &mut Buffer) {
         let mut spans = vec![Span::raw(" ")];
         for (action, label) in HINTS {
-            let Some(key) = self.keymap.keys_for(Mode::Review, *action).first().map(ToString::to_string) else {
+            let keys = self.keymap.keys_for(self.active_mode(), *action);
+            let keys = if keys.is_empty() { self.keymap.keys_for(Mode::Review, *action) } else { keys };
+            let Some(key) = keys.first().map(ToString::to_string) else {
                 continue;
             };
             spans.push(Span::styled(key, Style::new().bold().reversed()));
