@@ -38,8 +38,14 @@ impl<S: PcmSource> Playhead<S> {
     /// A playhead at the start of `source`, at normal speed.
     pub fn new(source: S) -> Result<Self, AnalysisError> {
         let rate = source.spec().sample_rate;
-        let stretch = TimeStretch::new(NonZeroU32::new(rate.max(1)).unwrap_or(NonZeroU32::MIN), NonZeroU16::MIN)
-            .map_err(|e| AnalysisError::Resampler(e.to_string()))?;
+        let stretch = TimeStretch::with_config(
+            NonZeroU32::new(rate.max(1)).unwrap_or(NonZeroU32::MIN),
+            NonZeroU16::MIN,
+            // Half wsola's default search (12 ms): still more than half a pitch period of a
+            // low voice (80 Hz), and half the CPU, which is mostly this search.
+            wsola::Config { hop_ms: 15.0, search_ms: 6.0 },
+        )
+        .map_err(|e| AnalysisError::Resampler(e.to_string()))?;
         let mut head = Self {
             source,
             rate,
