@@ -12,9 +12,11 @@ use verbatim::audio::player::Player;
 use verbatim::audio::store::EncryptedAudioReader;
 use verbatim::guide::Guide;
 use verbatim::keymap::Keymap;
+use verbatim::project::Keyring;
 use verbatim::session::SessionDir;
 use verbatim::session::markers::MarkerLog;
-use verbatim::session::transcript::{Transcript, TranscriptSaver};
+use verbatim::session::transcript::{TRANSCRIPT_FILE, Transcript, TranscriptSaver};
+use verbatim::session::write_sealed_json;
 use verbatim::tui::review::{ReviewApp, ReviewSettings};
 use verbatim::tui::review_live::LivePlayback;
 use verbatim::tui::{self, Screen, TerminalEvents};
@@ -70,7 +72,8 @@ pub fn review(options: ReviewOptions) -> Result<ExitCode> {
         (session.id.clone(), session.participant.clone()),
         analysis.pauses.clone(),
         markers,
-    );
+    )
+    .with_project_rename(rename_in_other_sessions(keyring, session.id.clone()));
     let interrupted = Arc::new(AtomicBool::new(false));
     let flag = interrupted.clone();
     // Ctrl+C (outside raw mode), SIGTERM and a closed terminal save and quit.
@@ -101,4 +104,34 @@ pub fn review(options: ReviewOptions) -> Result<ExitCode> {
     }
     println!("Saved the transcript of {}: {done} of {total} segments done.", session.id);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Renames a speaker in the transcripts of every other session of the project, each read and
+/// written encrypted with its own participant's key.
+fn rename_in_other_sessions(mut keyring: Keyring, current: String) -> verbatim::tui::review::RenameElsewhere {
+    Box::new(move |from: &str, to: &str| {
+        let project = keyring.project().clone();
+        let mut renamed = 0;
+        for other in SessionDir::list(&project).map_err(|e| e.to_string())? {
+            if other.id == current {
+                continue;
+            }
+            let identity = keyring.participant(&other.participant).map_err(|e| e.to_string())?.clone();
+            let Some(mut transcript) = Transcript::read(&other.path, &identity).map_err(|e| e.to_string())? else {
+                continue;
+            };
+            let mut here = 0;
+            for seg in transcript.segments.iter_mut().filter(|s| s.speaker.as_deref() == Some(from)) {
+                seg.speaker = Some(to.to_string());
+                here += 1;
+            }
+            if here > 0 {
+                let recipient = project.participant_recipient(&other.participant).map_err(|e| e.to_string())?;
+                write_sealed_json(&other.path.join(TRANSCRIPT_FILE), &recipient, &transcript)
+                    .map_err(|e| format!("{}: {e}", other.id))?;
+                renamed += here;
+            }
+        }
+        Ok(renamed)
+    })
 }

@@ -370,7 +370,7 @@ impl Action {
             Action::PrevPause => "Jump to the previous pause",
             Action::SpeakerInterviewer => "Speaker: the interviewer (I)",
             Action::SpeakerParticipant => "Speaker: the participant (their code)",
-            Action::RenameSpeaker => "Rename a speaker in this transcript",
+            Action::RenameSpeaker => "Rename a speaker in every session",
             Action::InsertLaughter => "Insert laughter",
             Action::InsertSigh => "Insert a sigh",
             Action::InsertInaudible => "Insert an inaudible passage with its time",

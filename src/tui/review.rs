@@ -106,7 +106,12 @@ pub struct ReviewApp<P: Playback, S: TranscriptSink> {
     pub(super) typing: bool,
     dirty_since: Option<Instant>,
     quit: bool,
+    /// Renames a speaker in the project's other sessions; returns how many segments changed.
+    rename_elsewhere: Option<RenameElsewhere>,
 }
+
+/// How the screen reaches the project's other transcripts (they need other keys).
+pub type RenameElsewhere = Box<dyn FnMut(&str, &str) -> Result<usize, String>>;
 
 /// Unsaved typing is saved after this long.
 const SAVE_EVERY: Duration = Duration::from_secs(3);
@@ -148,7 +153,14 @@ impl<P: Playback, S: TranscriptSink> ReviewApp<P, S> {
             status: None,
             dirty_since: None,
             quit: false,
+            rename_elsewhere: None,
         }
+    }
+
+    /// Lets speaker renames reach every session of the project, not just this one.
+    pub fn with_project_rename(mut self, rename: RenameElsewhere) -> Self {
+        self.rename_elsewhere = Some(rename);
+        self
     }
 
     /// True when the keymap has a normal (command) mode besides typing.
@@ -415,8 +427,15 @@ impl<P: Playback, S: TranscriptSink> ReviewApp<P, S> {
                             renamed += 1;
                         }
                     }
-                    self.status = Some(format!("{from} is now {to} in {renamed} segments"));
                     self.save_now();
+                    let elsewhere = self.rename_elsewhere.as_mut().map(|rename| rename(&from, &to));
+                    self.status = Some(match elsewhere {
+                        None => format!("{from} is now {to} in {renamed} segments"),
+                        Some(Ok(more)) => {
+                            format!("{from} is now {to}: {renamed} segments here, {more} in other sessions")
+                        }
+                        Some(Err(why)) => format!("{from} is now {to} here; NOT in other sessions: {why}"),
+                    });
                 }
                 KeyCode::Esc => self.overlay = Overlay::None,
                 KeyCode::Backspace => {

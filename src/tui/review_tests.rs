@@ -313,3 +313,20 @@ fn the_vim_keymap_is_modal() {
     press(&mut app, KeyCode::Char('q'), KeyModifiers::CONTROL);
     assert!(app.should_quit(), "Ctrl+Q works in normal mode too");
 }
+
+#[test]
+fn renaming_a_speaker_reaches_the_other_sessions() {
+    let calls = Rc::new(RefCell::new(Vec::new()));
+    let seen = calls.clone();
+    let mut app = app().with_project_rename(Box::new(move |from: &str, to: &str| {
+        seen.borrow_mut().push((from.to_string(), to.to_string()));
+        Ok(7)
+    }));
+    press(&mut app, KeyCode::F(8), KeyModifiers::NONE);
+    typed(&mut app, "Intervjuer");
+    press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(*calls.borrow(), [("S1".to_string(), "Intervjuer".to_string())]);
+    let speakers: Vec<_> = app.transcript().segments.iter().map(|s| s.speaker.clone().unwrap()).collect();
+    assert_eq!(speakers, ["Intervjuer", "S2", "S2", "Intervjuer", "S2", "S2"]);
+    assert_eq!(app.status.as_deref(), Some("S1 is now Intervjuer: 2 segments here, 7 in other sessions"));
+}

@@ -68,9 +68,9 @@ impl<P: Playback, S: TranscriptSink> Widget for &ReviewApp<P, S> {
             Overlay::Rename { from, to } => {
                 let body = Text::from(vec![
                     Line::from(format!(" {from} → {to}▏")),
-                    Line::from(" Enter renames in every segment, Esc cancels").dim(),
+                    Line::from(" Enter renames it in every session, Esc cancels").dim(),
                 ]);
-                popup(area, buf, " Rename speaker ", body, 52, 4);
+                popup(area, buf, " Rename speaker (whole project) ", body, 52, 4);
             }
         }
     }
