@@ -189,3 +189,42 @@ fn resuming_after_a_pause_replays_the_configured_time() {
     assert!(score > 0.9, "what played after the pause should be from before it (NCC {score})");
     assert!((rewound - 2.0).abs() < 0.15, "resume went back {rewound} s, not 2 s");
 }
+
+#[test]
+fn renaming_a_speaker_renames_it_in_every_session_of_the_project() {
+    let sink = NullSink::start().expect("PulseAudio must be installed (scripts/system-packages)");
+    let s = Scratch::new();
+    ok(verbatim().args(["participant", "add"]).arg(s.project()).arg("P02"));
+    let demo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/demo/interview.wav");
+    let first = s.import(&demo);
+    ok(verbatim().arg("import").arg(s.project()).arg(&demo).args(["--participant", "P02"]));
+    let second =
+        s.sessions().into_iter().map(|x| x["id"].as_str().unwrap().to_string()).find(|id| id.ends_with("P02")).unwrap();
+    let bin = env!("CARGO_BIN_EXE_verbatim");
+    let unset: String = NullSink::ENV_REMOVE.iter().map(|v| format!("-u {v} ")).collect();
+    let set: String = sink.env().iter().map(|(k, v)| format!("{k}={} ", v.to_string_lossy())).collect();
+    let review =
+        |id: &str| format!("env {unset}{set}VERBATIM_PASSPHRASE='{PASS}' {bin} review {} {id}", s.project().display());
+    // In both sessions the first segment is the interviewer's (F6).
+    for id in [&second, &first] {
+        let t = Tmux::start(&review(id), 110, 32);
+        t.wait_for("❚❚ PAUSED");
+        t.keys(&["F6"]);
+        t.wait_for("speaker I");
+        if id == &first {
+            t.keys(&["F8"]);
+            t.wait_for("Rename speaker");
+            t.keys(&["-l", "Intervjuer"]);
+            t.keys(&["Enter"]);
+            t.wait_for("in other sessions");
+        }
+        t.keys(&["C-q"]);
+        t.wait_for("EXIT=0");
+    }
+    for id in [&first, &second] {
+        let out = s.path(&format!("{id}.json"));
+        ok(verbatim().arg("export").arg(s.project()).arg(id).args(["--format", "json", "--plaintext", "-o"]).arg(&out));
+        let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+        assert_eq!(doc["segments"][0]["speaker"], "Intervjuer", "{id}");
+    }
+}
