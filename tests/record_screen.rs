@@ -144,11 +144,11 @@ fn a_bad_keymap_is_refused_naming_file_and_line_and_nothing_is_recorded() {
         "--participant",
         "P01",
         "--keymap",
-        "otranscribe",
+        "emacs",
         "--input-file",
         &speech(),
     ]));
-    assert!(err.contains("otranscribe"), "{err}");
+    assert!(err.contains("unknown keymap preset `emacs`") && err.contains("otranscribe"), "{err}");
 }
 
 #[test]
