@@ -25,6 +25,8 @@
 //! benchmark runs once and the threshold sweep takes 2 dB steps.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::fmt::Display;
 use std::fs;
@@ -67,10 +69,7 @@ struct Config {
 
 impl Config {
     fn from_args() -> Self {
-        let args: Vec<String> = std::env::args().collect();
-        let has = |flag: &str| args.iter().any(|a| a == flag);
-        // Same rule as criterion: without `--bench` (or with `--test`/`--list`) it only tests.
-        let full = has("--bench") && !has("--test") && !has("--list");
+        let full = support::full_run();
         if full {
             Self { full, speed_seconds: SECONDS_PER_HOUR, sweep_step_db: 1 }
         } else {

@@ -15,6 +15,8 @@
 //! Under `cargo test --benches` (criterion's test mode) each bench runs once and the loop is short.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed bench
 
+mod support;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -218,14 +220,11 @@ fn plain_loop(iterations: usize) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let has = |flag: &str| args.iter().any(|a| a == flag);
-    // Same rule as criterion: without `--bench` (or with `--test`/`--list`) it only tests.
-    let full = has("--bench") && !has("--test") && !has("--list");
+    let full = support::full_run();
     let mut c = Criterion::default().configure_from_args();
     bench_criterion(&mut c);
     c.final_summary();
-    if !has("--list") {
+    if !support::listing_only() {
         plain_loop(if full { 24_000 } else { 600 });
     }
 }

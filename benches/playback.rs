@@ -23,6 +23,8 @@
 //! (criterion's test mode) the file is 60 s, the render 2 s of output, and each benchmark runs once.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
+mod support;
+
 use std::fmt::Display;
 use std::fs;
 use std::hint::black_box;
@@ -58,10 +60,7 @@ struct Config {
 
 impl Config {
     fn from_args() -> Self {
-        let args: Vec<String> = std::env::args().collect();
-        let has = |flag: &str| args.iter().any(|a| a == flag);
-        // Same rule as criterion: without `--bench` (or with `--test`/`--list`) it only tests.
-        let full = has("--bench") && !has("--test") && !has("--list");
+        let full = support::full_run();
         if full {
             Self { full, seek_file_seconds: 2 * SECONDS_PER_HOUR, output_seconds: 60 }
         } else {

@@ -15,6 +15,8 @@
 //! Under `cargo test --benches` (criterion's test mode) everything shrinks to a few seconds.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
+mod support;
+
 use std::fmt::Display;
 use std::fs;
 use std::hint::black_box;
@@ -48,10 +50,7 @@ struct Config {
 
 impl Config {
     fn from_args() -> Self {
-        let args: Vec<String> = std::env::args().collect();
-        let has = |flag: &str| args.iter().any(|a| a == flag);
-        // Same rule as criterion: without `--bench` (or with `--test`/`--list`) it only tests.
-        let full = has("--bench") && !has("--test") && !has("--list");
+        let full = support::full_run();
         if full {
             Self {
                 full,
