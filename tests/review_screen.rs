@@ -186,7 +186,9 @@ fn resuming_after_a_pause_replays_the_configured_time() {
     // B starts where A was 2 s before its end (the pause), give or take the device's buffers.
     let rewound = (played_a.len() - (at - RATE / 20)) as f32 / RATE as f32;
     eprintln!("resumed {rewound:.3} s before the pause point (NCC {score:.3})");
-    assert!(score > 0.9, "what played after the pause should be from before it (NCC {score})");
+    // On a loaded machine a device underrun can put a few ms of silence into the recording
+    // (seen once in CI: NCC 0.88 at the right offset); any other place in speech scores < 0.5.
+    assert!(score > 0.8, "what played after the pause should be from before it (NCC {score})");
     assert!((rewound - 2.0).abs() < 0.15, "resume went back {rewound} s, not 2 s");
 }
 
