@@ -33,6 +33,8 @@ pub struct SessionDocument {
     pub markers: Vec<ExportMarker>,
     /// Progress through the interview guide, if one was used.
     pub guide: Option<GuideProgress>,
+    /// Stretches of audio marked identifying (whole segments), merged and in time order.
+    pub anonymised: Vec<Pause>,
     /// What could not be included, in words (left out of the JSON when empty).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
@@ -96,8 +98,11 @@ pub struct ExportSegment {
     pub end_ms: u64,
     /// `S1` … `S9` from live speaker markers, or null.
     pub speaker: Option<String>,
-    /// The transcribed text; empty until someone types it.
+    /// The transcribed text; empty until someone types it, and empty when anonymised.
     pub text: String,
+    /// The segment holds an identifying passage: its text is withheld from every export and
+    /// its audio silenced in every clip.
+    pub anonymised: bool,
 }
 
 /// A marker for exports.
@@ -179,6 +184,23 @@ pub fn build(
     });
     let speakers = SpeakerMark::from_markers(markers.iter().copied());
     let pause = |s: &Span| Pause { start_ms: s.start_ms, end_ms: s.end_ms, duration_ms: s.len_ms() };
+    let mut segments: Vec<ExportSegment> = match transcript {
+        Some(t) => t
+            .segments
+            .iter()
+            .map(|s| ExportSegment {
+                start_ms: s.start_ms,
+                end_ms: s.end_ms,
+                speaker: s.speaker.clone(),
+                text: s.text.clone(),
+                anonymised: false,
+            })
+            .collect(),
+        None => segments::segments(&analysis.speech, &speakers).into_iter().map(export_segment).collect(),
+    };
+    let identifying: Vec<u64> =
+        markers.iter().filter(|m| m.kind == MarkerKind::Identifying).map(|m| m.at_ms).collect();
+    let anonymised = anonymise(&mut segments, &identifying).iter().map(pause).collect();
     SessionDocument {
         format: "verbatim-session",
         format_version: DOCUMENT_VERSION,
@@ -206,27 +228,48 @@ pub fn build(
         },
         pauses: analysis.pauses.iter().map(pause).collect(),
         micro_pauses: analysis.micro_pauses.iter().map(pause).collect(),
-        segments: match transcript {
-            Some(t) => t
-                .segments
-                .iter()
-                .map(|s| ExportSegment {
-                    start_ms: s.start_ms,
-                    end_ms: s.end_ms,
-                    speaker: s.speaker.clone(),
-                    text: s.text.clone(),
-                })
-                .collect(),
-            None => segments::segments(&analysis.speech, &speakers).into_iter().map(export_segment).collect(),
-        },
+        segments,
         markers: markers.iter().map(|m| export_marker(m, guide.as_ref().map(|(_, g)| g))).collect(),
         guide: guide.map(|(snapshot, guide)| progress(&snapshot.file_name, &guide, &markers)),
+        anonymised,
         warnings,
     }
 }
 
 fn export_segment(s: Segment) -> ExportSegment {
-    ExportSegment { start_ms: s.start_ms, end_ms: s.end_ms, speaker: s.speaker, text: String::new() }
+    ExportSegment { start_ms: s.start_ms, end_ms: s.end_ms, speaker: s.speaker, text: String::new(), anonymised: false }
+}
+
+/// An interviewer presses the identifying key just after hearing the name or place, so the key
+/// marks the segment it falls in, and the one before when pressed this soon after it began.
+const REACTION_MS: u64 = 2_000;
+
+/// Withholds the text of every segment an identifying marker at `marks` points into, and
+/// returns their audio as merged spans. A mark in a pause points at the segment before it.
+fn anonymise(segments: &mut [ExportSegment], marks: &[u64]) -> Vec<Span> {
+    let mut hit = vec![false; segments.len()];
+    for &at in marks {
+        // The last segment starting at or before the mark; the first one if it precedes all.
+        let index = segments.partition_point(|s| s.start_ms <= at).saturating_sub(1);
+        let Some(segment) = segments.get(index) else { continue };
+        hit[index] = true;
+        if let Some(before) = index.checked_sub(1).and_then(|i| segments.get(i))
+            && at >= segment.start_ms
+            && at.saturating_sub(before.end_ms) < REACTION_MS
+        {
+            hit[index - 1] = true;
+        }
+    }
+    let mut spans: Vec<Span> = Vec::new();
+    for (segment, _) in segments.iter_mut().zip(&hit).filter(|(_, hit)| **hit) {
+        segment.anonymised = true;
+        zeroize::Zeroize::zeroize(&mut segment.text);
+        match spans.last_mut() {
+            Some(last) if last.end_ms >= segment.start_ms => last.end_ms = last.end_ms.max(segment.end_ms),
+            _ => spans.push(Span { start_ms: segment.start_ms, end_ms: segment.end_ms }),
+        }
+    }
+    spans
 }
 
 fn export_marker(m: &Marker, guide: Option<&Guide>) -> ExportMarker {
