@@ -1,4 +1,4 @@
-//! `verbatim analyze` and `verbatim export`: pauses and segments, and files made from them.
+//! `verbatim analyze`: pauses and segments, cached encrypted, with a progress bar.
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -10,12 +10,9 @@ use verbatim::analysis::Analysis;
 use verbatim::analysis::cache::{self, Provenance};
 use verbatim::analysis::segments::{self, SpeakerMark};
 use verbatim::crypto::Identity;
-use verbatim::export::{self, ExportFormat};
 use verbatim::project::Keyring;
-use verbatim::securefs;
 use verbatim::session::SessionDir;
 use verbatim::session::markers::{Marker, MarkerLog};
-use verbatim::session::transcript::Transcript;
 
 use super::commands::{clock, unlock};
 
@@ -95,63 +92,15 @@ pub(super) fn describe(a: &Analysis, markers: &[Marker], how: &str) -> String {
     )
 }
 
-/// `verbatim export DIR SESSION --format FMT -o FILE [--plaintext]`.
-pub fn export(dir: &Path, session_id: &str, format: ExportFormat, output: &Path, plaintext: bool) -> Result<ExitCode> {
-    let sealed = output.extension().is_some_and(|e| e == "age");
-    if !sealed && !plaintext {
-        bail!(
-            "{}: an export holds the participant's transcript and notes, and this file would be unencrypted. \
-             Add --plaintext to write it anyway, or name it {}.age to have it encrypted to the participant's key \
-             (nothing was written)",
-            output.display(),
-            output.display()
-        );
-    }
-    if output.exists() {
-        bail!("{}: already exists; choose another name or delete it first (nothing was written)", output.display());
-    }
-    let mut keyring = unlock(dir)?;
-    let session = SessionDir::find(keyring.project(), session_id)?;
-    let identity: Identity = keyring.participant(&session.participant)?.clone();
-    let recipient = keyring.project().participant_recipient(&session.participant)?;
-    let meta = session.read_meta(&identity)?;
-    let markers = MarkerLog::read(&session.path, &identity)?;
-    let analysis = analysis_for(&session, &identity, &recipient, &markers.markers)?;
-    let transcript = Transcript::read(&session.path, &identity)?;
-    let document = export::build(&meta, &analysis, &markers.markers, transcript.as_ref());
-    for warning in &document.warnings {
-        eprintln!("warning: {warning}");
-    }
-    let bytes = format.render(&document)?;
-    if sealed {
-        let ciphertext = verbatim::crypto::encrypt_to(&[&recipient], &bytes, output)?;
-        securefs::write_new(output, &ciphertext)?;
-        eprintln!("Wrote {} (encrypted to {}'s key).", output.display(), session.participant);
-    } else {
-        securefs::write_new(output, &bytes)?;
-        eprintln!(
-            "Wrote {} UNENCRYPTED ({} pauses, {} segments, {} markers). It describes a participant's interview: \
-             keep it off shared drives and delete it when done.",
-            output.display(),
-            document.pauses.len(),
-            document.segments.len(),
-            document.markers.len()
-        );
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
 /// The session's analysis, from the cache or made now with a progress bar (and said so).
 pub(super) fn analysis_for(
     session: &SessionDir,
     identity: &Identity,
     recipient: &verbatim::crypto::Recipient,
     markers: &[Marker],
+    progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Analysis> {
-    let mut bar = ProgressBar::new(1);
-    let (analysis, provenance) =
-        cache::analyze_session(session, identity, recipient, false, &mut |done, total| bar.update(0, done, total))?;
-    bar.clear();
+    let (analysis, provenance) = cache::analyze_session(session, identity, recipient, false, progress)?;
     if provenance == Provenance::Computed {
         eprintln!("Analysed {}: {}", session.id, describe(&analysis, markers, "now cached"));
     }
@@ -159,7 +108,7 @@ pub(super) fn analysis_for(
 }
 
 /// A progress line on stderr: a bar on a terminal, nothing otherwise (the result lines say it all).
-struct ProgressBar {
+pub(super) struct ProgressBar {
     sessions: usize,
     terminal: bool,
     last: Option<Instant>,
@@ -167,11 +116,11 @@ struct ProgressBar {
 }
 
 impl ProgressBar {
-    fn new(sessions: usize) -> Self {
+    pub(super) fn new(sessions: usize) -> Self {
         Self { sessions, terminal: std::io::stderr().is_terminal(), last: None, shown: false }
     }
 
-    fn update(&mut self, index: usize, done: u64, total: u64) {
+    pub(super) fn update(&mut self, index: usize, done: u64, total: u64) {
         if !self.terminal || self.last.is_some_and(|t| t.elapsed() < Duration::from_millis(100)) {
             return;
         }
@@ -183,7 +132,7 @@ impl ProgressBar {
         self.shown = true;
     }
 
-    fn clear(&mut self) {
+    pub(super) fn clear(&mut self) {
         if self.shown {
             let _ = std::io::stderr().write_all(format!("\r{}\r", " ".repeat(60)).as_bytes());
             self.shown = false;

@@ -16,6 +16,7 @@ macro_rules! say {
 mod analyze;
 mod commands;
 mod demo;
+mod export;
 mod passphrase;
 mod play;
 mod record;
@@ -140,19 +141,34 @@ enum Command {
         #[arg(long, value_name = "NAME")]
         device: Option<String>,
     },
-    /// Write a session's pauses, segments, markers and guide progress to a file.
+    /// Write transcripts (verbatim skeletons) and data for QDA tools: txt, md, docx, vtt, srt,
+    /// eaf (ELAN), f4 (MAXQDA), nvivo, json.
     Export {
         /// The project folder.
         dir: PathBuf,
-        /// The session id.
-        session: String,
-        /// The file format.
-        #[arg(long, value_enum)]
-        format: verbatim::export::ExportFormat,
-        /// Where to write; must not exist. A name ending in .age is encrypted to the participant.
-        #[arg(short, long, value_name = "FILE")]
+        /// The session id (see `verbatim sessions`).
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        session: Option<String>,
+        /// Export every session in the project (-o is then a folder).
+        #[arg(long)]
+        all: bool,
+        /// The file format; several separated by commas (-o is then a folder).
+        #[arg(long, value_enum, value_delimiter = ',', required = true)]
+        format: Vec<verbatim::export::ExportFormat>,
+        /// Transcription convention: plain, jefferson, gat2, dresing-pehl, or a TOML file.
+        #[arg(long, value_name = "NAME|PATH", default_value = "plain")]
+        convention: String,
+        /// Language of labels and the legend.
+        #[arg(long, value_enum, default_value = "nb")]
+        lang: verbatim::export::convention::Lang,
+        /// The transcriber's name or initials, for the header.
+        #[arg(long, value_name = "NAME")]
+        transcriber: Option<String>,
+        /// A file (one session, one format) or a folder; existing files are never replaced.
+        /// Files are encrypted to the participant (.age) unless --plaintext is given.
+        #[arg(short, long, value_name = "FILE|DIR")]
         output: PathBuf,
-        /// Allow writing an unencrypted file.
+        /// Write unencrypted files.
         #[arg(long)]
         plaintext: bool,
     },
@@ -274,8 +290,18 @@ pub fn run() -> Result<ExitCode> {
             max_duration: for_duration,
             device: device.as_deref(),
         }),
-        Command::Export { dir, session, format, output, plaintext } => {
-            analyze::export(&dir, &session, format, &output, plaintext)
+        Command::Export { dir, session, all, format, convention, lang, transcriber, output, plaintext } => {
+            export::export(&export::ExportRequest {
+                dir: &dir,
+                session: session.as_deref(),
+                all,
+                formats: &format,
+                convention: &convention,
+                lang,
+                transcriber,
+                output: &output,
+                plaintext,
+            })
         }
         Command::Record {
             dir,

@@ -21,7 +21,7 @@ use verbatim::tui::review::{ReviewApp, ReviewSettings};
 use verbatim::tui::review_live::LivePlayback;
 use verbatim::tui::{self, Screen, TerminalEvents};
 
-use super::analyze::analysis_for;
+use super::analyze::{ProgressBar, analysis_for};
 use super::commands::unlock;
 
 /// What to review, and how.
@@ -55,7 +55,11 @@ pub fn review(options: ReviewOptions) -> Result<ExitCode> {
             marker.note = marker.question.and_then(|q| guide.question(q)).map(|q| q.text.clone());
         }
     }
-    let analysis = analysis_for(&session, &identity, &recipient, &markers)?;
+    let mut bar = ProgressBar::new(1);
+    let analysis =
+        analysis_for(&session, &identity, &recipient, &markers, &mut |done, total| bar.update(0, done, total));
+    bar.clear();
+    let analysis = analysis?;
     let transcript = match Transcript::read(&session.path, &identity)? {
         Some(transcript) => transcript,
         None => Transcript::from_segments(&segments::segments(&analysis.speech, &SpeakerMark::from_markers(&markers))),

@@ -198,8 +198,7 @@ pub fn build(
             .collect(),
         None => segments::segments(&analysis.speech, &speakers).into_iter().map(export_segment).collect(),
     };
-    let identifying: Vec<u64> =
-        markers.iter().filter(|m| m.kind == MarkerKind::Identifying).map(|m| m.at_ms).collect();
+    let identifying: Vec<u64> = markers.iter().filter(|m| m.kind == MarkerKind::Identifying).map(|m| m.at_ms).collect();
     let anonymised = anonymise(&mut segments, &identifying).iter().map(pause).collect();
     SessionDocument {
         format: "verbatim-session",

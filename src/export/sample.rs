@@ -1,0 +1,134 @@
+//! A fixed, invented session for the export tests: two speakers, guide questions, pauses and
+//! micro-pauses, laughter, a sigh, a note, a recording pause, an identifying passage, and text
+//! typed into half of the segments.
+
+use super::document::{SessionDocument, build};
+use crate::analysis::{Analysis, Span};
+use crate::audio::wav::{AudioSpec, SampleFormat};
+use crate::guide::QuestionRef;
+use crate::session::markers::{Marker, MarkerKind};
+use crate::session::transcript::{Transcript, TranscriptSegment};
+use crate::session::{AudioSource, GuideSnapshot, SessionMeta, SessionState};
+
+/// Session metadata: P07, 60 s at 48 kHz, with a three-question guide.
+pub fn meta() -> SessionMeta {
+    let started = chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00+01:00").unwrap();
+    SessionMeta {
+        version: 1,
+        id: "20261120T090000Z-P07".into(),
+        participant: "P07".into(),
+        started,
+        ended: Some(started + chrono::Duration::seconds(60)),
+        state: SessionState::Complete,
+        source: AudioSource::Recording { device: "USB mic".into() },
+        audio: AudioSpec { sample_rate: 48_000, channels: 1, bits_per_sample: 16, sample_format: SampleFormat::Int },
+        frames: 48_000 * 60,
+        dropped_frames: 4_800,
+        guide: Some(GuideSnapshot {
+            file_name: "guide.md".into(),
+            text: "# Arbeid\n## Hverdagen\n- Hvordan er en vanlig dag?\n- Hva er vanskelig?\n## Slutt\n- Noe mer?\n"
+                .into(),
+        }),
+        recovery: None,
+    }
+}
+
+/// A marker of `kind` at `at_ms`.
+pub fn marker(kind: MarkerKind, at_ms: u64) -> Marker {
+    Marker::at(kind, at_ms * 48, 48_000)
+}
+
+const fn span(start_ms: u64, end_ms: u64) -> Span {
+    Span { start_ms, end_ms }
+}
+
+/// (start, end, speaker, text) of each segment.
+const SEGMENTS: [(u64, u64, &str, &str); 7] = [
+    (1_000, 4_000, "I", "Hvordan er en vanlig dag for deg?"),
+    (5_200, 12_000, "P07", "Jeg begynner klokka sju [laughter] og så [inaudible 00:00:10] slag i slag."),
+    (12_400, 20_000, "P07", ""),
+    (22_500, 27_000, "I", "Hva er vanskelig? [overlap]"),
+    (27_300, 35_000, "P07", "Jeg jobber på Ullevål hos Kari Nordmann."),
+    (36_000, 44_000, "P07", ""),
+    (50_000, 58_000, "I", ""),
+];
+/// Pauses of 0.2 s or more; the one in 27.3-35 s is inside the identifying passage.
+const PAUSES: [Span; 11] = [
+    span(4_000, 5_200),
+    span(8_000, 8_600),
+    span(12_000, 12_400),
+    span(14_000, 14_350),
+    span(17_000, 17_700),
+    span(20_000, 22_500),
+    span(27_000, 27_300),
+    span(30_000, 30_500),
+    span(35_000, 36_000),
+    span(41_000, 41_300),
+    span(44_000, 50_000),
+];
+const MICRO_PAUSES: [Span; 2] = [span(2_200, 2_350), span(52_000, 52_150)];
+
+/// The analysis behind [`SEGMENTS`]: speech is everything inside them but the pauses.
+pub fn analysis() -> Analysis {
+    let mut silences: Vec<Span> = PAUSES.iter().chain(&MICRO_PAUSES).copied().collect();
+    silences.sort_by_key(|s| s.start_ms);
+    let mut speech = Vec::new();
+    let mut at = SEGMENTS[0].0;
+    for s in silences.iter().chain(std::iter::once(&span(58_000, 58_000))) {
+        speech.push(span(at, s.start_ms));
+        at = s.end_ms;
+    }
+    Analysis {
+        version: 1,
+        duration_ms: 60_000,
+        noise_floor_db: -58.0,
+        speech_level_db: -21.0,
+        speech,
+        pauses: PAUSES.to_vec(),
+        micro_pauses: MICRO_PAUSES.to_vec(),
+        vad_ms: 0,
+    }
+}
+
+/// The markers, in the order they were made.
+pub fn markers() -> Vec<Marker> {
+    let question = |at_ms, q| {
+        let mut m = marker(MarkerKind::Question, at_ms);
+        m.question = Some(QuestionRef { section: 0, question: q });
+        m
+    };
+    let mut note = marker(MarkerKind::Note, 40_000);
+    note.note = Some("spør om nattskift".into());
+    let mut paused = marker(MarkerKind::Paused, 46_000);
+    paused.duration_ms = Some(65_000);
+    vec![
+        question(900, 0),
+        marker(MarkerKind::Laughter, 9_000),
+        marker(MarkerKind::Sigh, 18_000),
+        question(22_600, 1),
+        marker(MarkerKind::Quote, 24_000),
+        marker(MarkerKind::Identifying, 31_000),
+        note,
+        paused,
+    ]
+}
+
+/// The transcript: [`SEGMENTS`] with their speakers and text.
+pub fn transcript() -> Transcript {
+    let segments = SEGMENTS
+        .iter()
+        .map(|&(start_ms, end_ms, speaker, text)| TranscriptSegment {
+            start_ms,
+            end_ms,
+            speaker: Some(speaker.into()),
+            text: text.into(),
+            done: !text.is_empty(),
+        })
+        .collect();
+    Transcript { version: 1, segments }
+}
+
+/// The whole document.
+pub fn document() -> SessionDocument {
+    build(&meta(), &analysis(), &markers(), Some(&transcript()))
+}
