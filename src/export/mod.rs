@@ -4,7 +4,9 @@
 //! agree across formats. Only JSON exists so far (`docs/export-json.md` is its schema).
 
 pub mod document;
+pub mod eaf;
 pub mod json;
+mod xml;
 
 pub use document::{SessionDocument, build};
 
