@@ -4,6 +4,7 @@
 //! agree across formats. Only JSON exists so far (`docs/export-json.md` is its schema).
 
 pub mod document;
+pub mod docx;
 pub mod eaf;
 pub mod json;
 mod xml;
