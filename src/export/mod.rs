@@ -6,11 +6,14 @@
 
 pub mod convention;
 pub mod document;
+pub mod docx;
+pub mod eaf;
 pub mod json;
 #[cfg(test)]
 pub(crate) mod sample;
 pub mod skeleton;
 pub mod text;
+mod xml;
 
 pub use document::{SessionDocument, build};
 
