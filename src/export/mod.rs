@@ -9,6 +9,7 @@ pub mod document;
 pub mod docx;
 pub mod eaf;
 pub mod json;
+pub mod qda;
 #[cfg(test)]
 pub(crate) mod sample;
 pub mod skeleton;
@@ -38,6 +39,10 @@ pub enum ExportFormat {
     F4,
     /// NVivo transcript rows: timespan, speaker, content (tab-separated).
     Nvivo,
+    /// The skeleton as a Word document (NVivo, MAXQDA and ATLAS.ti import it).
+    Docx,
+    /// ELAN: a tier per speaker, plus guide questions, markers and pauses.
+    Eaf,
 }
 
 /// How a text export is written.
@@ -57,11 +62,18 @@ pub enum RenderError {
     /// JSON serialisation failed.
     #[error("could not write JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// The Word package could not be built.
+    #[error("could not write the Word file: {0}")]
+    Docx(#[from] docx::DocxError),
+    /// The ELAN file could not be built.
+    #[error("could not write the ELAN file: {0}")]
+    Eaf(#[from] eaf::EafError),
 }
 
 impl ExportFormat {
     /// Every format, in the order `--all-formats` writes them.
-    pub const ALL: [Self; 7] = [Self::Json, Self::Txt, Self::Md, Self::Vtt, Self::Srt, Self::F4, Self::Nvivo];
+    pub const ALL: [Self; 9] =
+        [Self::Json, Self::Txt, Self::Md, Self::Docx, Self::Vtt, Self::Srt, Self::Eaf, Self::F4, Self::Nvivo];
 
     /// Renders a document in this format.
     pub fn render(
@@ -75,6 +87,8 @@ impl ExportFormat {
         let RenderOptions { convention, lang, credits } = options;
         let skeleton = skeleton::build(document, convention, *lang, credits);
         let text = match self {
+            Self::Docx => return Ok(qda::to_docx(&skeleton, document, convention, *lang)?),
+            Self::Eaf => return Ok(qda::to_eaf(&skeleton, document, convention, *lang)?),
             Self::Json | Self::Txt => text::txt(&skeleton, convention, *lang),
             Self::Md => text::md(&skeleton, convention),
             Self::Vtt => text::vtt(&skeleton, &document.session.id),
@@ -95,6 +109,8 @@ impl ExportFormat {
             Self::Srt => "srt",
             Self::F4 => "f4.txt",
             Self::Nvivo => "nvivo.tsv",
+            Self::Docx => "docx",
+            Self::Eaf => "eaf",
         }
     }
 }

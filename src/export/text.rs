@@ -18,16 +18,29 @@ fn buffer(skeleton: &Skeleton) -> Zeroizing<String> {
 }
 
 /// A turn laid out by the convention's template.
-fn layout(turn: &Turn, convention: &Convention) -> String {
-    convention
-        .layout
-        .turn
-        .replace("{start_f4}", &f4_time(turn.start_ms))
-        .replace("{end_f4}", &f4_time(turn.end_ms))
-        .replace("{start}", &clock(turn.start_ms))
-        .replace("{end}", &clock(turn.end_ms))
-        .replace("{speaker}", &turn.speaker)
-        .replace("{text}", &turn.text)
+fn layout(turn: &Turn, convention: &Convention) -> Zeroizing<String> {
+    let (before, after) = layout_parts(turn, convention);
+    let mut out = Zeroizing::new(String::with_capacity(before.len() + turn.text.len() + after.len()));
+    out.push_str(&before);
+    out.push_str(&turn.text);
+    out.push_str(&after);
+    out
+}
+
+/// What the convention's turn template puts before and after the text (time, speaker, stamp).
+pub fn layout_parts(turn: &Turn, convention: &Convention) -> (String, String) {
+    let fill = |part: &str| {
+        part.replace("{start_f4}", &f4_time(turn.start_ms))
+            .replace("{end_f4}", &f4_time(turn.end_ms))
+            .replace("{start}", &clock(turn.start_ms))
+            .replace("{end}", &clock(turn.end_ms))
+            .replace("{speaker}", &turn.speaker)
+    };
+    let template = &convention.layout.turn;
+    match template.split_once("{text}") {
+        Some((before, after)) => (fill(before), fill(after)),
+        None => (fill(template), String::new()),
+    }
 }
 
 fn question_label(lang: Lang) -> &'static str {
@@ -58,7 +71,7 @@ pub fn txt(skeleton: &Skeleton, convention: &Convention, lang: Lang) -> Zeroizin
                 let _ = writeln!(out, "{text}");
             }
             Block::Turn(turn) => {
-                let _ = writeln!(out, "{}", layout(turn, convention));
+                let _ = writeln!(out, "{}", *layout(turn, convention));
             }
         }
     }
