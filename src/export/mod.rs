@@ -3,6 +3,7 @@
 //! The document is the single source every format reads, so timestamps, pauses and markers
 //! agree across formats. Only JSON exists so far (`docs/export-json.md` is its schema).
 
+pub mod clips;
 pub mod document;
 pub mod json;
 
