@@ -14,6 +14,7 @@ macro_rules! say {
 }
 
 mod analyze;
+mod clips;
 mod commands;
 mod demo;
 mod export;
@@ -172,6 +173,25 @@ enum Command {
         #[arg(long)]
         plaintext: bool,
     },
+    /// Cut one audio clip per marker of a kind (quotes, follow-ups…), identifying passages silenced.
+    Clips {
+        /// The project folder.
+        dir: PathBuf,
+        /// The session id (see `verbatim sessions`).
+        session: String,
+        /// Which markers: quote, follow_up, note, laughter, sigh, long_pause or question.
+        #[arg(long, value_name = "KIND", value_parser = clips::parse_kind)]
+        kind: verbatim::session::markers::MarkerKind,
+        /// Audio kept before and after each clip's segments, e.g. 2s, 1.5s, 500ms or 0.
+        #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = clips::parse_pad)]
+        pad: u64,
+        /// The folder for the clips (created if missing); existing files are never replaced.
+        #[arg(short, long, value_name = "OUTDIR")]
+        output: PathBuf,
+        /// Write unencrypted .wav and .txt files instead of files encrypted to the participant.
+        #[arg(long)]
+        plaintext: bool,
+    },
     /// Key management.
     #[command(subcommand)]
     Key(KeyCommand),
@@ -303,6 +323,14 @@ pub fn run() -> Result<ExitCode> {
                 plaintext,
             })
         }
+        Command::Clips { dir, session, kind, pad, output, plaintext } => clips::clips(clips::ClipsOptions {
+            dir: &dir,
+            session: &session,
+            kind,
+            pad_ms: pad,
+            output: &output,
+            plaintext,
+        }),
         Command::Record {
             dir,
             participant,

@@ -4,6 +4,7 @@
 //! agree across formats. Text formats are laid out from a [`skeleton::Skeleton`] in a
 //! [`convention::Convention`]; `docs/export-formats.md` describes them all.
 
+pub mod clips;
 pub mod convention;
 pub mod document;
 pub mod docx;

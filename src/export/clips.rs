@@ -1,0 +1,407 @@
+//! Audio clips of marked passages: one WAV per marker, cut from the encrypted session audio,
+//! with every identifying passage silenced, each with a small text file of its transcript.
+//!
+//! Privacy rules this module keeps:
+//! - a clip never holds identifying audio: [`SessionDocument::anonymised`] spans become
+//!   digital silence, rounded outward to whole frames so no partial frame survives;
+//! - decrypted PCM lives only in a caller-owned, fixed-size, zeroized buffer;
+//! - files are created new (0600, never replacing one), encrypted unless asked otherwise, and a
+//!   file that fails half-way is removed.
+
+use std::fs::File;
+use std::io::Write;
+use std::ops::{Range, RangeInclusive};
+use std::path::{Path, PathBuf};
+
+use zeroize::Zeroizing;
+
+use super::document::{ExportSegment, Pause, SessionDocument};
+use crate::audio::store::{AudioStoreError, EncryptedAudioReader};
+use crate::audio::wav::{self, AudioSpec, SampleFormat, WavError};
+use crate::crypto::{self, CryptoError, Recipient};
+use crate::securefs::{self, FsError, IoContext};
+use crate::session::markers::MarkerKind;
+
+/// The marker kinds clips are made of, by their command-line names.
+pub const CLIP_KINDS: [(&str, MarkerKind); 7] = [
+    ("quote", MarkerKind::Quote),
+    ("follow_up", MarkerKind::FollowUp),
+    ("note", MarkerKind::Note),
+    ("laughter", MarkerKind::Laughter),
+    ("sigh", MarkerKind::Sigh),
+    ("long_pause", MarkerKind::LongPause),
+    ("question", MarkerKind::Question),
+];
+
+/// Same reaction allowance as the anonymisation in [`super::document`], so a marker "points
+/// into" the same segments here as an identifying marker does there.
+const REACTION_MS: u64 = 2_000;
+
+/// The longest padding accepted (10 minutes); more is surely a typo.
+const MAX_PAD_MS: u64 = 600_000;
+
+/// Failures while planning or writing clips.
+#[derive(Debug, thiserror::Error)]
+pub enum ClipError {
+    /// `--kind` named no marker kind that clips are made of.
+    #[error("unknown marker kind {given:?}; choose one of: {}", kind_list())]
+    UnknownKind {
+        /// What was typed.
+        given: String,
+    },
+    /// Clips of identifying passages were asked for.
+    #[error(
+        "no clips are made of identifying passages: their audio is silenced in every clip, so the clip would hold \
+         nothing but silence. Choose one of: {}",
+        kind_list()
+    )]
+    IdentifyingKind,
+    /// `--pad` could not be read.
+    #[error("{0:?} is not a padding; write e.g. 2s, 1.5s, 500ms or 0 (at most 10 minutes)")]
+    BadPad(String),
+    /// The encrypted audio could not be read.
+    #[error(transparent)]
+    Audio(#[from] AudioStoreError),
+    /// Encrypting a clip failed.
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    /// Creating or writing a file failed.
+    #[error(transparent)]
+    Fs(#[from] FsError),
+    /// The clip is too long for a WAV header.
+    #[error("{}: {source}", path.display())]
+    Wav {
+        /// The clip being written.
+        path: PathBuf,
+        /// The header problem.
+        source: WavError,
+    },
+    /// The audio ended before the clip did (it changed while being read).
+    #[error("{}: the session audio ended at frame {at} before the clip did; run `verbatim verify` on the project", path.display())]
+    ShortAudio {
+        /// The clip being written.
+        path: PathBuf,
+        /// The frame where reading stopped.
+        at: u64,
+    },
+}
+
+fn kind_list() -> String {
+    CLIP_KINDS.iter().map(|(name, _)| *name).collect::<Vec<_>>().join(", ")
+}
+
+/// Reads a marker kind as typed: `quote`, `follow_up` or `follow-up`, any case.
+pub fn parse_kind(text: &str) -> Result<MarkerKind, ClipError> {
+    let name = text.trim().to_ascii_lowercase().replace('-', "_");
+    if name == "identifying" {
+        return Err(ClipError::IdentifyingKind);
+    }
+    CLIP_KINDS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, kind)| *kind)
+        .ok_or_else(|| ClipError::UnknownKind { given: text.to_string() })
+}
+
+/// The command-line name of a clip kind (`follow_up`), used in file names.
+pub fn kind_name(kind: MarkerKind) -> &'static str {
+    CLIP_KINDS.iter().find(|(_, k)| *k == kind).map_or("marker", |(name, _)| name)
+}
+
+/// Reads a padding in milliseconds: `2s`, `1.5s`, `500ms`, `0` (a bare number is seconds).
+pub fn parse_pad(text: &str) -> Result<u64, ClipError> {
+    let bad = || ClipError::BadPad(text.to_string());
+    let t = text.trim();
+    let (number, scale) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1000.0)
+    } else {
+        (t, 1000.0)
+    };
+    let number = number.trim();
+    // f64 parsing accepts "inf", "NaN" and "-1"; a padding is plain digits and a dot.
+    if number.is_empty() || !number.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return Err(bad());
+    }
+    let ms = (number.parse::<f64>().map_err(|_| bad())? * scale).round();
+    if !(0.0..=MAX_PAD_MS as f64).contains(&ms) {
+        return Err(bad());
+    }
+    Ok(ms as u64)
+}
+
+/// The frame under instant `ms` (rounding down).
+pub fn frame_floor(ms: u64, sample_rate: u32) -> u64 {
+    ms.saturating_mul(u64::from(sample_rate)) / 1000
+}
+
+/// The first frame wholly after instant `ms`, so `frame_floor(a)..frame_ceil(b)` covers `a..b`.
+pub fn frame_ceil(ms: u64, sample_rate: u32) -> u64 {
+    ms.saturating_mul(u64::from(sample_rate)).div_ceil(1000)
+}
+
+/// The segments a marker at `at_ms` points into: the one holding it (the one before it in a
+/// pause, the first one before all), plus the one before that when the key came within the
+/// reaction time after it, exactly as identifying markers are resolved. `None` without segments.
+pub fn pointed_segments(segments: &[ExportSegment], at_ms: u64) -> Option<RangeInclusive<usize>> {
+    let index = segments.partition_point(|s| s.start_ms <= at_ms).saturating_sub(1);
+    let segment = segments.get(index)?;
+    let first = match index.checked_sub(1).and_then(|i| segments.get(i)) {
+        Some(before) if at_ms >= segment.start_ms && at_ms.saturating_sub(before.end_ms) < REACTION_MS => index - 1,
+        _ => index,
+    };
+    Some(first..=index)
+}
+
+/// The span (ms) a marker's clip covers before padding: its segments, or the marker instant
+/// itself when there are no segments (silent audio).
+pub fn marker_span(segments: &[ExportSegment], at_ms: u64) -> (u64, u64) {
+    match pointed_segments(segments, at_ms) {
+        Some(range) => (segments[*range.start()].start_ms, segments[*range.end()].end_ms),
+        None => (at_ms, at_ms),
+    }
+}
+
+/// The frames of a clip to silence: each anonymised span overlapping `clip` (absolute frames),
+/// rounded outward and cut to the clip.
+pub fn redaction(anonymised: &[Pause], clip: Range<u64>, sample_rate: u32) -> Vec<Range<u64>> {
+    anonymised
+        .iter()
+        .filter_map(|p| {
+            let start = frame_floor(p.start_ms, sample_rate).max(clip.start);
+            let end = frame_ceil(p.end_ms, sample_rate).min(clip.end);
+            (start < end).then_some(start..end)
+        })
+        .collect()
+}
+
+/// The byte that encodes silence: 128 for 8-bit PCM (unsigned in WAV), 0 for the rest.
+pub fn silence_byte(spec: &AudioSpec) -> u8 {
+    if spec.sample_format == SampleFormat::Int && spec.bits_per_sample == 8 { 128 } else { 0 }
+}
+
+/// Overwrites with silence the frames of `pcm` (starting at absolute frame `first`) that fall in `ranges`.
+pub fn apply_silence(pcm: &mut [u8], first: u64, ranges: &[Range<u64>], spec: &AudioSpec) {
+    let align = u64::from(spec.block_align());
+    let end = first + pcm.len() as u64 / align.max(1);
+    for range in ranges {
+        let (from, to) = (range.start.max(first), range.end.min(end));
+        if from < to {
+            pcm[((from - first) * align) as usize..((to - first) * align) as usize].fill(silence_byte(spec));
+        }
+    }
+}
+
+/// One clip to cut.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clip {
+    /// 1-based, among this session's markers of the kind, in time order.
+    pub number: usize,
+    /// Where the marker is, ms.
+    pub marker_ms: u64,
+    /// The marker's typed note.
+    pub note: Option<String>,
+    /// Start, ms (padded and clamped).
+    pub start_ms: u64,
+    /// End, ms (padded and clamped).
+    pub end_ms: u64,
+    /// Frames of the session audio: `start..end`.
+    pub frames: Range<u64>,
+    /// Frames to silence, absolute, within `frames`.
+    pub silence: Vec<Range<u64>>,
+}
+
+impl Clip {
+    /// Frames replaced by silence.
+    pub fn silenced_frames(&self) -> u64 {
+        self.silence.iter().map(|r| r.end - r.start).sum()
+    }
+
+    /// `<session>-<kind>-<nn>-<hh>h<mm>m<ss>s`, named by where the clip starts.
+    pub fn file_stem(&self, session_id: &str, kind: MarkerKind) -> String {
+        let s = self.start_ms / 1000;
+        format!("{session_id}-{}-{:02}-{:02}h{:02}m{:02}s", kind_name(kind), self.number, s / 3600, s / 60 % 60, s % 60)
+    }
+}
+
+/// One clip per marker of `kind` in `doc`, in time order, over audio of `total_frames`.
+pub fn plan(doc: &SessionDocument, kind: MarkerKind, pad_ms: u64, sample_rate: u32, total_frames: u64) -> Vec<Clip> {
+    let audio_ms = (total_frames.saturating_mul(1000)).div_ceil(u64::from(sample_rate.max(1)));
+    doc.markers
+        .iter()
+        .filter(|m| m.kind == kind)
+        .enumerate()
+        .map(|(i, m)| {
+            let (lo, hi) = marker_span(&doc.segments, m.at_ms);
+            let start_ms = lo.saturating_sub(pad_ms).min(audio_ms);
+            let end_ms = hi.saturating_add(pad_ms).min(audio_ms).max(start_ms);
+            let start = frame_floor(start_ms, sample_rate).min(total_frames);
+            let end = frame_ceil(end_ms, sample_rate).min(total_frames).max(start);
+            Clip {
+                number: i + 1,
+                marker_ms: m.at_ms,
+                note: m.note.clone(),
+                start_ms,
+                end_ms,
+                silence: redaction(&doc.anonymised, start..end, sample_rate),
+                frames: start..end,
+            }
+        })
+        .collect()
+}
+
+/// `hh:mm:ss.d`.
+fn clock(ms: u64) -> String {
+    format!("{:02}:{:02}:{:02}.{}", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000 / 100)
+}
+
+/// The transcript between `start_ms` and `end_ms`: one `[hh:mm:ss] SPEAKER: text` line per
+/// overlapping segment; anonymised ones read `[anonymised]`, untranscribed ones `…`.
+pub fn excerpt(doc: &SessionDocument, start_ms: u64, end_ms: u64) -> Zeroizing<String> {
+    let overlapping = || doc.segments.iter().filter(|s| s.start_ms < end_ms && s.end_ms > start_ms);
+    // Sized up front: a growing String would leave unzeroized copies of the text behind.
+    let capacity = overlapping().map(|s| 48 + s.speaker.as_ref().map_or(0, String::len) + s.text.len()).sum();
+    let mut out = Zeroizing::new(String::with_capacity(capacity));
+    for s in overlapping() {
+        let t = s.start_ms / 1000;
+        out.push_str(&format!("[{:02}:{:02}:{:02}] ", t / 3600, t / 60 % 60, t % 60));
+        if let Some(speaker) = &s.speaker {
+            out.push_str(speaker);
+            out.push_str(": ");
+        }
+        let text = if s.anonymised {
+            "[anonymised]"
+        } else if s.text.trim().is_empty() {
+            "…"
+        } else {
+            &s.text
+        };
+        out.push_str(text);
+        out.push('\n');
+    }
+    out
+}
+
+/// The text file next to a clip: session, participant, kind, span, note and excerpt.
+pub fn clip_text(doc: &SessionDocument, kind: MarkerKind, clip: &Clip) -> Zeroizing<String> {
+    let excerpt = excerpt(doc, clip.start_ms, clip.end_ms);
+    let note = clip.note.as_deref().unwrap_or("");
+    let capacity = 512 + doc.session.id.len() + doc.session.participant.len() + note.len() + excerpt.len();
+    let mut out = Zeroizing::new(String::with_capacity(capacity));
+    out.push_str(&format!("Session: {}\nParticipant: {}\n", doc.session.id, doc.session.participant));
+    out.push_str(&format!("Kind: {}\nMarker at: {}\n", kind_name(kind), clock(clip.marker_ms)));
+    out.push_str(&format!("Clip: {}–{}\n", clock(clip.start_ms), clock(clip.end_ms)));
+    if !note.is_empty() {
+        out.push_str("Note: ");
+        out.push_str(note);
+        out.push('\n');
+    }
+    if clip.silenced_frames() > 0 {
+        out.push_str("Identifying passages in this span are silenced in the audio.\n");
+    }
+    out.push_str("\nTranscript:\n");
+    out.push_str(&excerpt);
+    out
+}
+
+/// How clip files are stored.
+#[derive(Debug, Clone, Copy)]
+pub enum Sealing<'a> {
+    /// age-encrypted to this recipient (the participant).
+    Encrypted(&'a Recipient),
+    /// Unencrypted, at the user's explicit request.
+    Plaintext,
+}
+
+impl Sealing<'_> {
+    /// `.wav.age` / `.wav` for audio, `.txt.age` / `.txt` for text.
+    pub fn file_name(self, stem: &str, extension: &str) -> String {
+        match self {
+            Sealing::Encrypted(_) => format!("{stem}.{extension}.age"),
+            Sealing::Plaintext => format!("{stem}.{extension}"),
+        }
+    }
+}
+
+/// Creates `path` (it must not exist), lets `body` write the plaintext, and seals and syncs
+/// it; on any failure the partial file is removed.
+fn write_file(
+    path: &Path,
+    sealing: Sealing<'_>,
+    body: impl FnOnce(&mut dyn Write) -> Result<(), ClipError>,
+) -> Result<(), ClipError> {
+    let file = securefs::create_new(path)?;
+    let result = match sealing {
+        Sealing::Encrypted(recipient) => (|| {
+            let mut stream = crypto::recipients_writer(&[recipient], file, path)?;
+            body(&mut stream)?;
+            let file: File = stream.finish().at(path, "finishing the encrypted file")?;
+            Ok(file.sync_all().at(path, "syncing")?)
+        })(),
+        Sealing::Plaintext => (|| {
+            let mut file = file;
+            body(&mut file)?;
+            Ok(file.sync_all().at(path, "syncing")?)
+        })(),
+    };
+    if result.is_err() {
+        let _ = std::fs::remove_file(path);
+    }
+    result
+}
+
+/// Writes a clip's text file.
+pub fn write_text(path: &Path, sealing: Sealing<'_>, text: &str) -> Result<(), ClipError> {
+    write_file(path, sealing, |w| Ok(w.write_all(text.as_bytes()).at(path, "writing")?))
+}
+
+/// A zeroized PCM buffer for [`write_clip`]: 16,384 frames of `spec`, allocated once.
+pub fn pcm_buffer(spec: &AudioSpec) -> Zeroizing<Vec<u8>> {
+    Zeroizing::new(vec![0u8; usize::from(spec.block_align().max(1)) * 16_384])
+}
+
+/// Writes `clip` as a complete WAV (exact sizes) in the audio's own format, silencing its
+/// redaction ranges. `buf` is the caller's zeroized PCM buffer, reused from clip to clip.
+pub fn write_clip(
+    reader: &mut EncryptedAudioReader,
+    clip: &Clip,
+    path: &Path,
+    sealing: Sealing<'_>,
+    buf: &mut Zeroizing<Vec<u8>>,
+) -> Result<(), ClipError> {
+    let spec = reader.spec();
+    let align = usize::from(spec.block_align());
+    let data_len = (clip.frames.end - clip.frames.start) * align as u64;
+    let header =
+        wav::header_bytes(&spec, Some(data_len)).map_err(|source| ClipError::Wav { path: path.into(), source })?;
+    if buf.len() < align {
+        // Replaced, not grown: growing would leave an unzeroized copy behind.
+        *buf = pcm_buffer(&spec);
+    }
+    let per_read = buf.len() / align;
+    write_file(path, sealing, |w| {
+        w.write_all(&header).at(path, "writing")?;
+        reader.seek_frame(clip.frames.start)?;
+        let mut at = clip.frames.start;
+        while at < clip.frames.end {
+            let want = per_read.min(usize::try_from(clip.frames.end - at).unwrap_or(usize::MAX));
+            let got = reader.read_pcm(&mut buf[..want * align])?;
+            if got == 0 {
+                return Err(ClipError::ShortAudio { path: path.into(), at });
+            }
+            let pcm = &mut buf[..got * align];
+            apply_silence(pcm, at, &clip.silence, &spec);
+            w.write_all(pcm).at(path, "writing")?;
+            at += got as u64;
+        }
+        if data_len % 2 == 1 {
+            // RIFF chunks are word-aligned: an odd data chunk gets one pad byte.
+            w.write_all(&[0]).at(path, "writing")?;
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests;
