@@ -13,7 +13,7 @@ use verbatim::session::SessionDir;
 use verbatim::session::markers::{MarkerKind, MarkerLog};
 use verbatim::session::transcript::Transcript;
 
-use super::analyze::analysis_for;
+use super::analyze::{ProgressBar, analysis_for};
 use super::commands::{clock, unlock};
 
 /// What `verbatim clips` was asked to do.
@@ -54,7 +54,11 @@ pub fn clips(opts: ClipsOptions<'_>) -> Result<ExitCode> {
     let recipient = keyring.project().participant_recipient(&session.participant)?;
     let meta = session.read_meta(&identity)?;
     let markers = MarkerLog::read(&session.path, &identity)?;
-    let analysis = analysis_for(&session, &identity, &recipient, &markers.markers)?;
+    let mut bar = ProgressBar::new(1);
+    let analysis =
+        analysis_for(&session, &identity, &recipient, &markers.markers, &mut |done, total| bar.update(0, done, total));
+    bar.clear();
+    let analysis = analysis?;
     let transcript = Transcript::read(&session.path, &identity)?;
     let document = export::build(&meta, &analysis, &markers.markers, transcript.as_ref());
     for warning in &document.warnings {

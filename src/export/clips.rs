@@ -10,11 +10,12 @@
 
 use std::fs::File;
 use std::io::Write;
-use std::ops::{Range, RangeInclusive};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
+pub use super::document::pointed_segments;
 use super::document::{ExportSegment, Pause, SessionDocument};
 use crate::audio::store::{AudioStoreError, EncryptedAudioReader};
 use crate::audio::wav::{self, AudioSpec, SampleFormat, WavError};
@@ -32,10 +33,6 @@ pub const CLIP_KINDS: [(&str, MarkerKind); 7] = [
     ("long_pause", MarkerKind::LongPause),
     ("question", MarkerKind::Question),
 ];
-
-/// Same reaction allowance as the anonymisation in [`super::document`], so a marker "points
-/// into" the same segments here as an identifying marker does there.
-const REACTION_MS: u64 = 2_000;
 
 /// The longest padding accepted (10 minutes); more is surely a typo.
 const MAX_PAD_MS: u64 = 600_000;
@@ -139,19 +136,6 @@ pub fn frame_floor(ms: u64, sample_rate: u32) -> u64 {
 /// The first frame wholly after instant `ms`, so `frame_floor(a)..frame_ceil(b)` covers `a..b`.
 pub fn frame_ceil(ms: u64, sample_rate: u32) -> u64 {
     ms.saturating_mul(u64::from(sample_rate)).div_ceil(1000)
-}
-
-/// The segments a marker at `at_ms` points into: the one holding it (the one before it in a
-/// pause, the first one before all), plus the one before that when the key came within the
-/// reaction time after it, exactly as identifying markers are resolved. `None` without segments.
-pub fn pointed_segments(segments: &[ExportSegment], at_ms: u64) -> Option<RangeInclusive<usize>> {
-    let index = segments.partition_point(|s| s.start_ms <= at_ms).saturating_sub(1);
-    let segment = segments.get(index)?;
-    let first = match index.checked_sub(1).and_then(|i| segments.get(i)) {
-        Some(before) if at_ms >= segment.start_ms && at_ms.saturating_sub(before.end_ms) < REACTION_MS => index - 1,
-        _ => index,
-    };
-    Some(first..=index)
 }
 
 /// The span (ms) a marker's clip covers before padding: its segments, or the marker instant

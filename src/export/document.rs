@@ -239,25 +239,29 @@ fn export_segment(s: Segment) -> ExportSegment {
     ExportSegment { start_ms: s.start_ms, end_ms: s.end_ms, speaker: s.speaker, text: String::new(), anonymised: false }
 }
 
-/// An interviewer presses the identifying key just after hearing the name or place, so the key
-/// marks the segment it falls in, and the one before when pressed this soon after it began.
-const REACTION_MS: u64 = 2_000;
+/// An interviewer presses a key just after hearing what it marks, so a key marks the segment it
+/// falls in, and the one before when pressed this soon after that one ended.
+pub const REACTION_MS: u64 = 2_000;
+
+/// The segments a marker at `at_ms` points into: the one it falls in, or the one before the
+/// pause it falls in (the first, if it comes before all), plus the one before that when the
+/// key came within [`REACTION_MS`] of its end.
+pub fn pointed_segments(segments: &[ExportSegment], at_ms: u64) -> Option<std::ops::RangeInclusive<usize>> {
+    let index = segments.partition_point(|s| s.start_ms <= at_ms).saturating_sub(1);
+    let segment = segments.get(index)?;
+    let first = match index.checked_sub(1).and_then(|i| segments.get(i)) {
+        Some(before) if at_ms >= segment.start_ms && at_ms.saturating_sub(before.end_ms) < REACTION_MS => index - 1,
+        _ => index,
+    };
+    Some(first..=index)
+}
 
 /// Withholds the text of every segment an identifying marker at `marks` points into, and
-/// returns their audio as merged spans. A mark in a pause points at the segment before it.
+/// returns their audio as merged spans.
 fn anonymise(segments: &mut [ExportSegment], marks: &[u64]) -> Vec<Span> {
     let mut hit = vec![false; segments.len()];
-    for &at in marks {
-        // The last segment starting at or before the mark; the first one if it precedes all.
-        let index = segments.partition_point(|s| s.start_ms <= at).saturating_sub(1);
-        let Some(segment) = segments.get(index) else { continue };
-        hit[index] = true;
-        if let Some(before) = index.checked_sub(1).and_then(|i| segments.get(i))
-            && at >= segment.start_ms
-            && at.saturating_sub(before.end_ms) < REACTION_MS
-        {
-            hit[index - 1] = true;
-        }
+    for range in marks.iter().filter_map(|&at| pointed_segments(segments, at)) {
+        hit[range].fill(true);
     }
     let mut spans: Vec<Span> = Vec::new();
     for (segment, _) in segments.iter_mut().zip(&hit).filter(|(_, hit)| **hit) {

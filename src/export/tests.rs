@@ -5,12 +5,22 @@ use super::skeleton::Credits;
 use super::{ExportFormat, RenderOptions, sample};
 
 fn render(format: ExportFormat, convention: &str, lang: Lang) -> String {
+    let bytes = render_bytes(format, convention, lang);
+    if format == ExportFormat::Docx {
+        // The text is in the package's main part.
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        return std::io::read_to_string(zip.by_name("word/document.xml").unwrap()).unwrap();
+    }
+    String::from_utf8(bytes).unwrap()
+}
+
+fn render_bytes(format: ExportFormat, convention: &str, lang: Lang) -> Vec<u8> {
     let options = RenderOptions {
         convention: Convention::load(convention).unwrap(),
         lang,
         credits: Credits { project: "arbeidsliv".into(), transcriber: Some("AB".into()) },
     };
-    String::from_utf8(format.render(&sample::document(), &options).unwrap().to_vec()).unwrap()
+    format.render(&sample::document(), &options).unwrap().to_vec()
 }
 
 #[test]
@@ -61,6 +71,11 @@ fn webvtt_plain() {
 #[test]
 fn srt_gat2() {
     insta::assert_snapshot!(render(ExportFormat::Srt, "gat2", Lang::En));
+}
+
+#[test]
+fn eaf_tiers_per_speaker_questions_markers_and_pauses() {
+    insta::assert_snapshot!(render(ExportFormat::Eaf, "gat2", Lang::Nb));
 }
 
 #[test]
