@@ -19,7 +19,8 @@ const SECRET: &str = "Ullevål";
 const CONVENTIONS: [&str; 4] = ["plain", "jefferson", "gat2", "dresing-pehl"];
 /// Debian's Python, which has the python3-* parser packages (a pyenv shim may come first in PATH).
 const DEBIAN_PYTHON: &str = "/usr/bin/python3";
-const TEXT_FORMATS: &str = "json,txt,md,vtt,srt,f4,nvivo";
+const ALL_FORMATS: &str = "json,txt,md,docx,vtt,srt,eaf,f4,nvivo";
+const XSD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/export/EAFv3.0.xsd");
 
 /// A project with the demo interview as P01's session, markers, and text in every other
 /// segment; returns the session id.
@@ -166,7 +167,7 @@ fn pause_marks_match_the_json_one_to_one_in_every_convention() {
 fn every_format_opens_in_a_real_parser_and_keeps_the_secret() {
     let s = Scratch::new();
     let id = session(&s);
-    let out = export(&s, &id, TEXT_FORMATS, "dresing-pehl", &["--lang", "en"]);
+    let out = export(&s, &id, ALL_FORMATS, "dresing-pehl", &["--lang", "en"]);
     let doc: serde_json::Value = serde_json::from_str(&read(&out, &id, "json")).unwrap();
     let segments = doc["segments"].as_array().unwrap();
 
@@ -221,11 +222,42 @@ fn every_format_opens_in_a_real_parser_and_keeps_the_secret() {
     assert_eq!(rows.len(), segments.len() + 1);
     assert!(rows.iter().all(|r| r.len() == 3), "{nvivo}");
 
+    // ELAN: valid against the EAF 3.0 schema; a tier per speaker plus questions, markers, pauses.
+    let eaf = out.join(format!("{id}.eaf"));
+    tool("xmllint", &["--noout", "--nonet", "--schema", XSD, eaf.to_str().unwrap()]);
+    let xml = std::fs::read_to_string(&eaf).unwrap();
+    for tier in
+        ["TIER_ID=\"I\"", "TIER_ID=\"B\"", "TIER_ID=\"Guide questions\"", "TIER_ID=\"Markers\"", "TIER_ID=\"Pauses\""]
+    {
+        assert!(xml.contains(tier), "{tier}");
+    }
+    assert_eq!(xml.matches("<TIER ").count(), 5);
+    assert_eq!(xml.matches("<ANNOTATION>").count(), segments.len() + 4 + doc["pauses"].as_array().unwrap().len());
+
+    // Word: python-docx opens it; the turns are paragraphs with the speaker's label in bold.
+    let docx = tool(
+        DEBIAN_PYTHON,
+        &[
+            "-c",
+            "import sys, docx\nfor p in docx.Document(sys.argv[1]).paragraphs: print(p.style.name, '|', p.runs[0].bold if p.runs else None, '|', p.text.replace(chr(9), ' '))",
+            out.join(format!("{id}.docx")).to_str().unwrap(),
+        ],
+    );
+    let docx = String::from_utf8(docx).unwrap();
+    let turns: Vec<&str> = docx.lines().filter(|l| l.starts_with("Normal | True | ")).collect();
+    assert_eq!(turns.len(), segments.len(), "{docx}");
+    assert!(docx.lines().next().unwrap().starts_with("Title | "), "{docx}");
+    assert!(
+        turns.iter().any(|l| l.contains("[anonymised]")) && docx.contains("Small | True | Transcriber: "),
+        "{docx}"
+    );
+
     // The identifying passage is gone from every file, replaced where text is shown.
     for entry in std::fs::read_dir(&out).unwrap() {
         let path = entry.unwrap().path();
         let bytes = std::fs::read(&path).unwrap();
         assert!(!String::from_utf8_lossy(&bytes).contains(SECRET), "{}", path.display());
+        assert!(!docx.contains(SECRET));
     }
     for ext in ["txt", "md", "vtt", "srt", "f4.txt", "nvivo.tsv"] {
         assert!(read(&out, &id, ext).contains("[anonymised]"), "{ext}");

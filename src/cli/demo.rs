@@ -86,7 +86,9 @@ pub fn demo(dir: Option<&Path>, headless: bool, for_duration: Option<Duration>) 
     say!("");
     say!("Next, try:");
     say!("  verbatim sessions {dir}");
-    say!("  verbatim export {dir} {id} --format json -o demo.json --plaintext   # pauses, segments, markers");
+    say!("  verbatim review {dir} {id}                   # transcribe: the audio plays while you type");
+    say!("  verbatim export {dir} {id} --format txt,docx,eaf -o exports/   # transcript skeleton, encrypted");
+    say!("  verbatim clips {dir} {id} --kind quote -o clips/   # the key quotes as encrypted clips");
     say!("  verbatim decrypt {dir} {id} -o demo.wav        # asks for the passphrase above");
     say!("  verbatim record {dir} --participant {DEMO_PARTICIPANT} --guide GUIDE.md   # your microphone");
     say!("When done: rm -r {dir}");

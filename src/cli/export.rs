@@ -123,7 +123,9 @@ pub fn export(request: &ExportRequest) -> Result<ExitCode> {
 fn target(request: &ExportRequest) -> Result<Target> {
     let output = request.output;
     let single = request.session.is_some() && !request.all && request.formats.len() == 1;
-    if single && !output.is_dir() {
+    // `-o exports/` means a folder even before it exists.
+    let folder = output.is_dir() || output.as_os_str().to_string_lossy().ends_with('/');
+    if single && !folder {
         let sealed = output.extension().is_some_and(|e| e == "age");
         if !sealed && !request.plaintext {
             bail!(
