@@ -105,6 +105,13 @@ pub struct ExportSegment {
     pub anonymised: bool,
 }
 
+impl Drop for ExportSegment {
+    fn drop(&mut self) {
+        // The transcript's own copy is wiped on drop; so is this one.
+        zeroize::Zeroize::zeroize(&mut self.text);
+    }
+}
+
 /// A marker for exports.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ExportMarker {
