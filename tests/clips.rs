@@ -54,6 +54,7 @@ fn setup() -> (Scratch, String, Vec<i16>) {
         speaker: Some(speaker.into()),
         text: text.into(),
         done: !text.is_empty(),
+        identifying: false,
     };
     let transcript = Transcript {
         version: TRANSCRIPT_VERSION,

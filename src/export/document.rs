@@ -200,7 +200,7 @@ pub fn build(
                 end_ms: s.end_ms,
                 speaker: s.speaker.clone(),
                 text: s.text.clone(),
-                anonymised: false,
+                anonymised: s.identifying,
             })
             .collect(),
         None => segments::segments(&analysis.speech, &speakers).into_iter().map(export_segment).collect(),
@@ -266,7 +266,8 @@ pub fn pointed_segments(segments: &[ExportSegment], at_ms: u64) -> Option<std::o
 /// Withholds the text of every segment an identifying marker at `marks` points into, and
 /// returns their audio as merged spans.
 fn anonymise(segments: &mut [ExportSegment], marks: &[u64]) -> Vec<Span> {
-    let mut hit = vec![false; segments.len()];
+    // Segments the transcriber marked arrive already flagged.
+    let mut hit: Vec<bool> = segments.iter().map(|s| s.anonymised).collect();
     for range in marks.iter().filter_map(|&at| pointed_segments(segments, at)) {
         hit[range].fill(true);
     }
@@ -436,6 +437,13 @@ mod tests {
         transcript.segments[0].speaker = Some("P07".into());
         let doc = build(&meta(), &analysis, &[], Some(&transcript));
         assert_eq!(doc.segments.len(), 1);
+        assert!(!doc.segments[0].anonymised && doc.anonymised.is_empty());
+        // The transcriber's identifying flag withholds the text like the interviewer's key.
+        let mut flagged = transcript.clone();
+        flagged.segments[0].identifying = true;
+        let hidden = build(&meta(), &analysis, &[], Some(&flagged));
+        assert!(hidden.segments[0].anonymised && hidden.segments[0].text.is_empty());
+        assert_eq!(hidden.anonymised, [Pause { start_ms: 500, end_ms: 12_000, duration_ms: 11_500 }]);
         assert_eq!(
             (doc.segments[0].text.as_str(), doc.segments[0].speaker.as_deref()),
             ("Vi begynner klokka sju.", Some("P07"))

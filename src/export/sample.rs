@@ -123,6 +123,7 @@ pub fn transcript() -> Transcript {
             speaker: Some(speaker.into()),
             text: text.into(),
             done: !text.is_empty(),
+            identifying: false,
         })
         .collect();
     Transcript { version: 1, segments }

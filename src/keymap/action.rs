@@ -121,6 +121,8 @@ pub enum Action {
     Split,
     /// `segment.merge`
     Merge,
+    /// `segment.identifying`
+    ToggleIdentifying,
     /// `segment.start_earlier`
     StartEarlier,
     /// `segment.start_later`
@@ -238,6 +240,7 @@ impl Action {
         Action::Commit,
         Action::Split,
         Action::Merge,
+        Action::ToggleIdentifying,
         Action::StartEarlier,
         Action::StartLater,
         Action::EndEarlier,
@@ -297,6 +300,7 @@ impl Action {
             Action::PrevSegment => "segment.prev",
             Action::Commit => "segment.commit",
             Action::Split => "segment.split",
+            Action::ToggleIdentifying => "segment.identifying",
             Action::Merge => "segment.merge",
             Action::StartEarlier => "segment.start_earlier",
             Action::StartLater => "segment.start_later",
@@ -357,6 +361,7 @@ impl Action {
             Action::PrevSegment => "Previous segment",
             Action::Commit => "Save the text and go to the next segment",
             Action::Split => "Split the segment at the playhead",
+            Action::ToggleIdentifying => "Mark the segment identifying (anonymised in exports); again to unmark",
             Action::Merge => "Merge the segment with the next",
             Action::StartEarlier => "Move the segment's start earlier",
             Action::StartLater => "Move the segment's start later",

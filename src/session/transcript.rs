@@ -37,12 +37,15 @@ pub struct TranscriptSegment {
     /// Committed (Enter) at least once.
     #[serde(default)]
     pub done: bool,
+    /// The transcriber marked it identifying: exports withhold its text, clips silence it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub identifying: bool,
 }
 
 impl TranscriptSegment {
     /// A segment with no text yet.
     pub fn empty(start_ms: u64, end_ms: u64, speaker: Option<String>) -> Self {
-        Self { start_ms, end_ms, speaker, text: String::new(), done: false }
+        Self { start_ms, end_ms, speaker, text: String::new(), done: false, identifying: false }
     }
 }
 
@@ -96,7 +99,9 @@ impl Transcript {
         if at_ms < seg.start_ms + MIN_SEGMENT_MS || at_ms + MIN_SEGMENT_MS > seg.end_ms {
             return false;
         }
-        let second = TranscriptSegment::empty(at_ms, seg.end_ms, seg.speaker.clone());
+        // Both halves of an identifying passage stay identifying.
+        let mut second = TranscriptSegment::empty(at_ms, seg.end_ms, seg.speaker.clone());
+        second.identifying = seg.identifying;
         self.segments[index].end_ms = at_ms;
         self.segments.insert(index + 1, second);
         true
@@ -118,6 +123,7 @@ impl Transcript {
             seg.text.push_str(&next.text);
         }
         seg.done = seg.done && next.done;
+        seg.identifying |= next.identifying;
         true
     }
 

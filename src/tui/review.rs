@@ -327,6 +327,17 @@ impl<P: Playback, S: TranscriptSink> ReviewApp<P, S> {
         }
     }
 
+    fn toggle_identifying(&mut self) {
+        let Some(segment) = self.transcript.segments.get_mut(self.current) else { return };
+        segment.identifying = !segment.identifying;
+        self.status = Some(if segment.identifying {
+            "identifying: its text stays out of exports and clips are silent here".to_string()
+        } else {
+            "no longer marked identifying".to_string()
+        });
+        self.save_now();
+    }
+
     fn nudge(&mut self, start: bool, earlier: bool) {
         let delta = if earlier { -self.settings.nudge_ms } else { self.settings.nudge_ms };
         let audio = self.player.duration_ms();
@@ -358,6 +369,7 @@ impl<P: Playback, S: TranscriptSink> ReviewApp<P, S> {
             Action::Commit => self.commit(),
             Action::Split => self.edit_segments(Transcript::split, "split at the playhead"),
             Action::Merge => self.edit_segments(|t, i, _| t.merge_next(i), "joined with the next segment"),
+            Action::ToggleIdentifying => self.toggle_identifying(),
             Action::StartEarlier => self.nudge(true, true),
             Action::StartLater => self.nudge(true, false),
             Action::EndEarlier => self.nudge(false, true),

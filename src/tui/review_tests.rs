@@ -6,6 +6,7 @@ use std::rc::Rc;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use ratatui::style::Color;
 
 use super::review::{Overlay, Playback, ReviewApp, ReviewSettings, TranscriptSink, parse_time};
 use super::{Event, Screen};
@@ -254,6 +255,26 @@ fn segments_split_merge_and_take_speakers_and_annotations() {
     press(&mut app, KeyCode::Char('q'), KeyModifiers::CONTROL);
     assert!(app.should_quit());
     assert_eq!(saved.0.borrow().last().unwrap().segments[0].text, "ja[laughter][00:00:02]");
+}
+
+#[test]
+fn a_segment_marked_identifying_is_saved_survives_a_split_and_shows_red() {
+    let saved = Saved::default();
+    let mut app = app_with(&saved);
+    press(&mut app, KeyCode::Char('i'), KeyModifiers::ALT);
+    assert!(app.transcript().segments[0].identifying);
+    assert!(saved.0.borrow().last().unwrap().segments[0].identifying, "saved at once");
+    assert!(app.status.as_deref().unwrap_or("").contains("stays out of exports"));
+    let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    terminal.draw(|f| app.draw(f)).unwrap();
+    let red = terminal.backend().buffer().content().iter().filter(|c| c.fg == Color::Red).count();
+    assert!(red >= 6, "the segment's row is red ({red} cells)");
+    app.player.at_ms = 2_000;
+    press(&mut app, KeyCode::Char('x'), KeyModifiers::ALT);
+    assert!(app.transcript().segments[0].identifying && app.transcript().segments[1].identifying);
+    press(&mut app, KeyCode::Char('i'), KeyModifiers::ALT);
+    assert!(!app.transcript().segments[0].identifying, "again unmarks");
+    assert_eq!(app.status.as_deref(), Some("no longer marked identifying"));
 }
 
 #[test]

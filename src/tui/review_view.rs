@@ -172,7 +172,11 @@ impl<P: Playback, S: TranscriptSink> ReviewApp<P, S> {
                         " "
                     };
                     let text = if seg.text.is_empty() && !here { "…".to_string() } else { seg.text.clone() };
-                    let style = if here { Style::new().bold().reversed() } else { Style::new() };
+                    let mut style = if here { Style::new().bold().reversed() } else { Style::new() };
+                    if seg.identifying {
+                        // Red as the identifying marker: this text will be withheld from exports.
+                        style = style.red();
+                    }
                     Line::from(vec![
                         Span::styled(format!("{mark}{} ", clock(seg.start_ms)), style),
                         Span::styled(
