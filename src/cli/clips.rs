@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex};
 use anyhow::{Context, Result, bail};
 use verbatim::audio::store::EncryptedAudioReader;
 use verbatim::crypto::Identity;
-use verbatim::export::{self, clips};
+use verbatim::export::convention::{Convention, Lang};
+use verbatim::export::skeleton::{self, Credits};
+use verbatim::export::{self, clips, text};
 use verbatim::securefs;
 use verbatim::session::SessionDir;
 use verbatim::session::markers::{MarkerKind, MarkerLog};
@@ -30,6 +32,10 @@ pub struct ClipsOptions<'a> {
     pub output: &'a Path,
     /// Write unencrypted files.
     pub plaintext: bool,
+    /// `--convention` for the excerpts: a shipped name or a TOML file.
+    pub convention: &'a str,
+    /// Label language.
+    pub lang: Lang,
 }
 
 /// clap's parser for `--kind`, naming the valid kinds on error.
@@ -45,6 +51,7 @@ pub fn parse_pad(text: &str) -> Result<u64, String> {
 /// `verbatim clips DIR SESSION --kind KIND [--pad 2s] -o OUTDIR [--plaintext]`.
 pub fn clips(opts: ClipsOptions<'_>) -> Result<ExitCode> {
     let out_dir = opts.output;
+    let convention = Convention::load(opts.convention)?;
     if out_dir.exists() && !out_dir.is_dir() {
         bail!("{}: not a folder; name a folder for the clips (nothing was written)", out_dir.display());
     }
@@ -64,6 +71,8 @@ pub fn clips(opts: ClipsOptions<'_>) -> Result<ExitCode> {
     for warning in &document.warnings {
         eprintln!("warning: {warning}");
     }
+    let credits = Credits { project: String::new(), transcriber: None };
+    let skeleton = skeleton::build(&document, &convention, opts.lang, &credits);
     let mut reader = EncryptedAudioReader::open(&session.audio_path(), &identity)?;
     let spec = reader.spec();
     let plan = clips::plan(&document, opts.kind, opts.pad_ms, spec.sample_rate, reader.frames());
@@ -115,7 +124,12 @@ pub fn clips(opts: ClipsOptions<'_>) -> Result<ExitCode> {
             write_tracked(&created, audio, |path| clips::write_clip(&mut reader, clip, path, sealing, &mut buf))
                 .and_then(|()| {
                     write_tracked(&created, text, |path| {
-                        clips::write_text(path, sealing, &clips::clip_text(&document, opts.kind, clip))
+                        let excerpt = text::excerpt(&skeleton, &convention, clip.start_ms, clip.end_ms);
+                        clips::write_text(
+                            path,
+                            sealing,
+                            &clips::clip_text(&document, opts.kind, clip, &excerpt, opts.lang),
+                        )
                     })
                 });
         if let Err(e) = result {

@@ -191,6 +191,12 @@ enum Command {
         /// Write unencrypted .wav and .txt files instead of files encrypted to the participant.
         #[arg(long)]
         plaintext: bool,
+        /// Transcription convention of the excerpts: plain, jefferson, gat2, dresing-pehl, or a TOML file.
+        #[arg(long, value_name = "NAME|PATH", default_value = "plain")]
+        convention: String,
+        /// Language of the excerpts' labels.
+        #[arg(long, value_enum, default_value = "nb")]
+        lang: verbatim::export::convention::Lang,
     },
     /// Key management.
     #[command(subcommand)]
@@ -323,14 +329,18 @@ pub fn run() -> Result<ExitCode> {
                 plaintext,
             })
         }
-        Command::Clips { dir, session, kind, pad, output, plaintext } => clips::clips(clips::ClipsOptions {
-            dir: &dir,
-            session: &session,
-            kind,
-            pad_ms: pad,
-            output: &output,
-            plaintext,
-        }),
+        Command::Clips { dir, session, kind, pad, output, plaintext, convention, lang } => {
+            clips::clips(clips::ClipsOptions {
+                dir: &dir,
+                session: &session,
+                kind,
+                pad_ms: pad,
+                output: &output,
+                plaintext,
+                convention: &convention,
+                lang,
+            })
+        }
         Command::Record {
             dir,
             participant,

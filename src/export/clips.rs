@@ -15,8 +15,10 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
+use super::convention::Lang;
 pub use super::document::pointed_segments;
 use super::document::{ExportSegment, Pause, SessionDocument};
+use super::qda::marker_label;
 use crate::audio::store::{AudioStoreError, EncryptedAudioReader};
 use crate::audio::wav::{self, AudioSpec, SampleFormat, WavError};
 use crate::crypto::{self, CryptoError, Recipient};
@@ -240,52 +242,32 @@ fn clock(ms: u64) -> String {
     format!("{:02}:{:02}:{:02}.{}", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000 / 100)
 }
 
-/// The transcript between `start_ms` and `end_ms`: one `[hh:mm:ss] SPEAKER: text` line per
-/// overlapping segment; anonymised ones read `[anonymised]`, untranscribed ones `…`.
-pub fn excerpt(doc: &SessionDocument, start_ms: u64, end_ms: u64) -> Zeroizing<String> {
-    let overlapping = || doc.segments.iter().filter(|s| s.start_ms < end_ms && s.end_ms > start_ms);
-    // Sized up front: a growing String would leave unzeroized copies of the text behind.
-    let capacity = overlapping().map(|s| 48 + s.speaker.as_ref().map_or(0, String::len) + s.text.len()).sum();
-    let mut out = Zeroizing::new(String::with_capacity(capacity));
-    for s in overlapping() {
-        let t = s.start_ms / 1000;
-        out.push_str(&format!("[{:02}:{:02}:{:02}] ", t / 3600, t / 60 % 60, t % 60));
-        if let Some(speaker) = &s.speaker {
-            out.push_str(speaker);
-            out.push_str(": ");
-        }
-        let text = if s.anonymised {
-            "[anonymised]"
-        } else if s.text.trim().is_empty() {
-            "…"
-        } else {
-            &s.text
-        };
-        out.push_str(text);
-        out.push('\n');
-    }
-    out
-}
-
-/// The text file next to a clip: session, participant, kind, span, note and excerpt.
-pub fn clip_text(doc: &SessionDocument, kind: MarkerKind, clip: &Clip) -> Zeroizing<String> {
-    let excerpt = excerpt(doc, clip.start_ms, clip.end_ms);
+/// The text file next to a clip: session, participant, kind, span, note, and `excerpt` (the
+/// transcript of the clip's span, see [`super::text::excerpt`]), labelled in `lang`.
+pub fn clip_text(doc: &SessionDocument, kind: MarkerKind, clip: &Clip, excerpt: &str, lang: Lang) -> Zeroizing<String> {
+    let en = lang == Lang::En;
+    let label = |en_label: &'static str, nb_label: &'static str| if en { en_label } else { nb_label };
     let note = clip.note.as_deref().unwrap_or("");
-    let capacity = 512 + doc.session.id.len() + doc.session.participant.len() + note.len() + excerpt.len();
+    let capacity = 640 + doc.session.id.len() + doc.session.participant.len() + note.len() + excerpt.len();
     let mut out = Zeroizing::new(String::with_capacity(capacity));
-    out.push_str(&format!("Session: {}\nParticipant: {}\n", doc.session.id, doc.session.participant));
-    out.push_str(&format!("Kind: {}\nMarker at: {}\n", kind_name(kind), clock(clip.marker_ms)));
-    out.push_str(&format!("Clip: {}–{}\n", clock(clip.start_ms), clock(clip.end_ms)));
+    out.push_str(&format!("{}: {}\n", label("Session", "Økt"), doc.session.id));
+    out.push_str(&format!("{}: {}\n", label("Participant", "Deltaker"), doc.session.participant));
+    out.push_str(&format!("{}: {}\n", label("Kind", "Type"), marker_label(kind, lang)));
+    out.push_str(&format!("{}: {}\n", label("Marker at", "Markør ved"), clock(clip.marker_ms)));
+    out.push_str(&format!("{}: {}–{}\n", label("Clip", "Klipp"), clock(clip.start_ms), clock(clip.end_ms)));
     if !note.is_empty() {
-        out.push_str("Note: ");
+        out.push_str(label("Note: ", "Notat: "));
         out.push_str(note);
         out.push('\n');
     }
     if clip.silenced_frames() > 0 {
-        out.push_str("Identifying passages in this span are silenced in the audio.\n");
+        out.push_str(label(
+            "Identifying passages in this span are silenced in the audio.\n",
+            "Identifiserende passasjer i dette tidsrommet er gjort stille i lyden.\n",
+        ));
     }
-    out.push_str("\nTranscript:\n");
-    out.push_str(&excerpt);
+    out.push_str(label("\nTranscript:\n", "\nTranskripsjon:\n"));
+    out.push_str(excerpt);
     out
 }
 

@@ -253,3 +253,16 @@ pub fn srt(skeleton: &Skeleton) -> Zeroizing<String> {
     }
     out
 }
+
+/// The turns overlapping `start_ms..end_ms`, one line each as the convention lays them out
+/// (a clip's transcript excerpt).
+pub fn excerpt(skeleton: &Skeleton, convention: &Convention, start_ms: u64, end_ms: u64) -> Zeroizing<String> {
+    let mut out = buffer(skeleton);
+    for turn in skeleton.blocks.iter().filter_map(turn_of) {
+        if turn.start_ms < end_ms && turn.end_ms > start_ms {
+            out.push_str(&layout(turn, convention));
+            out.push('\n');
+        }
+    }
+    out
+}

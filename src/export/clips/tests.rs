@@ -175,6 +175,9 @@ fn kinds_parse_with_dashes_and_identifying_is_refused() {
 
 #[test]
 fn the_excerpt_withholds_anonymised_text_and_marks_empty_segments() {
+    use crate::export::convention::{Convention, Lang};
+    use crate::export::skeleton::{self, Credits};
+    use crate::export::text::excerpt;
     let mut segments = vec![
         seg(500, 2_000, Some("I"), "Fortell om jobben."),
         seg(3_600_500, 3_602_000, Some("P07"), ""),
@@ -183,21 +186,26 @@ fn the_excerpt_withholds_anonymised_text_and_marks_empty_segments() {
     ];
     segments[3].anonymised = true;
     let d = doc(segments, Vec::new(), Vec::new());
+    let plain = Convention::load("plain").unwrap();
+    let credits = Credits::default();
+    let sk = skeleton::build(&d, &plain, Lang::En, &credits);
     assert_eq!(
-        excerpt(&d, 1_999, 3_607_000).as_str(),
-        "[00:00:00] I: Fortell om jobben.\n[01:00:00] P07: …\n[01:00:03] Og så?\n[01:00:06] P07: [anonymised]\n"
+        excerpt(&sk, &plain, 1_999, 3_607_000).as_str(),
+        "[00:00:00] I: Fortell om jobben.\n[01:00:00] P07: ___\n[01:00:03] ?: Og så?\n[01:00:06] P07: [anonymised]\n"
     );
-    assert_eq!(excerpt(&d, 2_000, 3_600_500).as_str(), "", "touching is not overlapping");
+    assert_eq!(excerpt(&sk, &plain, 2_000, 3_600_500).as_str(), "", "touching is not overlapping");
 
     let mut note = marker(MarkerKind::Note, 3_601_000);
     note.note = Some("spør om nattevakter".into());
-    let d = doc(d.segments, vec![note], vec![pause(3_606_000, 3_608_000)]);
+    let d = doc(d.segments.clone(), vec![note], vec![pause(3_606_000, 3_608_000)]);
     let clip = &plan(&d, MarkerKind::Note, 1_000, 16_000, 16_000 * 3_700)[0];
-    let text = clip_text(&d, MarkerKind::Note, clip);
+    let sk = skeleton::build(&d, &plain, Lang::Nb, &credits);
+    let text = clip_text(&d, MarkerKind::Note, clip, &excerpt(&sk, &plain, clip.start_ms, clip.end_ms), Lang::Nb);
     assert_eq!(
         text.as_str(),
-        "Session: 20261120T090000Z-P07\nParticipant: P07\nKind: note\nMarker at: 01:00:01.0\n\
-         Clip: 00:59:59.5–01:00:03.0\nNote: spør om nattevakter\n\nTranscript:\n[01:00:00] P07: …\n"
+        "Økt: 20261120T090000Z-P07\nDeltaker: P07\nType: notat\nMarkør ved: 01:00:01.0\n\
+         Klipp: 00:59:59.5–01:00:03.0\nNotat: spør om nattevakter\n\nTranskripsjon:\n\
+         [01:00:00] P07: ___ [spør om nattevakter] ___\n"
     );
 }
 
