@@ -28,22 +28,22 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::fmt::Display;
 use std::fs;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
-use criterion::{BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput, measurement::WallTime};
+use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
+use support::audio::{
+    BYTES_PER_FRAME, FIXTURES, SECONDS_PER_HOUR, SPEED_NOISE_DB, analyze_file, finish_ffmpeg, looped_fixture, median,
+    must, read_wav, sox_to_wav, spawn_silencedetect, timed, write_encrypted, write_wav,
+};
+use verbatim::analysis::Span;
 use verbatim::analysis::score::{Score, score};
-use verbatim::analysis::{self, Analysis, Span};
-use verbatim::audio::store::{EncryptedAudioReader, EncryptedAudioWriter};
-use verbatim::audio::wav::{self, AudioSpec, SampleFormat};
+use verbatim::audio::store::EncryptedAudioReader;
 use verbatim::crypto::{self, Identity, Recipient};
 
-const SECONDS_PER_HOUR: u64 = 3600;
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/analysis");
 const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/demo");
 /// Both fixtures, named by their noise floor; they share one truth.
 const FLOORS: [&str; 2] = ["quiet", "office"];
@@ -53,10 +53,6 @@ const TOLERANCE_MS: u64 = 150;
 const MIN_F1: f64 = 0.95;
 /// ffmpeg's noise thresholds swept for its best case (dBFS).
 const SWEEP_DB: std::ops::RangeInclusive<i32> = -70..=-15;
-/// ffmpeg's threshold in the speed runs; its cost hardly depends on it.
-const SPEED_NOISE_DB: i32 = -40;
-/// Bytes per 16-bit mono frame.
-const BYTES_PER_FRAME: usize = 2;
 
 /// Sizes for a real run and for criterion's test mode (`cargo test --benches`).
 struct Config {
@@ -78,63 +74,6 @@ impl Config {
     }
 }
 
-fn must<T, E: Display>(result: Result<T, E>, what: &str) -> T {
-    match result {
-        Ok(value) => value,
-        Err(e) => panic!("{what}: {e}"),
-    }
-}
-
-fn mono16(sample_rate: u32) -> AudioSpec {
-    AudioSpec { sample_rate, channels: 1, bits_per_sample: 16, sample_format: SampleFormat::Int }
-}
-
-/// Converts any audio file sox reads to mono 16-bit WAV at `rate` (no dither: reproducible).
-fn sox_to_wav(input: &Path, rate: u32, output: &Path) {
-    let status = must(
-        Command::new("sox")
-            .arg("-D")
-            .arg(input)
-            .args(["-c", "1", "-b", "16", "-r", &rate.to_string()])
-            .arg(output)
-            .status(),
-        "running sox (see scripts/system-packages)",
-    );
-    assert!(status.success(), "sox failed on {}", input.display());
-}
-
-/// The PCM bytes of a mono 16-bit WAV file.
-fn read_wav(path: &Path) -> (AudioSpec, Vec<u8>) {
-    let reader = must(hound::WavReader::open(path), "opening a WAV file");
-    let spec = reader.spec();
-    assert_eq!((spec.channels, spec.bits_per_sample), (1, 16), "{} is not mono 16-bit", path.display());
-    let mut pcm = Vec::with_capacity(reader.len() as usize * BYTES_PER_FRAME);
-    for sample in reader.into_samples::<i16>() {
-        pcm.extend_from_slice(&must(sample, "reading a WAV file").to_le_bytes());
-    }
-    (mono16(spec.sample_rate), pcm)
-}
-
-fn write_wav(path: &Path, spec: AudioSpec, pcm: &[u8]) {
-    let mut bytes = must(wav::header_bytes(&spec, Some(pcm.len() as u64)), "making a WAV header");
-    bytes.extend_from_slice(pcm);
-    must(fs::write(path, bytes), "writing a WAV file");
-}
-
-/// Writes `pcm` through the real encrypted writer, one second per call.
-fn write_encrypted(path: &Path, recipient: &Recipient, spec: AudioSpec, pcm: &[u8]) {
-    let mut writer = must(EncryptedAudioWriter::create(path, recipient, spec), "creating the audio file");
-    for second in pcm.chunks(spec.sample_rate as usize * BYTES_PER_FRAME) {
-        must(writer.write_pcm(second), "writing audio");
-    }
-    assert_eq!(must(writer.finish(), "finishing the audio file"), (pcm.len() / BYTES_PER_FRAME) as u64);
-}
-
-fn analyze_file(path: &Path, identity: &Identity) -> Analysis {
-    let mut reader = must(EncryptedAudioReader::open(path, identity), "opening the audio file");
-    must(analysis::analyze(&mut reader, &mut |_, _| {}), "analysing")
-}
-
 /// Opens and decrypts every frame in quarter-second reads, as the analysis's first stage does.
 fn decrypt_all(path: &Path, identity: &Identity) -> u64 {
     let mut reader = must(EncryptedAudioReader::open(path, identity), "opening the audio file");
@@ -146,29 +85,6 @@ fn decrypt_all(path: &Path, identity: &Identity) -> u64 {
             got => frames += got as u64,
         }
     }
-}
-
-/// Starts ffmpeg's silencedetect on `wav` with silences of at least 200 ms, like our pauses.
-fn spawn_silencedetect(wav: &Path, noise_db: i32) -> Child {
-    must(
-        Command::new("ffmpeg")
-            .args(["-nostdin", "-hide_banner", "-threads", "1", "-i"])
-            .arg(wav)
-            .args(["-af", &format!("silencedetect=n={noise_db}dB:d=0.2"), "-f", "null", "-"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn(),
-        "running ffmpeg (see scripts/system-packages)",
-    )
-}
-
-/// Waits for ffmpeg and returns its log (stderr), failing on a bad exit.
-fn finish_ffmpeg(child: Child) -> String {
-    let output = must(child.wait_with_output(), "waiting for ffmpeg");
-    let log = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(output.status.success(), "ffmpeg failed: {log}");
-    log
 }
 
 /// The silences in a silencedetect log; one still open at the end lasts to `end_ms`.
@@ -206,33 +122,6 @@ fn load_truth(path: &Path, drop_ends: bool) -> Vec<Span> {
     pauses
 }
 
-fn median(timings: &mut [Duration]) -> Duration {
-    timings.sort();
-    timings.get(timings.len() / 2).copied().unwrap_or_default()
-}
-
-/// Adds a benchmark that times `run` once per iteration and keeps every timing.
-fn timed(
-    group: &mut BenchmarkGroup<'_, WallTime>,
-    id: BenchmarkId,
-    timings: &mut Vec<Duration>,
-    mut run: impl FnMut(),
-) {
-    group.bench_function(id, |b| {
-        b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
-                let start = Instant::now();
-                run();
-                let elapsed = start.elapsed();
-                timings.push(elapsed);
-                total += elapsed;
-            }
-            total
-        });
-    });
-}
-
 /// Where each floor's long audio is, in both forms.
 struct LongAudio {
     floor: &'static str,
@@ -244,11 +133,7 @@ struct LongAudio {
 fn make_long_audio(seconds: u64, dir: &Path, recipient: &Recipient) -> Vec<LongAudio> {
     let mut out = Vec::new();
     for floor in FLOORS {
-        let short = dir.join(format!("{floor}-48k.wav"));
-        sox_to_wav(&Path::new(FIXTURES).join(format!("{floor}.flac")), 48_000, &short);
-        let (spec, pcm) = read_wav(&short);
-        let want = seconds as usize * spec.sample_rate as usize * BYTES_PER_FRAME;
-        let long: Vec<u8> = pcm.iter().copied().cycle().take(want).collect();
+        let (spec, long) = looped_fixture(floor, seconds, dir);
         let audio = LongAudio {
             floor,
             wav: dir.join(format!("{floor}-{seconds}s.wav")),

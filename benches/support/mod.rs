@@ -14,3 +14,6 @@ pub fn full_run() -> bool {
 pub fn listing_only() -> bool {
     std::env::args().any(|a| a == "--list")
 }
+
+#[allow(dead_code)] // only the benches that analyse long audio use it
+pub mod audio;
