@@ -10,6 +10,7 @@ use verbatim::crypto::Identity;
 use verbatim::export::convention::{Convention, Lang};
 use verbatim::export::skeleton::{self, Credits};
 use verbatim::export::{self, clips, text};
+use verbatim::project::ExportRecord;
 use verbatim::securefs;
 use verbatim::session::SessionDir;
 use verbatim::session::markers::{MarkerKind, MarkerLog};
@@ -158,6 +159,13 @@ pub fn clips(opts: ClipsOptions<'_>) -> Result<ExitCode> {
     securefs::sync_dir(out_dir)?;
     // Done: from here on, Ctrl+C must not take the finished clips away.
     *lock(&created) = Created::default();
+    // Recorded so `verbatim forget` can delete them if the participant withdraws.
+    let records = targets
+        .iter()
+        .flat_map(|(audio, text)| [audio, text])
+        .map(|path| ExportRecord::now(&session.participant, Some(&session.id), path, "clip", opts.plaintext))
+        .collect();
+    keyring.record_exports(records).context("recording the clips in the export manifest")?;
 
     let redacted = if silenced_total > 0 {
         format!("; {:.1} s of identifying audio silenced", silenced_total as f64 / 1000.0)

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use verbatim::audio::store::EncryptedAudioReader;
 use verbatim::crypto::ExposeSecret;
-use verbatim::project::{Keyring, Project};
+use verbatim::project::{ExportRecord, Keyring, Project};
 use verbatim::securefs;
 use verbatim::session::{self, RecoverOutcome, SessionDir, SessionSummary};
 
@@ -190,9 +190,10 @@ pub fn key_export(dir: &Path, participant: &str, output: &Path) -> Result<ExitCo
     let mut keyring = project.unlock(&passphrase::ask(dir)?)?;
     let text = keyring.participant_identity_text(participant)?;
     securefs::write_new(output, text.expose_secret().as_bytes())?;
+    keyring.record_exports(vec![ExportRecord::now(participant, None, output, "key", true)])?;
     eprintln!("WARNING: {} now holds {participant}'s secret key UNENCRYPTED (mode 0600).", output.display());
     eprintln!("Anyone with this file can read all of {participant}'s recordings and transcripts. Store it offline,");
-    eprintln!("and remember that deleting a participant later cannot reach this copy.");
+    eprintln!("`verbatim forget` deletes this file too while it stays here; a copy elsewhere is out of its reach.");
     eprintln!("Use it with the standard tool:  age -d -i {} FILE.age > FILE", output.display());
     Ok(ExitCode::SUCCESS)
 }
@@ -237,4 +238,55 @@ fn format_spec(spec: &verbatim::audio::wav::AudioSpec) -> String {
         spec.sample_format
     )
     .to_lowercase()
+}
+
+/// `verbatim forget DIR ID [--yes]`: withdrawal of consent.
+pub fn forget(dir: &Path, id: &str, yes: bool) -> Result<ExitCode> {
+    use std::io::{BufRead, IsTerminal};
+    let project = Project::open(dir)?;
+    // An unknown or malformed code is refused before the passphrase, with nothing changed.
+    project.require_participant(id)?;
+    if !yes && !std::io::stdin().is_terminal() {
+        bail!("forgetting {id} cannot be undone; confirm on a terminal, or add --yes (nothing was changed)");
+    }
+    let pass = passphrase::ask(dir)?;
+    let keyring = project.unlock(&pass)?;
+    let plan = keyring.plan_forget(id)?;
+    if !yes {
+        say!("This deletes everything verbatim holds about {id}, and cannot be undone:");
+        say!("  - {id}'s key, so every copy of their encrypted files becomes unreadable");
+        say!("  - {} session(s): {}", plan.sessions.len(), plan.sessions.join(", "));
+        say!("  - {} exported file(s) verbatim wrote for them", plan.exports.len());
+        say!("Type {id} to go ahead, or anything else to keep everything:");
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer)?;
+        if answer.trim() != id {
+            say!("Nothing was changed.");
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+    let report = keyring.forget(id, &pass)?;
+    say!("Forgot {id}:");
+    say!("  removed: {id}'s key (overwritten, then deleted) and their folder");
+    say!("  removed: {} session(s){}", report.sessions.len(), list(&report.sessions));
+    for path in &report.deleted_exports {
+        say!("  removed: {}", path.display());
+    }
+    for path in &report.missing_exports {
+        say!("  already gone: {} (moved or deleted outside verbatim; any copy of it is out of reach)", path.display());
+    }
+    for (path, why) in &report.failed_exports {
+        say!("  NOT removed: {} ({why}); delete it by hand", path.display());
+    }
+    say!("  replaced: the project key, so nothing in this project can open {id}'s files in an older backup");
+    say!("Outside verbatim's reach:");
+    say!("  - backups and synced copies of this project made before now still hold {id}'s files and the old");
+    say!("    project key, locked by your passphrase: delete them (or their {id} folder), as you promised");
+    say!("  - files you made from {id}'s data yourself: decrypted audio (`verbatim decrypt`), copies of exports,");
+    say!("    notes and printouts");
+    if report.failed_exports.is_empty() { Ok(ExitCode::SUCCESS) } else { Ok(ExitCode::FAILURE) }
+}
+
+fn list(items: &[String]) -> String {
+    if items.is_empty() { String::new() } else { format!(" ({})", items.join(", ")) }
 }

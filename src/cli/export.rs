@@ -9,7 +9,7 @@ use verbatim::crypto::Identity;
 use verbatim::export::convention::{Convention, Lang};
 use verbatim::export::skeleton::Credits;
 use verbatim::export::{self, ExportFormat, RenderOptions};
-use verbatim::project::Keyring;
+use verbatim::project::{ExportRecord, Keyring};
 use verbatim::securefs;
 use verbatim::session::SessionDir;
 use verbatim::session::markers::MarkerLog;
@@ -151,6 +151,12 @@ fn target(request: &ExportRequest) -> Result<Target> {
     Ok(Target::Folder(output.to_path_buf()))
 }
 
+/// Notes a written file in the export manifest, so `forget` can delete it.
+fn record(keyring: &Keyring, session: &SessionDir, path: &Path, plaintext: bool) -> Result<()> {
+    let entry = ExportRecord::now(&session.participant, Some(&session.id), path, "export", plaintext);
+    keyring.record_exports(vec![entry]).context("recording the export in the manifest")
+}
+
 /// `<session>.<ext>`, with `.age` unless plaintext was asked for.
 fn file_name(session: &str, format: ExportFormat, plaintext: bool) -> String {
     let sealed = if plaintext { "" } else { ".age" };
@@ -187,9 +193,11 @@ fn export_one(
         if sealed {
             let ciphertext = verbatim::crypto::encrypt_to(&[&recipient], &bytes, &path)?;
             securefs::write_new(&path, &ciphertext).with_context(|| format!("writing {}", path.display()))?;
+            record(keyring, session, &path, false)?;
             written.push(format!("Wrote {} (encrypted to {}'s key).", path.display(), session.participant));
         } else {
             securefs::write_new(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
+            record(keyring, session, &path, true)?;
             written.push(format!(
                 "Wrote {} UNENCRYPTED ({} segments, {} pauses, {} markers).",
                 path.display(),

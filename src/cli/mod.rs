@@ -198,6 +198,16 @@ enum Command {
         #[arg(long, value_enum, default_value = "nb")]
         lang: verbatim::export::convention::Lang,
     },
+    /// Withdrawal of consent: delete a participant's key, sessions and exported files.
+    Forget {
+        /// The project folder.
+        dir: PathBuf,
+        /// The participant code.
+        id: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
     /// Key management.
     #[command(subcommand)]
     Key(KeyCommand),
@@ -295,6 +305,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Init { dir } => commands::init(&dir),
         Command::Participant(ParticipantCommand::Add { dir, id }) => commands::participant_add(&dir, &id),
         Command::Participant(ParticipantCommand::List { dir }) => commands::participant_list(&dir),
+        Command::Forget { dir, id, yes } => commands::forget(&dir, &id, yes),
         Command::Import { dir, file, participant, started } => commands::import(&dir, &file, &participant, started),
         Command::Sessions { dir, json } => commands::sessions(&dir, json),
         Command::Decrypt { dir, session, output } => commands::decrypt(&dir, &session, &output),

@@ -12,10 +12,14 @@
 //! Everything about a participant lives under their folder and opens only with their key, so
 //! deleting that key (and folder) is a crypto-shred of every copy, backups included.
 
+mod forget;
 mod keys;
+mod manifest;
 mod participants;
 
+pub use forget::{ForgetPlan, ForgetReport};
 pub use keys::Keyring;
+pub use manifest::{ExportRecord, MANIFEST_FILE};
 pub use participants::{ParticipantError, SESSIONS_DIR, validate_participant_id};
 
 use std::fs;
@@ -160,6 +164,11 @@ impl Project {
 
     /// Unlocks the project identity with the passphrase (about one second of scrypt).
     pub fn unlock(&self, passphrase: &SecretString) -> Result<Keyring, ProjectError> {
+        if self.root.join(forget::ROTATING_FILE).exists() {
+            // A `forget` was interrupted while replacing the project key: finish it first.
+            let identity = forget::rotate_project_key(self, passphrase)?;
+            return Ok(Keyring::new(Project::open(&self.root)?, identity));
+        }
         let path = self.identity_path();
         let sealed = fs::read(&path).at(&path, "reading the project key")?;
         let identity = crypto::unlock_identity(&sealed, passphrase, &path)?;
@@ -202,12 +211,18 @@ fn build_project(dir: &Path, passphrase: &SecretString) -> Result<(), ProjectErr
         created: chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         project_recipient: identity.to_public().to_string(),
     };
-    let body = toml::to_string(&config)
+    write_config(dir, &config)?;
+    securefs::write_atomic(&dir.join("README.txt"), README_TXT.as_bytes())?;
+    securefs::create_dir(&dir.join(PARTICIPANTS_DIR))?;
+    Ok(())
+}
+
+/// Writes `verbatim.toml` atomically.
+fn write_config(dir: &Path, config: &ProjectConfig) -> Result<(), ProjectError> {
+    let body = toml::to_string(config)
         .map_err(|e| ProjectError::BadConfig { path: dir.join(CONFIG_FILE), reason: e.to_string() })?;
     let header = "# verbatim project settings. No secrets here: the keys are in identity.age.\n";
     securefs::write_atomic(&dir.join(CONFIG_FILE), format!("{header}{body}").as_bytes())?;
-    securefs::write_atomic(&dir.join("README.txt"), README_TXT.as_bytes())?;
-    securefs::create_dir(&dir.join(PARTICIPANTS_DIR))?;
     Ok(())
 }
 

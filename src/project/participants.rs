@@ -26,6 +26,12 @@ pub enum ParticipantError {
         /// The codes that exist.
         known: Vec<String>,
     },
+    /// A `forget` is replacing the project key.
+    #[error(
+        "the project key is being replaced after a `forget` that did not finish; run `verbatim sessions DIR` \
+         (it asks for the passphrase and finishes it), then add the participant again. Nothing was changed"
+    )]
+    Rotating,
     /// The code is taken (compared case-insensitively).
     #[error("participant {0:?} already exists; nothing was changed")]
     Exists(String),
@@ -93,6 +99,10 @@ impl Project {
     /// Registers a participant and creates their key pair; needs no passphrase.
     pub fn add_participant(&self, id: &str) -> Result<Recipient, ProjectError> {
         validate_participant_id(id)?;
+        if self.root().join(super::forget::ROTATING_FILE).exists() {
+            // Its key would be wrapped to a project key that is about to be destroyed.
+            return Err(ParticipantError::Rotating.into());
+        }
         if self.participants()?.iter().any(|k| k.eq_ignore_ascii_case(id)) {
             return Err(ParticipantError::Exists(id.into()).into());
         }
