@@ -138,6 +138,15 @@ pub fn temp_sibling(path: &Path) -> PathBuf {
     parent_of(path).join(unique)
 }
 
+/// Turns off core dumps for this process (and stops other processes of the same user from
+/// attaching to it): keys, audio and transcripts in memory must never reach a core file.
+pub fn no_core_dumps() -> std::io::Result<()> {
+    use rustix::process::{DumpableBehavior, Resource, Rlimit, set_dumpable_behavior, setrlimit};
+    setrlimit(Resource::Core, Rlimit { current: Some(0), maximum: Some(0) })?;
+    set_dumpable_behavior(DumpableBehavior::NotDumpable)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
