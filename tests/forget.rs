@@ -163,3 +163,62 @@ fn an_interrupted_rotation_is_finished_at_the_next_unlock() {
     assert_eq!(keyring.participant("P01").unwrap().to_public().to_string(), p01, "participant keys survive");
     ok(verbatim().args(["participant", "add"]).arg(s.project()).arg("P03"));
 }
+
+#[test]
+fn a_new_passphrase_rewraps_only_the_project_key() {
+    let s = Scratch::new();
+    s.import(Path::new(DEMO));
+    let before: Vec<(PathBuf, Vec<u8>)> =
+        files(&s.project()).into_iter().map(|p| (p.clone(), std::fs::read(&p).unwrap())).collect();
+    let new = "a brand new passphrase";
+    let err = fails(
+        verbatim()
+            .arg("passphrase")
+            .arg(s.project())
+            .env("VERBATIM_PASSPHRASE", "wrong passphrase")
+            .env("VERBATIM_NEW_PASSPHRASE", new),
+    );
+    assert!(err.to_lowercase().contains("passphrase"), "{err}");
+    let err = fails(verbatim().arg("passphrase").arg(s.project()).env("VERBATIM_NEW_PASSPHRASE", "short"));
+    assert!(err.contains("shorter than 8") && err.contains("nothing was changed"), "{err}");
+    ok(verbatim().arg("passphrase").arg(s.project()).env("VERBATIM_NEW_PASSPHRASE", new));
+    for (path, bytes) in &before {
+        let same = std::fs::read(path).unwrap() == *bytes;
+        assert_eq!(same, !path.ends_with("proj/identity.age"), "{}", path.display());
+    }
+    let err = fails(verbatim().arg("sessions").arg(s.project()));
+    assert!(err.to_lowercase().contains("passphrase"), "the old passphrase no longer opens it: {err}");
+    ok(verbatim().arg("sessions").arg(s.project()).env("VERBATIM_PASSPHRASE", new));
+}
+
+#[test]
+fn shred_destroys_keys_data_and_exports_and_a_wrong_passphrase_changes_nothing() {
+    let s = Scratch::new();
+    let id = s.import(Path::new(DEMO));
+    let exports = s.path("exports");
+    ok(verbatim()
+        .arg("export")
+        .arg(s.project())
+        .arg(&id)
+        .args(["--format", "txt", "--plaintext", "-o"])
+        .arg(format!("{}/", exports.display())));
+    let exported = exports.join(format!("{id}.txt"));
+    assert!(exported.exists());
+    let before = files(&s.project());
+    let err =
+        fails(verbatim().arg("shred").arg(s.project()).arg("--yes").env("VERBATIM_PASSPHRASE", "wrong passphrase"));
+    assert!(err.to_lowercase().contains("passphrase"), "{err}");
+    let err = fails(verbatim().arg("shred").arg(s.project()).stdin(std::process::Stdio::null()));
+    assert!(err.contains("--yes") && err.contains("nothing was changed"), "{err}");
+    assert_eq!(files(&s.project()), before);
+    assert!(exported.exists());
+
+    let out = ok(verbatim().arg("shred").arg(s.project()).arg("--yes"));
+    let report = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        report.contains("removed: 2 keys") && report.contains(&format!("removed: {}", exported.display())),
+        "{report}"
+    );
+    assert!(report.contains("backups"), "{report}");
+    assert!(!s.project().exists() && !exported.exists());
+}

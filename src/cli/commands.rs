@@ -290,3 +290,59 @@ pub fn forget(dir: &Path, id: &str, yes: bool) -> Result<ExitCode> {
 fn list(items: &[String]) -> String {
     if items.is_empty() { String::new() } else { format!(" ({})", items.join(", ")) }
 }
+
+/// `verbatim passphrase DIR`: re-encrypts the project key under a new passphrase.
+pub fn change_passphrase(dir: &Path) -> Result<ExitCode> {
+    let project = Project::open(dir)?;
+    let keyring = project.unlock(&passphrase::ask(dir)?)?;
+    let new = passphrase::ask_replacement()?;
+    keyring.change_passphrase(&new)?;
+    say!("The passphrase of {} is changed. Nothing else was re-encrypted.", dir.display());
+    say!("Backups made before now still open with the old passphrase: replace or delete them.");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `verbatim shred DIR [--yes]`: the end of the project.
+pub fn shred(dir: &Path, yes: bool) -> Result<ExitCode> {
+    use std::io::{BufRead, IsTerminal};
+    let project = Project::open(dir)?;
+    if !yes && !std::io::stdin().is_terminal() {
+        bail!(
+            "shredding {} cannot be undone; confirm on a terminal, or add --yes (nothing was changed)",
+            dir.display()
+        );
+    }
+    // A wrong passphrase stops here, with nothing changed.
+    let keyring = project.unlock(&passphrase::ask(dir)?)?;
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    if !yes {
+        let participants = project.participants()?;
+        say!("This destroys the project {} for good:", dir.display());
+        say!("  - every key: the project's and {} participant(s)' ({})", participants.len(), participants.join(", "));
+        say!("  - every recording, transcript and note in it");
+        say!("  - {} file(s) exported from it", keyring.exports()?.len());
+        say!("Type {name} to go ahead, or anything else to keep everything:");
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer)?;
+        if answer.trim() != name {
+            say!("Nothing was changed.");
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+    let report = keyring.shred()?;
+    say!("Shredded {}:", dir.display());
+    say!("  removed: {} keys (overwritten, then deleted) and the project folder", report.keys);
+    say!("  removed: the data of {} participant(s){}", report.participants.len(), list(&report.participants));
+    for path in &report.deleted_exports {
+        say!("  removed: {}", path.display());
+    }
+    for path in &report.missing_exports {
+        say!("  already gone: {} (moved or deleted outside verbatim)", path.display());
+    }
+    for (path, why) in &report.failed_exports {
+        say!("  NOT removed: {} ({why}); delete it by hand", path.display());
+    }
+    say!("Outside verbatim's reach: backups and synced copies of the project (they open with the passphrase:");
+    say!("delete them, as the data management plan requires), and files you decrypted or copied yourself.");
+    Ok(if report.failed_exports.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}

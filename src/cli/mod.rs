@@ -208,6 +208,20 @@ enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// End the project: destroy every key, recording, transcript and exported file.
+    Shred {
+        /// The project folder.
+        dir: PathBuf,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Change the project's passphrase (only the project key is re-encrypted). For scripts, the
+    /// new one can come from VERBATIM_NEW_PASSPHRASE.
+    Passphrase {
+        /// The project folder.
+        dir: PathBuf,
+    },
     /// Key management.
     #[command(subcommand)]
     Key(KeyCommand),
@@ -306,6 +320,8 @@ pub fn run() -> Result<ExitCode> {
         Command::Participant(ParticipantCommand::Add { dir, id }) => commands::participant_add(&dir, &id),
         Command::Participant(ParticipantCommand::List { dir }) => commands::participant_list(&dir),
         Command::Forget { dir, id, yes } => commands::forget(&dir, &id, yes),
+        Command::Shred { dir, yes } => commands::shred(&dir, yes),
+        Command::Passphrase { dir } => commands::change_passphrase(&dir),
         Command::Import { dir, file, participant, started } => commands::import(&dir, &file, &participant, started),
         Command::Sessions { dir, json } => commands::sessions(&dir, json),
         Command::Decrypt { dir, session, output } => commands::decrypt(&dir, &session, &output),

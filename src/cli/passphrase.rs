@@ -5,6 +5,8 @@ use verbatim::crypto::{ExposeSecret, SecretString};
 
 /// Environment variable that supplies the passphrase for scripts and tests.
 pub const ENV: &str = "VERBATIM_PASSPHRASE";
+/// Environment variable that supplies the new passphrase for `verbatim passphrase`.
+pub const NEW_ENV: &str = "VERBATIM_NEW_PASSPHRASE";
 const MIN_LEN: usize = 8;
 
 /// The passphrase for an existing project.
@@ -17,7 +19,17 @@ pub fn ask(dir: &std::path::Path) -> Result<SecretString> {
 
 /// A new passphrase, typed twice, for `init`.
 pub fn ask_new() -> Result<SecretString> {
-    let pass = match from_env() {
+    ask_twice(from_env(), "nothing was created")
+}
+
+/// The replacement passphrase for `verbatim passphrase`, typed twice.
+pub fn ask_replacement() -> Result<SecretString> {
+    let from_env = std::env::var(NEW_ENV).ok().filter(|v| !v.is_empty()).map(SecretString::from);
+    ask_twice(from_env, "nothing was changed")
+}
+
+fn ask_twice(from_env: Option<SecretString>, nothing: &str) -> Result<SecretString> {
+    let pass = match from_env {
         Some(p) => p,
         None => {
             eprintln!("Choose a passphrase for this project. It protects every recording: there is no way");
@@ -25,13 +37,13 @@ pub fn ask_new() -> Result<SecretString> {
             let first = prompt("New passphrase: ")?;
             let second = prompt("Type it again: ")?;
             if first.expose_secret() != second.expose_secret() {
-                bail!("the two passphrases differ; nothing was created. Run the command again.");
+                bail!("the two passphrases differ; {nothing}. Run the command again.");
             }
             first
         }
     };
     if pass.expose_secret().chars().count() < MIN_LEN {
-        bail!("the passphrase is shorter than {MIN_LEN} characters; nothing was created. Choose a longer one.");
+        bail!("the passphrase is shorter than {MIN_LEN} characters; {nothing}. Choose a longer one.");
     }
     Ok(pass)
 }

@@ -20,7 +20,7 @@ use crate::securefs::{self, IoContext};
 
 /// Present while the project key is being replaced.
 pub(super) const ROTATING_FILE: &str = ".rotating";
-const NEXT_IDENTITY_FILE: &str = "identity.next.age";
+pub(super) const NEXT_IDENTITY_FILE: &str = "identity.next.age";
 
 /// What `forget` removed and what it could not reach.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,7 +80,7 @@ impl Keyring {
         };
         // The key first: once it is gone, what follows only tidies up ciphertext.
         let key = project.participant_identity_path(id);
-        overwrite_and_remove(&key)?;
+        super::shred::overwrite_and_remove(&key)?;
         let folder = project.participant_dir(id);
         fs::remove_dir_all(&folder).at(&folder, "deleting the participant's folder")?;
         securefs::sync_dir(&project.participants_dir())?;
@@ -98,18 +98,6 @@ impl Keyring {
         rotate_project_key(&project, passphrase)?;
         Ok(report)
     }
-}
-
-/// Overwrites a small key file with zeros before unlinking it, so the ciphertext does not
-/// linger in freed blocks on filesystems that overwrite in place.
-fn overwrite_and_remove(path: &Path) -> Result<(), ProjectError> {
-    use std::io::Write;
-    let len = fs::metadata(path).at(path, "reading the key file")?.len();
-    let mut file = fs::OpenOptions::new().write(true).open(path).at(path, "opening the key file")?;
-    file.write_all(&vec![0u8; usize::try_from(len).unwrap_or(0)]).at(path, "overwriting the key")?;
-    file.sync_all().at(path, "syncing")?;
-    fs::remove_file(path).at(path, "deleting the key")?;
-    Ok(())
 }
 
 fn unlock_file(path: &Path, passphrase: &SecretString) -> Result<Identity, ProjectError> {

@@ -16,11 +16,13 @@ mod forget;
 mod keys;
 mod manifest;
 mod participants;
+mod shred;
 
 pub use forget::{ForgetPlan, ForgetReport};
 pub use keys::Keyring;
 pub use manifest::{ExportRecord, MANIFEST_FILE};
 pub use participants::{ParticipantError, SESSIONS_DIR, validate_participant_id};
+pub use shred::ShredReport;
 
 use std::fs;
 use std::path::{Path, PathBuf};
