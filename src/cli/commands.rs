@@ -12,29 +12,16 @@ use verbatim::session::{self, RecoverOutcome, SessionDir, SessionSummary};
 
 use super::passphrase;
 
-pub fn init(dir: &Path) -> Result<ExitCode> {
+pub fn init(dir: &Path, retain_until: Option<chrono::NaiveDate>) -> Result<ExitCode> {
     // Check the target before asking for a passphrase, so a typo costs no typing.
     verbatim::project::check_init_target(dir)?;
     let pass = passphrase::ask_new()?;
-    let project = Project::init(dir, &pass)?;
+    let mut project = Project::init(dir, &pass)?;
+    if retain_until.is_some() {
+        project.set_retention(retain_until)?;
+    }
     println!("Created project {}", project.root().display());
     println!("Next: verbatim participant add {} P01", dir.display());
-    Ok(ExitCode::SUCCESS)
-}
-
-pub fn participant_add(dir: &Path, id: &str) -> Result<ExitCode> {
-    let project = Project::open(dir)?;
-    project.add_participant(id)?;
-    println!("Added participant {id} with their own key.");
-    println!("Next: verbatim import {} FILE --participant {id}", dir.display());
-    Ok(ExitCode::SUCCESS)
-}
-
-pub fn participant_list(dir: &Path) -> Result<ExitCode> {
-    let project = Project::open(dir)?;
-    for code in project.participants()? {
-        println!("{code}");
-    }
     Ok(ExitCode::SUCCESS)
 }
 

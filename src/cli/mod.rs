@@ -18,6 +18,7 @@ mod clips;
 mod commands;
 mod demo;
 mod export;
+mod lifecycle;
 mod passphrase;
 mod play;
 mod record;
@@ -45,6 +46,21 @@ enum Command {
     Init {
         /// The folder to create.
         dir: PathBuf,
+        /// The date by which all data must be deleted (your data management plan), YYYY-MM-DD.
+        #[arg(long, value_name = "DATE")]
+        retain_until: Option<chrono::NaiveDate>,
+    },
+    /// Sessions, transcription progress, consent, days left and warnings (asks for the passphrase).
+    Status {
+        /// The project folder.
+        dir: PathBuf,
+    },
+    /// Set the date by which all data must be deleted (YYYY-MM-DD), or `none`.
+    Retention {
+        /// The project folder.
+        dir: PathBuf,
+        /// YYYY-MM-DD, or none.
+        until: String,
     },
     /// Manage participant codes.
     #[command(subcommand)]
@@ -289,8 +305,33 @@ enum ParticipantCommand {
         dir: PathBuf,
         /// The participant code.
         id: String,
+        /// Consent status.
+        #[arg(long, value_enum, default_value = "pending")]
+        consent: verbatim::project::ConsentStatus,
+        /// When consent was given (or asked), YYYY-MM-DD; default today.
+        #[arg(long, value_name = "DATE")]
+        date: Option<chrono::NaiveDate>,
+        /// A note about the consent (which form, what was agreed); never personal data.
+        #[arg(long)]
+        note: Option<String>,
     },
-    /// List participant codes.
+    /// Record a change of consent (given, pending, withdrawn).
+    Consent {
+        /// The project folder.
+        dir: PathBuf,
+        /// The participant code.
+        id: String,
+        /// The new status.
+        #[arg(value_enum)]
+        status: verbatim::project::ConsentStatus,
+        /// When, YYYY-MM-DD; default today.
+        #[arg(long, value_name = "DATE")]
+        date: Option<chrono::NaiveDate>,
+        /// A note (which form, what was agreed); never personal data.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// List participants with their consent and sessions (asks for the passphrase).
     List {
         /// The project folder.
         dir: PathBuf,
@@ -316,9 +357,16 @@ enum KeyCommand {
 pub fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Init { dir } => commands::init(&dir),
-        Command::Participant(ParticipantCommand::Add { dir, id }) => commands::participant_add(&dir, &id),
-        Command::Participant(ParticipantCommand::List { dir }) => commands::participant_list(&dir),
+        Command::Init { dir, retain_until } => commands::init(&dir, retain_until),
+        Command::Participant(ParticipantCommand::Add { dir, id, consent, date, note }) => {
+            lifecycle::participant_add(&dir, &id, consent, date, note)
+        }
+        Command::Participant(ParticipantCommand::Consent { dir, id, status, date, note }) => {
+            lifecycle::consent(&dir, &id, status, date, note)
+        }
+        Command::Participant(ParticipantCommand::List { dir }) => lifecycle::participant_list(&dir),
+        Command::Status { dir } => lifecycle::status(&dir),
+        Command::Retention { dir, until } => lifecycle::retention(&dir, &until),
         Command::Forget { dir, id, yes } => commands::forget(&dir, &id, yes),
         Command::Shred { dir, yes } => commands::shred(&dir, yes),
         Command::Passphrase { dir } => commands::change_passphrase(&dir),

@@ -12,12 +12,14 @@
 //! Everything about a participant lives under their folder and opens only with their key, so
 //! deleting that key (and folder) is a crypto-shred of every copy, backups included.
 
+mod consent;
 mod forget;
 mod keys;
 mod manifest;
 mod participants;
 mod shred;
 
+pub use consent::{Consent, ConsentStatus};
 pub use forget::{ForgetPlan, ForgetReport};
 pub use keys::Keyring;
 pub use manifest::{ExportRecord, MANIFEST_FILE};
@@ -87,6 +89,9 @@ pub struct ProjectConfig {
     pub created: String,
     /// The project's public key; participant identities are encrypted to it.
     pub project_recipient: String,
+    /// The date by which all data must be deleted (the data management plan's end).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retain_until: Option<chrono::NaiveDate>,
 }
 
 /// An opened project folder.
@@ -164,6 +169,15 @@ impl Project {
         self.root.join(PARTICIPANTS_DIR)
     }
 
+    /// Sets (or clears) the retention date in `verbatim.toml`.
+    pub fn set_retention(&mut self, until: Option<chrono::NaiveDate>) -> Result<(), ProjectError> {
+        let mut config = self.config.clone();
+        config.retain_until = until;
+        write_config(&self.root, &config)?;
+        self.config = config;
+        Ok(())
+    }
+
     /// Unlocks the project identity with the passphrase (about one second of scrypt).
     pub fn unlock(&self, passphrase: &SecretString) -> Result<Keyring, ProjectError> {
         if self.root.join(forget::ROTATING_FILE).exists() {
@@ -212,6 +226,7 @@ fn build_project(dir: &Path, passphrase: &SecretString) -> Result<(), ProjectErr
         format: FORMAT_VERSION,
         created: chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         project_recipient: identity.to_public().to_string(),
+        retain_until: None,
     };
     write_config(dir, &config)?;
     securefs::write_atomic(&dir.join("README.txt"), README_TXT.as_bytes())?;

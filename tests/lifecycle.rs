@@ -1,0 +1,94 @@
+//! Participants' consent, the retention date and `verbatim status` through the real binary.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/demo/interview.wav");
+
+fn status(s: &Scratch) -> String {
+    String::from_utf8(ok(verbatim().arg("status").arg(s.project())).stdout).unwrap()
+}
+
+#[test]
+fn status_shows_consent_progress_days_left_and_warnings() {
+    let s = Scratch::new();
+    let in_ten_days = (chrono::Local::now().date_naive() + chrono::Days::new(10)).to_string();
+    ok(verbatim().arg("retention").arg(s.project()).arg(&in_ten_days));
+    ok(verbatim().args(["participant", "add"]).arg(s.project()).args([
+        "P02",
+        "--consent",
+        "given",
+        "--date",
+        "2026-11-01",
+        "--note",
+        "skjema versjon 2",
+    ]));
+    let id = s.import(Path::new(DEMO));
+    let exports = s.path("out");
+    ok(verbatim()
+        .arg("export")
+        .arg(s.project())
+        .arg(&id)
+        .args(["--format", "txt", "--plaintext", "-o"])
+        .arg(format!("{}/", exports.display())));
+
+    let report = status(&s);
+    assert!(report.contains(&format!("Retention: until {in_ten_days}, 10 days left")), "{report}");
+    assert!(report.contains("P02  consent given 2026-11-01  0 session(s)"), "{report}");
+    assert!(report.contains("P01  consent pending"), "{report}");
+    assert!(report.contains(&format!("  {id}  00:01:04.0  complete    not transcribed")), "{report}");
+    assert!(report.contains("10 days left before every copy must be deleted"), "{report}");
+    assert!(report.contains("P01 has recordings but consent is pending"), "{report}");
+    assert!(report.contains("1 unencrypted exported file(s) still exist"), "{report}");
+
+    ok(verbatim().args(["participant", "consent"]).arg(s.project()).args(["P01", "withdrawn", "--date", "2026-11-21"]));
+    let report = status(&s);
+    assert!(report.contains("P01  consent withdrawn 2026-11-21"), "{report}");
+    assert!(
+        report.contains(&format!(
+            "P01 withdrew consent: delete everything about them with `verbatim forget {} P01`",
+            s.project().display()
+        )),
+        "{report}"
+    );
+    let list = String::from_utf8(ok(verbatim().args(["participant", "list"]).arg(s.project())).stdout).unwrap();
+    assert_eq!(
+        list.lines().collect::<Vec<_>>(),
+        [
+            "P01      consent withdrawn 2026-11-21   1 session(s)",
+            "P02      consent given 2026-11-01       0 session(s)"
+        ]
+    );
+
+    // The consent record is encrypted to the participant: the note is not readable on disk.
+    let raw = std::fs::read(s.project().join("participants/P02/consent.json.age")).unwrap();
+    assert!(raw.starts_with(b"age-encryption.org/v1") && !raw.windows(6).any(|w| w == b"skjema"));
+
+    ok(verbatim().arg("retention").arg(s.project()).arg("2020-01-31"));
+    let report = status(&s);
+    assert!(
+        report.contains("the retention date 2020-01-31 has passed") && report.contains("verbatim shred"),
+        "{report}"
+    );
+}
+
+#[test]
+fn personal_data_as_a_code_and_bad_dates_are_refused_with_nothing_changed() {
+    let s = Scratch::new();
+    let config = std::fs::read(s.project().join("verbatim.toml")).unwrap();
+    for (id, why) in
+        [("kari@uio.no", "email"), ("+4791234567", "letters"), ("91234567", "phone"), ("Kari Nordmann", "letters")]
+    {
+        let err = fails(verbatim().args(["participant", "add"]).arg(s.project()).arg(id));
+        assert!(err.contains(why) && err.contains("P01"), "{id}: {err}");
+    }
+    let err = fails(verbatim().arg("retention").arg(s.project()).arg("30.06.2027"));
+    assert!(err.contains("YYYY-MM-DD") && err.contains("nothing was changed"), "{err}");
+    assert_eq!(std::fs::read(s.project().join("verbatim.toml")).unwrap(), config);
+    let list = String::from_utf8(ok(verbatim().args(["participant", "list"]).arg(s.project())).stdout).unwrap();
+    assert_eq!(list.lines().count(), 1, "{list}");
+}
