@@ -222,3 +222,50 @@ fn shred_destroys_keys_data_and_exports_and_a_wrong_passphrase_changes_nothing()
     assert!(report.contains("backups"), "{report}");
     assert!(!s.project().exists() && !exported.exists());
 }
+
+/// Runs the standard `age` tool; true if it decrypted.
+fn age_opens(key: &Path, file: &Path, out: &Path) -> bool {
+    std::process::Command::new("age")
+        .args(["-d", "-i"])
+        .arg(key)
+        .arg("-o")
+        .arg(out)
+        .arg(file)
+        .status()
+        .unwrap()
+        .success()
+}
+
+#[test]
+fn a_supervisor_opens_the_project_with_their_own_key_and_forget_still_shreds_for_them() {
+    let s = Scratch::new();
+    let id = s.import(Path::new(DEMO));
+    let sup_key = s.path("supervisor.key");
+    tool("age-keygen", &["-o", sup_key.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&sup_key).unwrap();
+    let public = text.lines().find_map(|l| l.strip_prefix("# public key: ")).unwrap().to_string();
+    let err = fails(verbatim().args(["key", "add-supervisor"]).arg(s.project()).arg("age1notakey"));
+    assert!(err.contains("not an age public key"), "{err}");
+    ok(verbatim().args(["key", "add-supervisor"]).arg(s.project()).arg(&public));
+    assert!(std::fs::read_to_string(s.project().join("verbatim.toml")).unwrap().contains(&public));
+
+    // With only their key and the standard age tool: project key, then P01's, then the audio.
+    let (project_key, p01_key) = (s.path("project.key"), s.path("p01.key"));
+    assert!(age_opens(&sup_key, &s.project().join("identity.supervisor.age"), &project_key));
+    assert!(age_opens(&project_key, &s.project().join("participants/P01/identity.age"), &p01_key));
+    assert!(age_opens(&p01_key, &s.session_dir(&id).join("audio.wav.age"), &s.path("audio.wav")));
+
+    let backup = s.path("backup");
+    copy_dir(&s.project(), &backup);
+    ok(verbatim().args(["participant", "add"]).arg(s.project()).arg("P02"));
+    ok(verbatim().arg("forget").arg(s.project()).args(["P01", "--yes"]));
+    // The live project gives the supervisor the new project key, which opens P02 but not P01's backup.
+    let new_key = s.path("project-new.key");
+    assert!(age_opens(&sup_key, &s.project().join("identity.supervisor.age"), &new_key));
+    assert_ne!(std::fs::read(&new_key).unwrap(), std::fs::read(&project_key).unwrap());
+    assert!(age_opens(&new_key, &s.project().join("participants/P02/identity.age"), &s.path("p02.key")));
+    assert!(!age_opens(&new_key, &backup.join("participants/P01/identity.age"), &s.path("x.key")));
+    // The documented trade-off: the backup's own supervisor copy still opens that backup.
+    assert!(age_opens(&sup_key, &backup.join("identity.supervisor.age"), &s.path("old.key")));
+    assert!(age_opens(&s.path("old.key"), &backup.join("participants/P01/identity.age"), &s.path("y.key")));
+}

@@ -333,3 +333,17 @@ pub fn shred(dir: &Path, yes: bool) -> Result<ExitCode> {
     say!("delete them, as the data management plan requires), and files you decrypted or copied yourself.");
     Ok(if report.failed_exports.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
+
+/// `verbatim key add-supervisor DIR age1…`.
+pub fn add_supervisor(dir: &Path, recipient: &str) -> Result<ExitCode> {
+    let project = Project::open(dir)?;
+    // A typo in the key is found before the passphrase is asked.
+    let recipient = verbatim::crypto::parse_recipient(recipient, Path::new("the command line"))?;
+    let mut keyring = project.unlock(&passphrase::ask(dir)?)?;
+    keyring.add_supervisor(&recipient)?;
+    say!("The supervisor's key now opens {} (via {}).", dir.display(), verbatim::project::SUPERVISOR_IDENTITY_FILE);
+    say!("They read it with the standard age tool:  age -d -i supervisor.key identity.supervisor.age > project.key");
+    say!("Like the passphrase, their key opens backups made before a `forget`; `forget` still removes a");
+    say!("participant from the live project for them too.");
+    Ok(ExitCode::SUCCESS)
+}

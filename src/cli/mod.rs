@@ -351,6 +351,13 @@ enum KeyCommand {
         #[arg(short, long)]
         output: PathBuf,
     },
+    /// Let a supervisor open the project with their own age key (see README: the trade-off).
+    AddSupervisor {
+        /// The project folder.
+        dir: PathBuf,
+        /// The supervisor's public key (age1…), from `age-keygen`.
+        recipient: String,
+    },
 }
 
 /// Parses the command line and runs the command.
@@ -445,6 +452,7 @@ pub fn run() -> Result<ExitCode> {
         }
         Command::Devices { all } => record::devices(all),
         Command::Demo { dir, headless, for_duration } => demo::demo(dir.as_deref(), headless, for_duration),
+        Command::Key(KeyCommand::AddSupervisor { dir, recipient }) => commands::add_supervisor(&dir, &recipient),
         Command::Key(KeyCommand::Export { dir, participant, output }) => {
             commands::key_export(&dir, &participant, &output)
         }

@@ -155,6 +155,8 @@ pub(super) fn rotate_project_key(project: &Project, passphrase: &SecretString) -
     super::write_config(root, &config)?;
     fs::rename(&next_path, root.join(IDENTITY_FILE)).at(&next_path, "replacing the project key")?;
     securefs::sync_dir(root)?;
+    // The supervisors get the new key; their copy of the old one is replaced.
+    super::supervisor::seal_for_supervisors(&Project::open(root)?, &new)?;
     rewrap(project, &[&new, &old], &[&new_public])?;
     let lock = root.join(ROTATING_FILE);
     fs::remove_file(&lock).at(&lock, "finishing the key rotation")?;

@@ -26,6 +26,10 @@ impl Keyring {
         &self.project
     }
 
+    pub(super) fn set_project(&mut self, project: Project) {
+        self.project = project;
+    }
+
     /// The unlocked project identity.
     pub fn project_identity(&self) -> &Identity {
         &self.identity

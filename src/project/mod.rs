@@ -18,6 +18,7 @@ mod keys;
 mod manifest;
 mod participants;
 mod shred;
+mod supervisor;
 
 pub use consent::{Consent, ConsentStatus};
 pub use forget::{ForgetPlan, ForgetReport};
@@ -25,6 +26,7 @@ pub use keys::Keyring;
 pub use manifest::{ExportRecord, MANIFEST_FILE};
 pub use participants::{ParticipantError, SESSIONS_DIR, validate_participant_id};
 pub use shred::ShredReport;
+pub use supervisor::SUPERVISOR_IDENTITY_FILE;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -92,6 +94,9 @@ pub struct ProjectConfig {
     /// The date by which all data must be deleted (the data management plan's end).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retain_until: Option<chrono::NaiveDate>,
+    /// Supervisors' age recipients; the project key is also sealed to them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supervisors: Vec<String>,
 }
 
 /// An opened project folder.
@@ -227,6 +232,7 @@ fn build_project(dir: &Path, passphrase: &SecretString) -> Result<(), ProjectErr
         created: chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         project_recipient: identity.to_public().to_string(),
         retain_until: None,
+        supervisors: Vec::new(),
     };
     write_config(dir, &config)?;
     securefs::write_atomic(&dir.join("README.txt"), README_TXT.as_bytes())?;

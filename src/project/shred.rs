@@ -47,7 +47,11 @@ impl Keyring {
         let keys: Vec<PathBuf> = participants
             .iter()
             .map(|id| project.participant_identity_path(id))
-            .chain([project.identity_path(), project.root().join(super::forget::NEXT_IDENTITY_FILE)])
+            .chain([
+                project.identity_path(),
+                project.root().join(super::forget::NEXT_IDENTITY_FILE),
+                project.supervisor_identity_path(),
+            ])
             .filter(|p| p.exists())
             .collect();
         for key in &keys {
