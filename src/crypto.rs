@@ -354,6 +354,23 @@ mod tests {
     }
 
     #[test]
+    fn a_file_demanding_more_scrypt_work_than_our_bound_is_refused_without_the_work() {
+        let path = Path::new("identity.age");
+        let mut recipient = age::scrypt::Recipient::new(pass("passphrase!"));
+        recipient.set_work_factor(10);
+        let sealed = seal(&[&recipient], b"AGE-SECRET-KEY-1", path).unwrap();
+        assert!(decrypt_with_passphrase(&sealed, &pass("passphrase!"), path).is_ok());
+        // A planted header asking for 2^30 (tens of GiB, minutes) must not make us try.
+        let text = String::from_utf8_lossy(&sealed).into_owned();
+        let line = text.lines().find(|l| l.starts_with("-> scrypt ")).unwrap();
+        let planted = text.replacen(line, &line.replace(" 10", " 30"), 1);
+        let started = std::time::Instant::now();
+        let err = decrypt_with_passphrase(planted.as_bytes(), &pass("passphrase!"), path).unwrap_err();
+        assert!(err.to_string().contains("work factor 30, above our limit of 20"), "{err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    }
+
+    #[test]
     fn identity_text_round_trips_and_rejects_two_keys() {
         let id = generate_identity();
         let text = identity_file_text(&id, "test key");
