@@ -92,3 +92,66 @@ fn personal_data_as_a_code_and_bad_dates_are_refused_with_nothing_changed() {
     let list = String::from_utf8(ok(verbatim().args(["participant", "list"]).arg(s.project())).stdout).unwrap();
     assert_eq!(list.lines().count(), 1, "{list}");
 }
+
+#[test]
+fn renaming_a_code_moves_sessions_speakers_consent_and_exports() {
+    use verbatim::project::Project;
+    use verbatim::session::transcript::{Transcript, TranscriptSaver, TranscriptSegment};
+    let s = Scratch::new();
+    ok(verbatim().args(["participant", "add"]).arg(s.project()).arg("P02"));
+    ok(verbatim().args(["participant", "consent"]).arg(s.project()).args(["P01", "given", "--date", "2026-11-02"]));
+    let id = s.import(Path::new(DEMO));
+    let project = Project::open(&s.project()).unwrap();
+    let mut keyring = project.unlock(&PASS.to_string().into()).unwrap();
+    let identity = keyring.participant("P01").unwrap().clone();
+    let mut transcript = Transcript::from_segments(&[]);
+    let mut segment = TranscriptSegment::empty(1_000, 4_000, Some("P01".into()));
+    segment.text = "ja".into();
+    transcript.segments = vec![segment, TranscriptSegment::empty(5_000, 8_000, Some("I".into()))];
+    let saver = TranscriptSaver::spawn(s.session_dir(&id), identity.to_public()).unwrap();
+    saver.save(&transcript);
+    saver.finish();
+    let out = s.path("out");
+    ok(verbatim()
+        .arg("export")
+        .arg(s.project())
+        .arg(&id)
+        .args(["--format", "json", "-o"])
+        .arg(format!("{}/", out.display())));
+
+    for (new, why) in [("P02", "already exists"), ("kari@uio.no", "email")] {
+        let err = fails(verbatim().args(["participant", "rename"]).arg(s.project()).args(["P01", new]));
+        assert!(err.contains(why), "{err}");
+    }
+    let err = fails(verbatim().args(["participant", "rename"]).arg(s.project()).args(["P09", "P10"]));
+    assert!(err.contains("no participant \"P09\""), "{err}");
+    let said = ok(verbatim().args(["participant", "rename"]).arg(s.project()).args(["P01", "P07"]));
+    let new_id = id.replace("-P01", "-P07");
+    assert!(String::from_utf8_lossy(&said.stdout).contains(&format!("{id} -> {new_id}")));
+
+    let sessions = s.sessions();
+    let session = sessions.iter().find(|r| r["id"] == new_id.as_str()).expect("the renamed session");
+    assert_eq!(session["participant"], "P07");
+    assert!(!s.project().join("participants/P01").exists());
+    let json = s.path("after.json");
+    ok(verbatim()
+        .arg("export")
+        .arg(s.project())
+        .arg(&new_id)
+        .args(["--format", "json", "--plaintext", "-o"])
+        .arg(&json));
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(
+        (doc["session"]["id"].as_str(), doc["session"]["participant"].as_str()),
+        (Some(new_id.as_str()), Some("P07"))
+    );
+    assert_eq!(doc["segments"][0]["speaker"], "P07");
+    assert_eq!(doc["segments"][1]["speaker"], "I");
+    let list = String::from_utf8(ok(verbatim().args(["participant", "list"]).arg(s.project())).stdout).unwrap();
+    assert!(list.contains("P07      consent given 2026-11-02       1 session(s)"), "{list}");
+    // The export made under the old code is still found by forget under the new one.
+    let exported = out.join(format!("{id}.json.age"));
+    assert!(exported.exists());
+    ok(verbatim().arg("forget").arg(s.project()).args(["P07", "--yes"]));
+    assert!(!exported.exists());
+}

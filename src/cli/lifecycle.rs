@@ -54,6 +54,20 @@ pub fn consent(
     Ok(ExitCode::SUCCESS)
 }
 
+/// `verbatim participant rename DIR OLD NEW`.
+pub fn rename(dir: &Path, old: &str, new: &str) -> Result<ExitCode> {
+    // A code with personal data is refused before the passphrase, with nothing changed.
+    verbatim::project::validate_participant_id(new)?;
+    let mut keyring = unlock(dir)?;
+    let renamed = verbatim::session::rename_participant(&mut keyring, old, new)?;
+    say!("{old} is now {new}; {} session(s) renamed:", renamed.len());
+    for (from, to) in &renamed {
+        say!("  {from} -> {to}");
+    }
+    say!("Files exported before keep their old names; `verbatim forget {} {new}` still finds them.", dir.display());
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `verbatim participant list DIR`.
 pub fn participant_list(dir: &Path) -> Result<ExitCode> {
     let mut keyring = unlock(dir)?;

@@ -331,6 +331,15 @@ enum ParticipantCommand {
         #[arg(long)]
         note: Option<String>,
     },
+    /// Change a participant's code: their folder, session ids and speaker labels follow.
+    Rename {
+        /// The project folder.
+        dir: PathBuf,
+        /// The current code.
+        old: String,
+        /// The new code.
+        new: String,
+    },
     /// List participants with their consent and sessions (asks for the passphrase).
     List {
         /// The project folder.
@@ -372,6 +381,7 @@ pub fn run() -> Result<ExitCode> {
             lifecycle::consent(&dir, &id, status, date, note)
         }
         Command::Participant(ParticipantCommand::List { dir }) => lifecycle::participant_list(&dir),
+        Command::Participant(ParticipantCommand::Rename { dir, old, new }) => lifecycle::rename(&dir, &old, &new),
         Command::Status { dir } => lifecycle::status(&dir),
         Command::Retention { dir, until } => lifecycle::retention(&dir, &until),
         Command::Forget { dir, id, yes } => commands::forget(&dir, &id, yes),

@@ -86,6 +86,21 @@ impl Keyring {
         self.write_manifest(&manifest, self.project().recipient())
     }
 
+    /// Follows a participant rename: their code and session ids in every record.
+    pub fn rename_in_exports(&self, old: &str, new: &str, sessions: &[(String, String)]) -> Result<(), ProjectError> {
+        let mut manifest = self.read_manifest()?;
+        if manifest.files.is_empty() {
+            return Ok(());
+        }
+        for record in manifest.files.iter_mut().filter(|r| r.participant == old) {
+            record.participant = new.to_string();
+            if let Some((_, renamed)) = sessions.iter().find(|(from, _)| record.session.as_deref() == Some(from)) {
+                record.session = Some(renamed.clone());
+            }
+        }
+        self.write_manifest(&manifest, self.project().recipient())
+    }
+
     /// Keeps only the records `keep` accepts, sealed to `recipient`.
     pub(super) fn retain_exports(
         &self,

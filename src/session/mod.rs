@@ -7,12 +7,14 @@
 pub mod markers;
 mod ops;
 mod recording;
+mod rename;
 pub mod saver;
 mod store;
 pub mod transcript;
 
 pub use ops::{ImportFailure, RecoverOutcome, decrypt_to_wav, import_file, recover, verify_audio};
 pub use recording::{InputChoice, RecordError, RecordingNotice, RecordingSession, RecordingSummary};
+pub use rename::rename_participant;
 
 pub use store::{SessionDir, SessionError, SessionSummary, read_sealed_json, write_sealed_json, zeroizing_json};
 
