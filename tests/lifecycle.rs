@@ -68,6 +68,12 @@ fn status_shows_consent_progress_days_left_and_warnings() {
     let raw = std::fs::read(s.project().join("participants/P02/consent.json.age")).unwrap();
     assert!(raw.starts_with(b"age-encryption.org/v1") && !raw.windows(6).any(|w| w == b"skjema"));
 
+    let verified = String::from_utf8(ok(verbatim().arg("verify").arg(s.project())).stdout).unwrap();
+    assert!(
+        verified.contains("P02/consent.json.age  (consent record")
+            && verified.contains("exports.json.age  (export manifest"),
+        "{verified}"
+    );
     ok(verbatim().arg("retention").arg(s.project()).arg("2020-01-31"));
     let report = status(&s);
     assert!(

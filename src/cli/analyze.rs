@@ -25,7 +25,7 @@ pub fn analyze(dir: &Path, session_id: Option<&str>, all: bool, force: bool) -> 
         _ => bail!("name one session, or give --all (see `verbatim sessions {}`)", dir.display()),
     };
     if sessions.is_empty() {
-        println!("No sessions to analyse. Import one with `verbatim import {} FILE --participant P01`.", dir.display());
+        say!("No sessions to analyse. Import one with `verbatim import {} FILE --participant P01`.", dir.display());
         return Ok(ExitCode::SUCCESS);
     }
     let mut bar = ProgressBar::new(sessions.len());
@@ -40,10 +40,10 @@ pub fn analyze(dir: &Path, session_id: Option<&str>, all: bool, force: bool) -> 
                     Provenance::Cached => "already analysed".to_string(),
                     Provenance::Computed => format!("analysed in {:.1} s", started.elapsed().as_secs_f64()),
                 };
-                println!("{}: {}", session.id, describe(&analysis, &markers.markers, &how));
+                say!("{}: {}", session.id, describe(&analysis, &markers.markers, &how));
             }
             Err(e) if all && session.recorder_alive() => {
-                println!("{}: being recorded now; skipped ({e})", session.id);
+                say!("{}: being recorded now; skipped ({e})", session.id);
             }
             Err(e) => {
                 failed += 1;

@@ -79,7 +79,7 @@ pub fn clips(opts: ClipsOptions<'_>) -> Result<ExitCode> {
     let plan = clips::plan(&document, opts.kind, opts.pad_ms, spec.sample_rate, reader.frames());
     let kind = clips::kind_name(opts.kind);
     if plan.is_empty() {
-        println!("Session {} has no {kind} markers; no clips written.", session.id);
+        say!("Session {} has no {kind} markers; no clips written.", session.id);
         return Ok(ExitCode::SUCCESS);
     }
 

@@ -20,8 +20,8 @@ pub fn init(dir: &Path, retain_until: Option<chrono::NaiveDate>) -> Result<ExitC
     if retain_until.is_some() {
         project.set_retention(retain_until)?;
     }
-    println!("Created project {}", project.root().display());
-    println!("Next: verbatim participant add {} P01", dir.display());
+    say!("Created project {}", project.root().display());
+    say!("Next: verbatim participant add {} P01", dir.display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -33,7 +33,7 @@ pub fn import(
 ) -> Result<ExitCode> {
     let project = Project::open(dir)?;
     let (meta, report) = session::import_file(&project, participant, file, started)?;
-    println!(
+    say!(
         "Imported {} as session {} ({}, {}).",
         file.display(),
         meta.id,
@@ -51,7 +51,7 @@ pub fn import(
             "warning: the WAV header declared {declared} bytes of audio but the file holds {found}; imported what is there"
         );
     }
-    println!("The original file is not touched. Once you have checked the session, delete the original securely.");
+    say!("The original file is not touched. Once you have checked the session, delete the original securely.");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -81,23 +81,28 @@ pub fn sessions(dir: &Path, json: bool) -> Result<ExitCode> {
     }
     let status = if unreadable.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE };
     if json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        say!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(status);
     }
     if rows.is_empty() {
-        println!("No sessions yet. Import one with `verbatim import {} FILE --participant P01`.", dir.display());
+        say!("No sessions yet. Import one with `verbatim import {} FILE --participant P01`.", dir.display());
         return Ok(status);
     }
-    println!(
+    say!(
         "{:<24} {:<8} {:<17} {:>9} {:<22} {:>7}  STATE",
-        "SESSION", "PART.", "STARTED", "DURATION", "FORMAT", "DROPPED"
+        "SESSION",
+        "PART.",
+        "STARTED",
+        "DURATION",
+        "FORMAT",
+        "DROPPED"
     );
     for r in &rows {
         let started = chrono::DateTime::parse_from_rfc3339(&r.started)
             .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
             .unwrap_or_else(|_| r.started.clone());
         let format = format!("{} Hz {} {}-bit", r.sample_rate, channels_word(r.channels), r.bits_per_sample);
-        println!(
+        say!(
             "{:<24} {:<8} {:<17} {:>9} {:<22} {:>7}  {}",
             r.id,
             r.participant,
@@ -109,7 +114,7 @@ pub fn sessions(dir: &Path, json: bool) -> Result<ExitCode> {
         );
     }
     if rows.iter().any(|r| r.state == "interrupted") {
-        println!("\nAn interrupted session needs `verbatim recover {} SESSION`.", dir.display());
+        say!("\nAn interrupted session needs `verbatim recover {} SESSION`.", dir.display());
     }
     Ok(status)
 }
@@ -137,30 +142,26 @@ pub fn recover(dir: &Path, session_id: &str) -> Result<ExitCode> {
     let (outcome, meta) = session::recover(&mut keyring, &session)?;
     match outcome {
         RecoverOutcome::AlreadyIntact { frames } => {
-            println!(
-                "Session {} is intact ({}); nothing to recover.",
-                session.id,
-                clock(meta.audio.frames_to_ms(frames))
-            );
+            say!("Session {} is intact ({}); nothing to recover.", session.id, clock(meta.audio.frames_to_ms(frames)));
         }
         RecoverOutcome::Salvaged { report, original_kept_as } => {
             let ms = |f| clock(meta.audio.frames_to_ms(f));
-            println!("Recovered session {}: {} of audio kept.", session.id, ms(report.frames));
+            say!("Recovered session {}: {} of audio kept.", session.id, ms(report.frames));
             if report.silenced_frames > 0 {
-                println!(
+                say!(
                     "  {} in the middle failed authentication and was replaced by silence, so later timestamps still hold.",
                     ms(report.silenced_frames)
                 );
             }
             if report.lost_frames_estimate > 0 {
-                println!(
+                say!(
                     "  Lost at the end: at most {} (the chunk being written and audio still buffered when it stopped).",
                     ms(report.lost_frames_estimate)
                 );
             } else {
-                println!("  Nothing was lost at the end.");
+                say!("  Nothing was lost at the end.");
             }
-            println!(
+            say!(
                 "  The damaged original is kept as {original_kept_as}; delete it once you have listened to the result."
             );
         }

@@ -60,6 +60,6 @@ pub fn play(options: PlayOptions) -> Result<ExitCode> {
     }
     let at = player.position_ms();
     player.send(PlayerCommand::Pause);
-    println!("Stopped at {} ({} underruns).", clock(at), player.underruns());
+    say!("Stopped at {} ({} underruns).", clock(at), player.underruns());
     Ok(ExitCode::SUCCESS)
 }

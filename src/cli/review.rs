@@ -106,7 +106,7 @@ pub fn review(options: ReviewOptions) -> Result<ExitCode> {
     if let Some(verbatim::session::saver::SaverEvent::Failed(why)) = saved {
         anyhow::bail!("the transcript could not be saved: {why}");
     }
-    println!("Saved the transcript of {}: {done} of {total} segments done.", session.id);
+    say!("Saved the transcript of {}: {done} of {total} segments done.", session.id);
     Ok(ExitCode::SUCCESS)
 }
 

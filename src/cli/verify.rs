@@ -22,16 +22,16 @@ impl Tally {
     fn report(&mut self, path: &Path, result: Result<String>) {
         self.checked += 1;
         match result {
-            Ok(detail) => println!("ok      {}  {detail}", path.display()),
+            Ok(detail) => say!("ok      {}  {detail}", path.display()),
             Err(e) => {
                 self.failed += 1;
-                println!("FAILED  {e:#}");
+                say!("FAILED  {e:#}");
             }
         }
     }
 
     fn note(&self, path: &Path, why: &str) {
-        println!("note    {}  ({why})", path.display());
+        say!("note    {}  ({why})", path.display());
     }
 }
 
@@ -40,6 +40,19 @@ pub fn verify(dir: &Path) -> Result<ExitCode> {
     let project = keyring.project().clone();
     let mut tally = Tally::default();
     tally.report(&project.identity_path(), Ok("(the passphrase opens the project key)".into()));
+    let project_key = keyring.project_identity().clone();
+    for (name, what) in [
+        (verbatim::project::MANIFEST_FILE, "export manifest"),
+        (verbatim::project::SUPERVISOR_IDENTITY_FILE, "project key for the supervisors"),
+    ] {
+        let path = project.root().join(name);
+        if name == verbatim::project::MANIFEST_FILE && path.exists() {
+            tally.report(&path, decrypts(&path, &project_key).map(|n| format!("({what}, {n} bytes)")));
+        } else if path.exists() {
+            // Sealed to the supervisors' keys, which only they hold: present is all we can check.
+            tally.note(&path, what);
+        }
+    }
     let sessions = SessionDir::list(&project)?;
     for participant in project.participants()? {
         let key_path = project.participant_identity_path(&participant);
@@ -51,16 +64,20 @@ pub fn verify(dir: &Path) -> Result<ExitCode> {
             }
         };
         tally.report(&key_path, Ok(format!("(key of {participant})")));
+        let consent = project.participant_dir(&participant).join("consent.json.age");
+        if consent.exists() {
+            tally.report(&consent, decrypts(&consent, &identity).map(|n| format!("(consent record, {n} bytes)")));
+        }
         note_leftovers(&tally, &project.participant_dir(&participant).join(verbatim::project::SESSIONS_DIR))?;
         for s in sessions.iter().filter(|s| s.participant == participant) {
             verify_session(&mut tally, s, &identity)?;
         }
     }
     if tally.failed == 0 {
-        println!("\nAll {} files verified.", tally.checked);
+        say!("\nAll {} files verified.", tally.checked);
         Ok(ExitCode::SUCCESS)
     } else {
-        println!(
+        say!(
             "\n{} of {} checks failed. For damaged audio run `verbatim recover {} SESSION`; restore other files from a backup.",
             tally.failed,
             tally.checked,
@@ -110,6 +127,12 @@ fn verify_session(tally: &mut Tally, s: &SessionDir, identity: &Identity) -> Res
         }
     }
     Ok(())
+}
+
+/// Decrypts a small file, returning its length.
+fn decrypts(path: &Path, identity: &Identity) -> Result<usize> {
+    let sealed = fs::read(path).with_context(|| format!("{}: reading", path.display()))?;
+    Ok(crypto::decrypt_bytes(identity, &sealed, path)?.len())
 }
 
 fn note_leftovers(tally: &Tally, sessions_dir: &Path) -> Result<()> {
