@@ -13,21 +13,6 @@ use verbatim::project::Project;
 
 const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/demo/interview.wav");
 
-/// Every file under `dir`, recursively.
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(files(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out.sort();
-    out
-}
-
 fn opens(identity: &Identity, path: &Path) -> bool {
     crypto::decrypt_bytes(identity, &std::fs::read(path).unwrap(), path).is_ok()
 }

@@ -14,20 +14,6 @@ use common::*;
 const FIRST: &str = "Takk for at du ville være med";
 const SECOND: &str = "Kan du fortelle litt om jobben din";
 
-/// Every file under `dir`, recursively.
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(files(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
-}
-
 #[test]
 fn otranscribe_keys_play_type_commit_and_quit_and_the_text_survives_encrypted() {
     let sink = NullSink::start().expect("PulseAudio must be installed (scripts/system-packages)");

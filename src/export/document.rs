@@ -333,37 +333,9 @@ fn progress(file_name: &str, guide: &Guide, markers: &[&Marker]) -> GuideProgres
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audio::wav::{AudioSpec, SampleFormat};
     use crate::guide::QuestionRef;
-    use crate::session::{AudioSource, GuideSnapshot, SessionState};
 
-    fn meta() -> SessionMeta {
-        let started = chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00+01:00").unwrap();
-        SessionMeta {
-            version: 1,
-            id: "20261120T090000Z-P07".into(),
-            participant: "P07".into(),
-            started,
-            ended: Some(started + chrono::Duration::seconds(30)),
-            state: SessionState::Complete,
-            source: AudioSource::Recording { device: "USB mic".into() },
-            audio: AudioSpec {
-                sample_rate: 48_000,
-                channels: 1,
-                bits_per_sample: 16,
-                sample_format: SampleFormat::Int,
-            },
-            frames: 48_000 * 30,
-            dropped_frames: 4_800,
-            guide: Some(GuideSnapshot {
-                file_name: "guide.md".into(),
-                text:
-                    "# Arbeid\n## Hverdagen\n- Hvordan er en vanlig dag?\n- Hva er vanskelig?\n## Slutt\n- Noe mer?\n"
-                        .into(),
-            }),
-            recovery: None,
-        }
-    }
+    use crate::export::sample::meta;
 
     fn marker(kind: MarkerKind, at_ms: u64) -> Marker {
         Marker::at(kind, at_ms * 48, 48_000)

@@ -80,6 +80,21 @@ impl Scratch {
     }
 }
 
+/// Every file under `dir`, recursively, sorted.
+pub fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read_dir") {
+        let path = entry.expect("dir entry").path();
+        if path.is_dir() {
+            out.extend(files(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
+
 /// Runs an external tool and returns stdout, failing the test with its stderr.
 pub fn tool(program: &str, args: &[&str]) -> Vec<u8> {
     let out = Command::new(program)
