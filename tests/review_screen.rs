@@ -165,17 +165,29 @@ fn resuming_after_a_pause_replays_the_configured_time() {
         .unwrap();
     let gap_end = (gap_start..x.len() - RATE / 10).find(|&i| !quiet(i)).unwrap();
     let played_a = &x[first_sound..gap_start];
-    let needle = &x[gap_end + RATE / 20..gap_end + RATE / 20 + RATE / 2];
-    let (at, score) = (0..played_a.len() - needle.len())
-        .map(|o| (o, ncc(played_a, needle, o)))
-        .fold((0, -1.0f32), |b, c| if c.1 > b.1 { c } else { b });
-    // B starts where A was 2 s before its end (the pause), give or take the device's buffers.
-    let rewound = (played_a.len() - (at - RATE / 20)) as f32 / RATE as f32;
-    eprintln!("resumed {rewound:.3} s before the pause point (NCC {score:.3})");
-    // On a loaded machine a device underrun can put a few ms of silence into the recording
-    // (seen once in CI: NCC 0.88 at the right offset); any other place in speech scores < 0.5.
-    assert!(score > 0.8, "what played after the pause should be from before it (NCC {score})");
-    assert!((rewound - 2.0).abs() < 0.15, "resume went back {rewound} s, not 2 s");
+    // Four 0.25 s needles from the first second of B, each searched for in A. On a loaded
+    // machine a device underrun can put a few ms of silence into one of them (seen in CI:
+    // NCC 0.76–0.88 at the right offset for a single 0.5 s needle), so at least three must be
+    // found (NCC > 0.8; any other place in speech scores < 0.5), and every one found must put
+    // the resume point 2 s before the pause.
+    let width = RATE / 4;
+    let mut rewinds = Vec::new();
+    for k in 0..4 {
+        let skip = RATE / 20 + k * width;
+        let needle = &x[gap_end + skip..gap_end + skip + width];
+        let (at, score) = (0..played_a.len() - needle.len())
+            .map(|o| (o, ncc(played_a, needle, o)))
+            .fold((0, -1.0f32), |b, c| if c.1 > b.1 { c } else { b });
+        let rewound = (played_a.len() as f32 - (at as f32 - skip as f32)) / RATE as f32;
+        eprintln!("needle {k}: resumed {rewound:.3} s before the pause point (NCC {score:.3})");
+        if score > 0.8 {
+            rewinds.push(rewound);
+        }
+    }
+    assert!(rewinds.len() >= 3, "what played after the pause should be from before it: {rewinds:?}");
+    for rewound in rewinds {
+        assert!((rewound - 2.0).abs() < 0.15, "resume went back {rewound} s, not 2 s");
+    }
 }
 
 #[test]
