@@ -14,7 +14,9 @@ pub mod transcript;
 pub use ops::{ImportFailure, RecoverOutcome, decrypt_to_wav, import_file, recover, verify_audio};
 pub use recording::{InputChoice, RecordError, RecordingNotice, RecordingSession, RecordingSummary};
 
-pub use store::{SessionDir, SessionError, SessionSummary, read_sealed_json, write_sealed_json, zeroizing_json};
+pub use store::{
+    SessionDir, SessionError, SessionSummary, parse_sealed_json, read_sealed_json, write_sealed_json, zeroizing_json,
+};
 
 use chrono::{DateTime, FixedOffset, Utc};
 
