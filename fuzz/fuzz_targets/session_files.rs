@@ -1,6 +1,6 @@
 //! The decrypted JSON of a session's files, read as the library reads them (version check
 //! first), then the transcript's editing operations, and an export document built from what
-//! parsed, rendered in every format.
+//! parsed, rendered in one format per input (every format over a run).
 //!
 //! An input holding 0xFF bytes (never in UTF-8, so never in JSON) is split there into up to
 //! four files: `session.json`, `markers.json`, `transcript.json`, `analysis.json`. An input
