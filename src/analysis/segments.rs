@@ -158,11 +158,12 @@ fn cut_costs(speech: &[Span], speakers: &[SpeakerMark]) -> Vec<f64> {
         if current.replace(mark.speaker) == Some(mark.speaker) {
             continue;
         }
-        // The new voice started before the press (within the lag, or just after it).
-        let started = speech.partition_point(|s| s.start_ms <= mark.at_ms + 500);
+        // The new voice started before the press (within the lag, or just after it). Saturating:
+        // markers read from disk may hold any time.
+        let started = speech.partition_point(|s| s.start_ms <= mark.at_ms.saturating_add(500));
         if started >= 2 {
             let start = started - 1;
-            if speech[start].start_ms + SPEAKER_LAG_MS >= mark.at_ms {
+            if speech[start].start_ms.saturating_add(SPEAKER_LAG_MS) >= mark.at_ms {
                 costs[start] -= 30.0;
             }
         }
@@ -175,7 +176,7 @@ fn speaker_at(speakers: &[SpeakerMark], span: Span) -> Option<String> {
     let lag = SPEAKER_LAG_MS.min(span.len_ms());
     speakers
         .iter()
-        .filter(|m| m.at_ms <= span.start_ms + lag)
+        .filter(|m| m.at_ms <= span.start_ms.saturating_add(lag))
         .max_by_key(|m| m.at_ms)
         .map(|m| format!("S{}", m.speaker))
 }
@@ -247,6 +248,17 @@ mod tests {
         let got = segments(&long, &presses);
         assert!(got.len() < 1_000, "{} segments", got.len());
         assert!(got.iter().all(|s| s.end_ms - s.start_ms <= MAX_SEGMENT_MS));
+    }
+
+    #[test]
+    fn key_presses_at_the_end_of_time_are_harmless() {
+        // Found by `cargo fuzz run session_files`: a marker log read from disk with a speaker
+        // key at u64::MAX ms made the cut costs add with overflow.
+        let speech = spans(&[(0, 3_000), (3_250, 6_000), (u64::MAX - 1_000, u64::MAX)]);
+        let marks = [SpeakerMark { at_ms: 100, speaker: 1 }, SpeakerMark { at_ms: u64::MAX, speaker: 2 }];
+        let got = segments(&speech, &marks);
+        assert_eq!(got.last().map(|s| s.end_ms), Some(u64::MAX));
+        assert_eq!(got[0].speaker.as_deref(), Some("S1"));
     }
 
     #[test]

@@ -87,7 +87,8 @@ impl AudioSpec {
 
     /// Bytes one frame (all channels) occupies.
     pub fn block_align(&self) -> u16 {
-        self.bytes_per_sample() * self.channels
+        // Saturating: a layout read from session metadata has not been through `validate`.
+        self.bytes_per_sample().saturating_mul(self.channels)
     }
 
     /// Checks that verbatim, hound, ffmpeg and sox all handle this layout.
@@ -113,7 +114,9 @@ impl AudioSpec {
 
     /// Milliseconds spanned by `frames` frames.
     pub fn frames_to_ms(&self, frames: u64) -> u64 {
-        frames * 1000 / u64::from(self.sample_rate.max(1))
+        // In u128, saturating: a frame count read from session metadata may be any u64.
+        let ms = u128::from(frames) * 1000 / u128::from(self.sample_rate.max(1));
+        u64::try_from(ms).unwrap_or(u64::MAX)
     }
 
     /// Whole frames contained in `bytes` of PCM.
@@ -304,6 +307,23 @@ mod tests {
         assert_eq!(reader.spec().bits_per_sample, 24);
         let back: Vec<i32> = reader.samples::<i32>().map(|s| s.unwrap()).collect();
         assert_eq!(back, samples);
+    }
+
+    #[test]
+    fn any_frame_count_converts_to_ms() {
+        // Found by `cargo fuzz run session_files`: session metadata with u64::MAX frames made
+        // the conversion to ms multiply with overflow.
+        let s = spec(16, 1, SampleFormat::Int);
+        assert_eq!(s.frames_to_ms(48_000 * 60), 60_000);
+        assert_eq!(s.frames_to_ms(47), 0);
+        assert_eq!(s.frames_to_ms(u64::MAX), u64::MAX / 48);
+        let slow = AudioSpec { sample_rate: 1, ..s };
+        assert_eq!(slow.frames_to_ms(u64::MAX), u64::MAX);
+        // And the same metadata with 65535 channels of 65535 bits overflowed the frame size.
+        let wide = AudioSpec { channels: u16::MAX, bits_per_sample: u16::MAX, ..s };
+        assert!(wide.validate().is_err());
+        assert_eq!(wide.block_align(), u16::MAX);
+        assert_eq!(wide.frames_in(u64::from(u16::MAX) * 3), 3);
     }
 
     #[test]

@@ -307,11 +307,12 @@ impl Convention {
     pub fn pause_mark(&self, ms: u64, lang: Lang) -> String {
         let band = self.pauses.iter().find(|b| b.up_to_ms.is_none_or(|limit| ms <= limit));
         let template = band.map_or("", |b| b.mark.get(lang));
-        // Rounded to the nearest tenth, as measured pauses are written.
+        // Rounded to the nearest tenth, as measured pauses are written; saturating, because a
+        // damaged analysis cache can hold any length.
         let tenths = ms.saturating_add(50) / 100;
         template
             .replace("{tenths}", &format!("{}.{}", tenths / 10, tenths % 10))
-            .replace("{seconds}", &((ms + 500) / 1000).max(1).to_string())
+            .replace("{seconds}", &(ms.saturating_add(500) / 1000).max(1).to_string())
     }
 
     /// The participant's label under this convention.

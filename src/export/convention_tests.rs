@@ -50,6 +50,13 @@ fn pause_marks_follow_each_convention() {
 }
 
 #[test]
+fn the_longest_pause_has_a_mark() {
+    // Found by `cargo fuzz run convention`: `{seconds}` overflowed rounding u64::MAX ms.
+    assert_eq!(shipped("plain").pause_mark(u64::MAX, Lang::En), "(pause 18446744073709551 s)");
+    assert_eq!(shipped("jefferson").pause_mark(u64::MAX, Lang::En), "(18446744073709551.6)");
+}
+
+#[test]
 fn labels_change_with_the_language() {
     let plain = shipped("plain");
     assert_eq!(plain.marks.laughter.mark.get(Lang::Nb), "(latter)");

@@ -101,7 +101,9 @@ pub fn to_eaf(
     lang: Lang,
 ) -> Result<Zeroizing<Vec<u8>>, eaf::EafError> {
     let en = lang == Lang::En;
-    let end_of = |at_ms: u64| (at_ms + MARKER_MS).min(document.session.duration_ms.max(at_ms + 1));
+    // Saturating: markers read from disk may hold any time.
+    let end_of =
+        |at_ms: u64| at_ms.saturating_add(MARKER_MS).min(document.session.duration_ms.max(at_ms.saturating_add(1)));
     let mut speakers: Vec<EafTier> = Vec::new();
     let mut questions = Vec::new();
     for block in &skeleton.blocks {

@@ -307,11 +307,13 @@ fn notation(word: &str, convention: &Convention, lang: Lang) -> String {
 
 fn parse_clock(text: &str) -> Option<u64> {
     let parts: Vec<u64> = text.split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
-    match parts[..] {
-        [h, m, s] => Some(((h * 60 + m) * 60 + s) * 1000),
-        [m, s] => Some((m * 60 + s) * 1000),
-        _ => None,
-    }
+    let (h, m, s) = match parts[..] {
+        [h, m, s] => (h, m, s),
+        [m, s] => (0, m, s),
+        _ => return None,
+    };
+    // Typed by the transcriber, so any number: a time past u64 ms is left as typed.
+    h.checked_mul(60)?.checked_add(m)?.checked_mul(60)?.checked_add(s)?.checked_mul(1000)
 }
 
 /// `hh:mm:ss`.

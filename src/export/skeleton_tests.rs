@@ -27,6 +27,17 @@ fn review_tags_become_the_conventions_notation() {
 }
 
 #[test]
+fn a_huge_typed_time_is_left_as_typed() {
+    // Found by `cargo fuzz run session_files`: converting this typed time to ms overflowed.
+    let dp = Convention::load("dresing-pehl").unwrap();
+    let huge = "[inaudible 9999999999999999:59:59]";
+    assert_eq!(notation(huge, &dp, Lang::Nb), "(unv. #9999999999999999:59:59#)");
+    assert_eq!(parse_clock("5124095576030:25:51"), Some(u64::MAX - 615));
+    assert_eq!(parse_clock("5124095576030:25:52"), None);
+    assert_eq!(parse_clock("01:02"), Some(62_000));
+}
+
+#[test]
 fn turns_blocks_and_questions_come_in_time_order() {
     let skeleton = build(&sample::document(), &jefferson(), Lang::En, &credits());
     let kinds: Vec<String> = skeleton

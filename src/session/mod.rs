@@ -16,7 +16,9 @@ pub use ops::{ImportFailure, RecoverOutcome, decrypt_to_wav, import_file, recove
 pub use recording::{InputChoice, RecordError, RecordingNotice, RecordingSession, RecordingSummary};
 pub use rename::rename_participant;
 
-pub use store::{SessionDir, SessionError, SessionSummary, read_sealed_json, write_sealed_json, zeroizing_json};
+pub use store::{
+    SessionDir, SessionError, SessionSummary, parse_sealed_json, read_sealed_json, write_sealed_json, zeroizing_json,
+};
 
 use chrono::{DateTime, FixedOffset, Utc};
 

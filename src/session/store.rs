@@ -252,23 +252,34 @@ pub fn read_sealed_json<T: serde::de::DeserializeOwned>(
         Err(e) => return Err(FsError { path, action: "reading", source: e }.into()),
     };
     let plain = crypto::decrypt_bytes(identity, &sealed, &path)?;
+    parse_sealed_json(&plain, &path, newest)
+}
+
+/// Parses the decrypted bytes of a JSON record as [`read_sealed_json`] does: first its
+/// `version` field, which must be no newer than `newest`, then the whole record. `path` names
+/// the file in errors.
+pub fn parse_sealed_json<T: serde::de::DeserializeOwned>(
+    plain: &[u8],
+    path: &Path,
+    newest: u32,
+) -> Result<T, SessionError> {
     // serde's messages quote the offending value, which is decrypted data: report only where.
     let shape = |e: serde_json::Error| SessionError::BadMeta {
-        path: path.clone(),
+        path: path.to_path_buf(),
         reason: format!("line {}, column {}: not the expected record ({:?} error)", e.line(), e.column(), e.classify()),
     };
     #[derive(serde::Deserialize)]
     struct Version {
         version: u32,
     }
-    let version: Version = serde_json::from_slice(&plain).map_err(shape)?;
+    let version: Version = serde_json::from_slice(plain).map_err(shape)?;
     if version.version > newest {
         return Err(SessionError::BadMeta {
-            path,
+            path: path.to_path_buf(),
             reason: format!("written by a newer verbatim (version {}); update verbatim", version.version),
         });
     }
-    serde_json::from_slice(&plain).map_err(shape)
+    serde_json::from_slice(plain).map_err(shape)
 }
 
 /// Encrypts a JSON record to `recipient` and atomically replaces `path` with it.

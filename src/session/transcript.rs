@@ -96,7 +96,8 @@ impl Transcript {
     /// cut would leave a part shorter than [`MIN_SEGMENT_MS`].
     pub fn split(&mut self, index: usize, at_ms: u64) -> bool {
         let Some(seg) = self.segments.get(index) else { return false };
-        if at_ms < seg.start_ms + MIN_SEGMENT_MS || at_ms + MIN_SEGMENT_MS > seg.end_ms {
+        // Differences, not sums: a transcript read from disk may hold any time up to u64::MAX.
+        if at_ms.saturating_sub(seg.start_ms) < MIN_SEGMENT_MS || seg.end_ms.saturating_sub(at_ms) < MIN_SEGMENT_MS {
             return false;
         }
         // Both halves of an identifying passage stay identifying.
@@ -141,7 +142,8 @@ impl Transcript {
             seg.start_ms = moved(seg.start_ms).clamp(prev_end, seg.end_ms.saturating_sub(MIN_SEGMENT_MS).max(prev_end));
             Some(seg.start_ms)
         } else {
-            seg.end_ms = moved(seg.end_ms).clamp((seg.start_ms + MIN_SEGMENT_MS).min(next_start), next_start);
+            let shortest = seg.start_ms.saturating_add(MIN_SEGMENT_MS).min(next_start);
+            seg.end_ms = moved(seg.end_ms).clamp(shortest, next_start);
             Some(seg.end_ms)
         }
     }
@@ -210,6 +212,20 @@ mod tests {
         assert_eq!(t.index_at(4_500), Some(0));
         assert_eq!(t.index_at(9_950), Some(1));
         assert_eq!(Transcript::from_segments(&[]).index_at(5), None);
+    }
+
+    #[test]
+    fn edits_at_the_end_of_time_do_not_overflow() {
+        // Found by `cargo fuzz run session_files`: a transcript read from disk with times near
+        // u64::MAX made nudge (and split) add with overflow.
+        let end = u64::MAX;
+        let mut t = transcript(&[(0, end - 100), (end - 100, end)]);
+        assert_eq!(t.nudge(1, false, 5, end), Some(end));
+        assert_eq!(t.nudge(1, false, -500, end), Some(end));
+        assert!(!t.split(1, end - 50), "a part under 100 ms");
+        assert!(!t.split(1, end));
+        assert!(t.split(0, end - 250));
+        assert_eq!(bounds(&t), [(0, end - 250), (end - 250, end - 100), (end - 100, end)]);
     }
 
     #[test]
