@@ -45,6 +45,8 @@ fn forget_crypto_shreds_every_copy_the_live_project_could_open() {
     ok(verbatim().args(["key", "export"]).arg(s.project()).args(["--participant", "P02", "-o"]).arg(&p02_key));
     let p01_key = s.path("P01.key");
     ok(verbatim().args(["key", "export"]).arg(s.project()).args(["--participant", "P01", "-o"]).arg(&p01_key));
+    let p01_wav = s.path("p01.wav");
+    ok(verbatim().arg("decrypt").arg(s.project()).arg(&p01).args(["-o"]).arg(&p01_wav));
     let p02_id = s.sessions().iter().find(|r| r["participant"] == "P02").unwrap()["id"].as_str().unwrap().to_string();
     ok(verbatim().arg("decrypt").arg(s.project()).arg(&p02_id).args(["-o"]).arg(s.path("p02-before.wav")));
 
@@ -66,7 +68,9 @@ fn forget_crypto_shreds_every_copy_the_live_project_could_open() {
     let report = String::from_utf8(out.stdout).unwrap();
     assert!(report.contains("Forgot P01") && report.contains(&format!("1 session(s) ({p01})")), "{report}");
     assert!(report.contains("Outside verbatim's reach") && report.contains("backups"), "{report}");
-    for path in [exports.join(format!("{p01}.txt.age")), exports.join(format!("{p01}.json.age")), p01_key.clone()] {
+    for path in
+        [exports.join(format!("{p01}.txt.age")), exports.join(format!("{p01}.json.age")), p01_key.clone(), p01_wav]
+    {
         assert!(!path.exists(), "{} was deleted", path.display());
         assert!(report.contains(&format!("removed: {}", path.display())), "{report}");
     }

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use verbatim::audio::store::EncryptedAudioReader;
 use verbatim::crypto::ExposeSecret;
 use verbatim::project::{ExportRecord, Keyring, Project};
@@ -128,6 +128,12 @@ pub fn decrypt(dir: &Path, session_id: &str, output: &Path) -> Result<ExitCode> 
     let identity = keyring.participant(&session.participant)?.clone();
     let mut reader = EncryptedAudioReader::open(&session.audio_path(), &identity)?;
     let frames = session::decrypt_to_wav(&mut reader, output)?;
+    // The plaintext WAV is the worst leak there is: `forget` and `shred` must find it.
+    let record = ExportRecord::now(&session.participant, Some(&session.id), output, "decrypt", true);
+    if let Err(e) = keyring.record_exports(vec![record]) {
+        let _ = std::fs::remove_file(output);
+        return Err(e).context("recording the decrypted file in the export manifest; it was removed again");
+    }
     eprintln!(
         "Wrote {} ({} of audio) UNENCRYPTED. It contains a participant's voice: keep it off shared drives and delete it when done.",
         output.display(),

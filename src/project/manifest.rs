@@ -25,7 +25,7 @@ pub struct ExportRecord {
     pub session: Option<String>,
     /// Absolute path as written.
     pub path: PathBuf,
-    /// `export`, `clip` or `key`.
+    /// `export`, `clip`, `key` or `decrypt`.
     pub kind: String,
     /// Whether it was written unencrypted.
     pub plaintext: bool,
