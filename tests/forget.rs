@@ -257,4 +257,29 @@ fn a_supervisor_opens_the_project_with_their_own_key_and_forget_still_shreds_for
     // The documented trade-off: the backup's own supervisor copy still opens that backup.
     assert!(age_opens(&sup_key, &backup.join("identity.supervisor.age"), &s.path("old.key")));
     assert!(age_opens(&s.path("old.key"), &backup.join("participants/P01/identity.age"), &s.path("y.key")));
+
+    // Removing them: a key that is not a supervisor's is refused before the passphrase is asked.
+    let other = s.path("other.key");
+    tool("age-keygen", &["-o", other.to_str().unwrap()]);
+    let other_text = std::fs::read_to_string(&other).unwrap();
+    let other_public = other_text.lines().find_map(|l| l.strip_prefix("# public key: ")).unwrap();
+    let before = std::fs::read(s.project().join("identity.age")).unwrap();
+    let err = fails(
+        verbatim()
+            .args(["key", "remove-supervisor"])
+            .arg(s.project())
+            .arg(other_public)
+            .env("VERBATIM_PASSPHRASE", "not it"),
+    );
+    assert!(err.contains("is not a supervisor of this project") && err.contains(&public), "{err}");
+    assert_eq!(std::fs::read(s.project().join("identity.age")).unwrap(), before, "nothing changed");
+    let out = ok(verbatim().args(["key", "remove-supervisor"]).arg(s.project()).arg(&public));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("replaced the project key"));
+    assert!(!std::fs::read_to_string(s.project().join("verbatim.toml")).unwrap().contains(&public));
+    assert!(!s.project().join("identity.supervisor.age").exists(), "their sealed copy is gone");
+    // The project key they held no longer opens the live participant keys; the project still works.
+    assert!(!age_opens(&new_key, &s.project().join("participants/P02/identity.age"), &s.path("z.key")));
+    ok(verbatim().args(["participant", "add"]).arg(s.project()).arg("P03"));
+    assert!(!age_opens(&new_key, &s.project().join("participants/P03/identity.age"), &s.path("w.key")));
+    ok(verbatim().arg("verify").arg(s.project()));
 }

@@ -354,3 +354,16 @@ pub fn add_supervisor(dir: &Path, recipient: &str) -> Result<ExitCode> {
     say!("participant from the live project for them too.");
     Ok(ExitCode::SUCCESS)
 }
+
+/// `verbatim key remove-supervisor DIR age1…`.
+pub fn remove_supervisor(dir: &Path, recipient: &str) -> Result<ExitCode> {
+    let project = Project::open(dir)?;
+    let recipient = verbatim::crypto::parse_recipient(recipient, Path::new("the command line"))?;
+    project.require_supervisor(&recipient)?;
+    let passphrase = passphrase::ask(dir)?;
+    project.unlock(&passphrase)?.remove_supervisor(&recipient, &passphrase)?;
+    say!("Removed the supervisor and replaced the project key: their key no longer opens the project,");
+    say!("nor the key of anyone added from now on. A participant key they already decrypted still opens that");
+    say!("participant's recordings, and backups made before now open with their key: ask them to delete such copies.");
+    Ok(ExitCode::SUCCESS)
+}

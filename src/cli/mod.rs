@@ -367,6 +367,13 @@ enum KeyCommand {
         /// The supervisor's public key (age1…), from `age-keygen`.
         recipient: String,
     },
+    /// Stop a supervisor's key opening the project: it is removed and the project key replaced.
+    RemoveSupervisor {
+        /// The project folder.
+        dir: PathBuf,
+        /// The supervisor's public key (age1…), as added.
+        recipient: String,
+    },
 }
 
 /// Parses the command line and runs the command.
@@ -463,6 +470,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Devices { all } => record::devices(all),
         Command::Demo { dir, headless, for_duration } => demo::demo(dir.as_deref(), headless, for_duration),
         Command::Key(KeyCommand::AddSupervisor { dir, recipient }) => commands::add_supervisor(&dir, &recipient),
+        Command::Key(KeyCommand::RemoveSupervisor { dir, recipient }) => commands::remove_supervisor(&dir, &recipient),
         Command::Key(KeyCommand::Export { dir, participant, output }) => {
             commands::key_export(&dir, &participant, &output)
         }

@@ -70,6 +70,16 @@ pub enum ProjectError {
         /// The format found.
         found: u32,
     },
+    /// A supervisor key that is not in `verbatim.toml`.
+    #[error("{}: {recipient} is not a supervisor of this project ({known}); nothing was changed.", path.display())]
+    UnknownSupervisor {
+        /// The config file.
+        path: PathBuf,
+        /// The key asked for.
+        recipient: String,
+        /// The supervisors there are, for the message.
+        known: String,
+    },
     /// A participant problem.
     #[error(transparent)]
     Participant(#[from] ParticipantError),
