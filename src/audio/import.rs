@@ -5,13 +5,14 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use symphonia::core::audio::SampleBuffer;
-use symphonia::core::codecs::{CODEC_TYPE_NULL, Decoder, DecoderOptions};
+use symphonia::core::audio::sample::SampleFormat as SymSampleFormat;
+use symphonia::core::codecs::CodecParameters;
+use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions, CODEC_ID_NULL_AUDIO};
 use symphonia::core::errors::Error as SymError;
+use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
-use symphonia::core::probe::Hint;
 
 use super::store::{AudioStoreError, EncryptedAudioWriter};
 use super::wav::{self, AudioSpec, SampleFormat, WavError};
@@ -83,7 +84,17 @@ pub struct ImportSource {
 
 enum SourceKind {
     Wav { reader: BufReader<File>, declared: Option<u64> },
-    Decoded { format: Box<dyn FormatReader>, decoder: Box<dyn Decoder>, track_id: u32, shift: u32 },
+    Decoded { format: Box<dyn FormatReader>, decoder: Box<dyn AudioDecoder>, track: DecodedTrack },
+}
+
+/// What `decode_all` needs to know of the track besides its decoder.
+struct DecodedTrack {
+    id: u32,
+    /// Bits to shift symphonia's full-scale i32 samples right by to get the stored width.
+    shift: u32,
+    /// Whether packet durations count frames (time base 1/sample rate), so a skipped packet's
+    /// length is known.
+    dur_in_frames: bool,
 }
 
 impl ImportSource {
@@ -126,54 +137,58 @@ impl ImportSource {
         if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
             hint.with_extension(ext);
         }
-        // Gapless trims encoder delay and padding, so durations match the original recording.
-        let options = FormatOptions { enable_gapless: true, ..Default::default() };
-        let probed = symphonia::default::get_probe()
-            .format(&hint, stream, &options, &MetadataOptions::default())
+        let mut format = symphonia::default::get_probe()
+            .probe(&hint, stream, FormatOptions::default(), MetadataOptions::default())
             .map_err(|e| not_audio(e.to_string()))?;
-        let mut format = probed.format;
-        let track = format
+        let (track_id, time_base, params) = format
             .tracks()
             .iter()
-            .find(|t| t.codec_params.codec != CODEC_TYPE_NULL && t.codec_params.sample_rate.is_some())
+            .find_map(|t| match &t.codec_params {
+                Some(CodecParameters::Audio(p)) if p.codec != CODEC_ID_NULL_AUDIO && p.sample_rate.is_some() => {
+                    Some((t.id, t.time_base, p.clone()))
+                }
+                _ => None,
+            })
             .ok_or_else(|| not_audio("no audio track".into()))?;
-        let params = track.codec_params.clone();
-        let track_id = track.id;
-        let decoder = symphonia::default::get_codecs()
-            .make(&params, &DecoderOptions::default())
+        // Gapless (the default, set here so it stays on) trims encoder delay and padding, so
+        // durations match the original recording.
+        let options = AudioDecoderOptions::default().gapless(true);
+        let mut decoder = symphonia::default::get_codecs()
+            .make_audio_decoder(&params, &options)
             .map_err(|e| not_audio(e.to_string()))?;
-        let codec = symphonia::default::get_codecs()
-            .get_codec(params.codec)
-            .map(|d| d.short_name.to_string())
-            .unwrap_or_else(|| "unknown".into());
-        let channels = match params.channels.map(|c| c.count()).or(known_channels) {
+        let codec = decoder.codec_info().short_name.to_string();
+        let channels = match params.channels.as_ref().map(|c| c.count()).or(known_channels) {
             Some(n) => n,
             None => {
                 // AAC in MP4 often states its channels only in the first decoded frame: decode
                 // one, then start over from a fresh probe so no audio is skipped.
-                let mut decoder = decoder;
                 let n = first_decoded_channels(&mut format, &mut decoder, track_id)
                     .ok_or_else(|| not_audio("unknown channel count".into()))?;
                 return Self::open_decoded_with(path, Some(n));
             }
         };
         let lossy = matches!(codec.as_str(), "mp3" | "aac" | "vorbis" | "mp1" | "mp2");
+        let float = matches!(params.sample_format, Some(SymSampleFormat::F32 | SymSampleFormat::F64));
         let (sample_format, bits, shift) = match params.bits_per_sample {
-            Some(bits) if !lossy => {
+            Some(bits) if !lossy && !float => {
                 let container = bits.div_ceil(8).clamp(1, 4) * 8;
                 (SampleFormat::Int, container as u16, 32 - container)
             }
             // Lossy codecs decode to floats; storing f32 keeps exactly what the decoder produced.
+            // So does float PCM in a container other than WAV (CAF, AIFF, MKV).
             _ => (SampleFormat::Float, 32, 0),
         };
+        let sample_rate = params.sample_rate.unwrap_or(0);
         let spec = AudioSpec {
-            sample_rate: params.sample_rate.unwrap_or(0),
+            sample_rate,
             channels: u16::try_from(channels).unwrap_or(u16::MAX),
             bits_per_sample: bits,
             sample_format,
         };
         spec.validate().map_err(|source| ImportError::Wav { path: path.into(), source })?;
-        Ok(Self { path: path.into(), spec, codec, kind: SourceKind::Decoded { format, decoder, track_id, shift } })
+        let dur_in_frames = time_base.is_some_and(|tb| tb.numer.get() == 1 && tb.denom.get() == sample_rate);
+        let track = DecodedTrack { id: track_id, shift, dur_in_frames };
+        Ok(Self { path: path.into(), spec, codec, kind: SourceKind::Decoded { format, decoder, track } })
     }
 
     /// The layout that will be stored.
@@ -191,8 +206,8 @@ impl ImportSource {
         let Self { path, spec, kind, .. } = self;
         match kind {
             SourceKind::Wav { reader, declared } => copy_wav(&path, spec, reader, declared, writer),
-            SourceKind::Decoded { format, decoder, track_id, shift } => {
-                guarded(&path, || decode_all(&path, spec, format, decoder, track_id, shift, writer))
+            SourceKind::Decoded { format, decoder, track } => {
+                guarded(&path, || decode_all(&path, spec, format, decoder, &track, writer))
             }
         }
     }
@@ -214,15 +229,15 @@ fn guarded<T>(path: &Path, work: impl FnOnce() -> Result<T, ImportError>) -> Res
 
 fn first_decoded_channels(
     format: &mut Box<dyn FormatReader>,
-    decoder: &mut Box<dyn Decoder>,
+    decoder: &mut Box<dyn AudioDecoder>,
     track_id: u32,
 ) -> Option<usize> {
     for _ in 0..64 {
-        let packet = format.next_packet().ok()?;
-        if packet.track_id() == track_id
+        let packet = format.next_packet().ok()??;
+        if packet.track_id == track_id
             && let Ok(decoded) = decoder.decode(&packet)
         {
-            return Some(decoded.spec().channels.count());
+            return Some(decoded.spec().channels().count());
         }
     }
     None
@@ -264,82 +279,64 @@ fn decode_all(
     path: &Path,
     spec: AudioSpec,
     mut format: Box<dyn FormatReader>,
-    mut decoder: Box<dyn Decoder>,
-    track_id: u32,
-    shift: u32,
+    mut decoder: Box<dyn AudioDecoder>,
+    track: &DecodedTrack,
     writer: &mut EncryptedAudioWriter,
 ) -> Result<ImportReport, ImportError> {
+    let failed = |writer: &EncryptedAudioWriter, reason: String| ImportError::Decode {
+        path: path.into(),
+        at_ms: spec.frames_to_ms(writer.frames()),
+        reason,
+    };
     let mut report = ImportReport::default();
     let mut bytes = Vec::with_capacity(COPY_BLOCK);
-    let frames_per_tick =
-        decoder.codec_params().time_base.filter(|tb| tb.numer == 1 && tb.denom == spec.sample_rate).map(|_| 1u64);
     // A crafted packet length must not become a huge allocation: at most 10 s per packet.
     let max_gap = u64::from(spec.sample_rate) * 10;
-    let mut ints: Option<SampleBuffer<i32>> = None;
-    let mut floats: Option<SampleBuffer<f32>> = None;
+    let mut ints: Vec<i32> = Vec::new();
+    let mut floats: Vec<f32> = Vec::new();
     loop {
         let packet = match format.next_packet() {
-            Ok(packet) => packet,
+            Ok(Some(packet)) => packet,
+            Ok(None) => break,
+            // Some readers still end with an EOF error rather than `None`.
             Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
             Err(SymError::ResetRequired) => {
-                return Err(ImportError::Decode {
-                    path: path.into(),
-                    at_ms: spec.frames_to_ms(writer.frames()),
-                    reason: "the stream changes format part way (e.g. chained Ogg); split it with ffmpeg first".into(),
-                });
+                let reason = "the stream changes format part way (e.g. chained Ogg); split it with ffmpeg first";
+                return Err(failed(writer, reason.into()));
             }
-            Err(e) => {
-                return Err(ImportError::Decode {
-                    path: path.into(),
-                    at_ms: spec.frames_to_ms(writer.frames()),
-                    reason: e.to_string(),
-                });
-            }
+            Err(e) => return Err(failed(writer, e.to_string())),
         };
-        if packet.track_id() != track_id {
+        if packet.track_id != track.id {
             continue;
         }
         let decoded = match decoder.decode(&packet) {
             Ok(decoded) => decoded,
-            // A damaged frame: players skip it, and so do we, but we count it and keep its
+            // A damaged frame (symphonia 0.6 says a decode or I/O error means "discard this
+            // packet and go on"): players skip it, and so do we, but we count it and keep its
             // length as silence so that everything after it keeps its time.
-            Err(SymError::DecodeError(_)) => {
+            Err(SymError::DecodeError(_) | SymError::IoError(_)) => {
                 report.skipped_packets += 1;
-                if frames_per_tick == Some(1) {
-                    let silence = vec![0u8; packet.dur.min(max_gap) as usize * usize::from(spec.block_align())];
+                if track.dur_in_frames {
+                    let silence = vec![0u8; packet.dur.get().min(max_gap) as usize * usize::from(spec.block_align())];
                     writer.write_pcm(&silence)?;
                 }
                 continue;
             }
-            Err(e) => {
-                return Err(ImportError::Decode {
-                    path: path.into(),
-                    at_ms: spec.frames_to_ms(writer.frames()),
-                    reason: e.to_string(),
-                });
-            }
+            Err(e) => return Err(failed(writer, e.to_string())),
         };
-        if usize::from(spec.channels) != decoded.spec().channels.count() || decoded.spec().rate != spec.sample_rate {
-            return Err(ImportError::Decode {
-                path: path.into(),
-                at_ms: spec.frames_to_ms(writer.frames()),
-                reason: "the format changes mid-file".into(),
-            });
+        if usize::from(spec.channels) != decoded.spec().channels().count() || decoded.spec().rate() != spec.sample_rate
+        {
+            return Err(failed(writer, "the format changes mid-file".into()));
         }
         bytes.clear();
-        let capacity = decoded.capacity() as u64;
         match spec.sample_format {
             SampleFormat::Int => {
-                let buf = ints.get_or_insert_with(|| SampleBuffer::new(capacity, *decoded.spec()));
-                if buf.capacity() < decoded.frames() * decoded.spec().channels.count() {
-                    *buf = SampleBuffer::new(capacity, *decoded.spec());
-                }
-                buf.copy_interleaved_ref(decoded);
+                decoded.copy_to_vec_interleaved(&mut ints);
                 // symphonia scales every integer format to full-scale i32; shift back to the
                 // stored width, which restores the original integers exactly.
                 let width = usize::from(spec.bytes_per_sample());
-                for s in buf.samples() {
-                    let v = s >> shift;
+                for s in &ints {
+                    let v = s >> track.shift;
                     bytes.extend_from_slice(&v.to_le_bytes()[..width]);
                 }
                 if spec.bits_per_sample == 8 {
@@ -350,12 +347,8 @@ fn decode_all(
                 }
             }
             SampleFormat::Float => {
-                let buf = floats.get_or_insert_with(|| SampleBuffer::new(capacity, *decoded.spec()));
-                if buf.capacity() < decoded.frames() * decoded.spec().channels.count() {
-                    *buf = SampleBuffer::new(capacity, *decoded.spec());
-                }
-                buf.copy_interleaved_ref(decoded);
-                for s in buf.samples() {
+                decoded.copy_to_vec_interleaved(&mut floats);
+                for s in &floats {
                     bytes.extend_from_slice(&s.to_le_bytes());
                 }
             }
