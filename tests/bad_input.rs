@@ -110,6 +110,39 @@ fn each_bad_input_is_refused_clearly_and_changes_nothing() {
     assert!(snapshot(&s.project()) == before, "a refused command changed the project");
 }
 
+/// Inputs the audio_import fuzz target found, each of which made symphonia 0.5 abort the whole
+/// process on a huge allocation; each must now be refused like any damaged file.
+#[test]
+fn fuzzer_found_audio_files_are_refused_as_damaged_and_store_nothing() {
+    let s = Scratch::new();
+    let before = snapshot(&s.project());
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/known-crashes/audio_import");
+    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    assert!(files.len() >= 5, "the known crashes are missing from {}", dir.display());
+    for file in &files {
+        let name = file.file_name().unwrap().to_str().unwrap();
+        // 3 GB of address space, as under the fuzzer's limits: a length taken from the file and
+        // allocated before reading then aborts here instead of succeeding lazily.
+        let out = std::process::Command::new("sh")
+            .args(["-c", "ulimit -v 3000000 && exec \"$0\" \"$@\""])
+            .arg(env!("CARGO_BIN_EXE_verbatim"))
+            .env("VERBATIM_PASSPHRASE", PASS)
+            .arg("import")
+            .arg(s.project())
+            .arg(file)
+            .args(["--participant", "P01"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        assert!(err.contains(name), "{name}: {err}");
+        assert!(err.contains("not an audio file") || err.contains("the file is damaged"), "{name}: {err}");
+        assert!(!err.contains("panicked") && !err.contains("memory allocation"), "{name}: {err}");
+    }
+    assert!(snapshot(&s.project()) == before, "a refused import changed the project");
+}
+
 #[test]
 fn damaged_files_are_named_by_verify_and_by_the_command_that_meets_them() {
     let s = Scratch::new();

@@ -294,6 +294,7 @@ fn decode_all(
     let max_gap = u64::from(spec.sample_rate) * 10;
     let mut ints: Vec<i32> = Vec::new();
     let mut floats: Vec<f32> = Vec::new();
+    let mut decoded_any = false;
     loop {
         let packet = match format.next_packet() {
             Ok(Some(packet)) => packet,
@@ -324,6 +325,7 @@ fn decode_all(
             }
             Err(e) => return Err(failed(writer, e.to_string())),
         };
+        decoded_any = true;
         if usize::from(spec.channels) != decoded.spec().channels().count() || decoded.spec().rate() != spec.sample_rate
         {
             return Err(failed(writer, "the format changes mid-file".into()));
@@ -354,6 +356,12 @@ fn decode_all(
             }
         }
         writer.write_pcm(&bytes)?;
+    }
+    if !decoded_any && report.skipped_packets > 0 {
+        // Only the silence we put in for damaged packets would be stored (a crafted packet
+        // length gives 10 s of it from a 2 KB file): that is no recording.
+        let reason = format!("no packet of its audio could be decoded, {} tried", report.skipped_packets);
+        return Err(ImportError::Decode { path: path.into(), at_ms: 0, reason });
     }
     report.frames = writer.frames();
     Ok(report)
