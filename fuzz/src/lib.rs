@@ -7,39 +7,21 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::arbitrary::Unstructured;
 use verbatim::analysis::{ANALYSIS_VERSION, Analysis, Span};
-use verbatim::audio::wav::{AudioSpec, SampleFormat};
 use verbatim::export::convention::{Convention, Lang};
 use verbatim::export::skeleton::Credits;
 use verbatim::export::{ExportFormat, RenderOptions, SessionDocument};
 use verbatim::guide::QuestionRef;
+use verbatim::session::SessionMeta;
 use verbatim::session::markers::{Marker, MarkerKind};
 use verbatim::session::transcript::{Transcript, TranscriptSegment};
-use verbatim::session::{AudioSource, GuideSnapshot, SessionMeta, SessionState};
 
 /// Longest recording the drawn analyses describe: a day, far beyond any interview.
 const MAX_DRAWN_MS: u64 = 24 * 60 * 60 * 1000;
 
-/// Session metadata that passes every check: P07, 60 s at 48 kHz, with a two-section guide.
+/// Session metadata that passes every check: the export tests' P07, 60 s at 48 kHz, with a
+/// two-section guide.
 pub fn fixed_meta() -> SessionMeta {
-    let started = chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00+01:00").expect("a valid RFC 3339 time");
-    SessionMeta {
-        version: 1,
-        id: "20261120T090000Z-P07".into(),
-        participant: "P07".into(),
-        started,
-        ended: Some(started + chrono::Duration::seconds(60)),
-        state: SessionState::Complete,
-        source: AudioSource::Recording { device: "USB mic".into() },
-        audio: AudioSpec { sample_rate: 48_000, channels: 1, bits_per_sample: 16, sample_format: SampleFormat::Int },
-        frames: 48_000 * 60,
-        dropped_frames: 4_800,
-        guide: Some(GuideSnapshot {
-            file_name: "guide.md".into(),
-            text: "# Arbeid\n## Hverdagen\n- Hvordan er en vanlig dag?\n- Hva er vanskelig?\n## Slutt\n- Noe mer?\n"
-                .into(),
-        }),
-        recovery: None,
-    }
+    verbatim::export::sample::meta()
 }
 
 /// An analysis as the analyser would make one (sorted, non-overlapping spans within a day),

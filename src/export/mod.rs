@@ -11,8 +11,10 @@ pub mod docx;
 pub mod eaf;
 pub mod json;
 pub mod qda;
-#[cfg(test)]
-pub(crate) mod sample;
+// Also built for cargo-fuzz (which sets `--cfg fuzzing`), whose targets render the same session.
+#[cfg(any(test, fuzzing))]
+#[doc(hidden)]
+pub mod sample;
 pub mod skeleton;
 pub mod text;
 mod xml;

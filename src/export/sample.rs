@@ -2,6 +2,9 @@
 //! micro-pauses, laughter, a sigh, a note, a recording pause, an identifying passage, and text
 //! typed into half of the segments.
 
+// Built only for tests and fuzzing (`cfg(any(test, fuzzing))`), where a broken fixture should stop the run.
+#![allow(clippy::unwrap_used)]
+
 use super::document::{SessionDocument, build};
 use crate::analysis::{Analysis, Span};
 use crate::audio::wav::{AudioSpec, SampleFormat};
