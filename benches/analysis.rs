@@ -39,10 +39,10 @@ use support::audio::{
     BYTES_PER_FRAME, FIXTURES, SECONDS_PER_HOUR, SPEED_NOISE_DB, analyze_file, finish_ffmpeg, looped_fixture, median,
     must, read_wav, sox_to_wav, spawn_silencedetect, timed, write_encrypted, write_wav,
 };
-use verbatim::analysis::Span;
 use verbatim::analysis::score::{Score, score};
 use verbatim::audio::store::EncryptedAudioReader;
 use verbatim::crypto::{self, Identity, Recipient};
+use verbatim::model::{Ms, Span};
 
 const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/demo");
 /// Both fixtures, named by their noise floor; they share one truth.
@@ -101,11 +101,11 @@ fn parse_silences(log: &str, end_ms: u64) -> Vec<Span> {
         if let Some(start_ms) = value(line, "silence_start:") {
             open = Some(start_ms);
         } else if let (Some(end_ms), Some(start_ms)) = (value(line, "silence_end:"), open) {
-            silences.push(Span { start_ms, end_ms });
+            silences.push(Span::ms(start_ms, end_ms));
             open = None;
         }
     }
-    silences.extend(open.map(|start_ms| Span { start_ms, end_ms }));
+    silences.extend(open.map(|start_ms| Span::ms(start_ms, end_ms)));
     silences
 }
 
@@ -115,7 +115,7 @@ fn load_truth(path: &Path, drop_ends: bool) -> Vec<Span> {
     let json: serde_json::Value = must(serde_json::from_str(&text), "parsing a truth file");
     let mut pauses: Vec<Span> = must(serde_json::from_value(json["pauses"].clone()), "reading the truth's pauses");
     if drop_ends {
-        assert_eq!(pauses.first().map(|p| p.start_ms), Some(0), "the first truth pause is not the lead-in");
+        assert_eq!(pauses.first().map(|p| p.start), Some(Ms::ZERO), "the first truth pause is not the lead-in");
         pauses.remove(0);
         pauses.pop();
     }
@@ -165,7 +165,7 @@ fn bench_speed(c: &mut Criterion, config: &Config, dir: &Path, identity: &Identi
         let id = BenchmarkId::new("verbatim", a.floor);
         timed(&mut group, id, timings.entry(format!("verbatim/{}", a.floor)).or_default(), || {
             let found = analyze_file(&a.encrypted, identity);
-            assert_eq!(found.duration_ms, seconds * 1000);
+            assert_eq!(found.duration, Ms(seconds * 1000));
             assert!(!found.pauses.is_empty(), "no pauses found in {}", a.floor);
             black_box(found);
         });
@@ -306,7 +306,7 @@ fn print_accuracy(thresholds: &[i32], cases: &[Case]) {
     for case in cases {
         eprintln!("{}:", case.name);
         eprintln!("  {:<24}{}", "verbatim analyze", show(&case.ours));
-        let list = |spans: &[Span]| spans.iter().map(|s| format!("{}-{}", s.start_ms, s.end_ms)).collect::<Vec<_>>();
+        let list = |spans: &[Span]| spans.iter().map(|s| format!("{}-{}", s.start.0, s.end.0)).collect::<Vec<_>>();
         let (extra, missed) = &case.ours_wrong;
         if !extra.is_empty() || !missed.is_empty() {
             eprintln!("  {:<24}false (ms) {:?}, missed (ms) {:?}", "", list(extra), list(missed));

@@ -53,15 +53,15 @@ use support::audio::{
     timed, write_encrypted, write_wav,
 };
 use verbatim::analysis::Analysis;
-use verbatim::analysis::segments::{self, SpeakerMark};
+use verbatim::analysis::segments::fresh_transcript;
 use verbatim::audio::wav::{AudioSpec, SampleFormat};
 use verbatim::crypto::{self, Identity, Recipient};
 use verbatim::export::convention::{Convention, Lang};
-use verbatim::export::skeleton::{self, Credits, clock};
+use verbatim::export::skeleton::{self, Credits};
 use verbatim::export::{self, ExportFormat, RenderOptions, SessionDocument};
-use verbatim::guide::QuestionRef;
-use verbatim::session::markers::{Marker, MarkerKind};
-use verbatim::session::transcript::Transcript;
+use verbatim::guide::Guide;
+use verbatim::model::transcript::tokens_from_text;
+use verbatim::model::{Mark, Marker, Ms, QuestionRef, Speaker, Transcript};
 use verbatim::session::{AudioSource, GuideSnapshot, SessionMeta, SessionState};
 
 /// The goal for `all_formats_with_analysis`, one core, one hour.
@@ -99,6 +99,7 @@ const TEXTS: [&str; 5] = [
 /// Everything an export reads besides the audio and its analysis.
 struct Session {
     meta: SessionMeta,
+    guide: Guide,
     markers: Vec<Marker>,
     transcript: Transcript,
     recipient: Recipient,
@@ -110,8 +111,8 @@ fn meta(seconds: u64) -> SessionMeta {
     let started = chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00+01:00").unwrap();
     SessionMeta {
         version: 1,
-        id: format!("20261120T090000Z-{PARTICIPANT}"),
-        participant: PARTICIPANT.into(),
+        id: must(format!("20261120T090000Z-{PARTICIPANT}").parse(), "a session id"),
+        participant: must(PARTICIPANT.parse(), "a participant code"),
         started,
         ended: Some(started + chrono::Duration::seconds(seconds as i64 + 65)),
         state: SessionState::Complete,
@@ -126,44 +127,36 @@ fn meta(seconds: u64) -> SessionMeta {
 
 /// [`MARKERS`] markers, one in each equal slot of the session at a varying point in it.
 fn markers(duration_ms: u64) -> Vec<Marker> {
-    use MarkerKind::*;
-    let rest = [Laughter, Quote, Note, Sigh, Laughter, FollowUp, Quote, Note, LongPause, Laughter, Sigh];
+    let rest = [Mark::Laughter, Mark::Quote, Mark::Note(String::new()), Mark::Sigh, Mark::Laughter, Mark::FollowUp];
+    let rest =
+        [&rest[..], &[Mark::Quote, Mark::Note(String::new()), Mark::LongPause, Mark::Laughter, Mark::Sigh]].concat();
     let slot_ms = duration_ms / MARKERS as u64;
     let (mut questions, mut speakers, mut notes) = (0, 0, 0);
     (0..MARKERS)
         .map(|i| {
             let at_ms = i as u64 * slot_ms + (i as u64 * 7919 % 1000) * slot_ms / 1000;
-            let kind = match i {
-                _ if i % IDENTIFYING_EVERY == 17 => Identifying,
-                52 => Paused,
-                93 => Gap,
-                _ if i % 10 == 0 => Question,
-                _ if i % 10 == 5 => Speaker,
-                _ => rest[i % rest.len()],
-            };
-            let mut m = Marker::at(kind, at_ms * u64::from(RATE) / 1000, RATE);
-            match kind {
-                Question => {
+            let mark = match i {
+                _ if i % IDENTIFYING_EVERY == 17 => Mark::Identifying,
+                52 => Mark::Paused { wall: Some(Ms(65_000)) },
+                93 => Mark::Gap { lost: Some(Ms(GAP_MS)), cause: "input device lost".into() },
+                _ if i % 10 == 0 => {
                     let (section, question) = QUESTIONS[questions * QUESTIONS.len() / (MARKERS / 10)];
-                    m.question = Some(QuestionRef { section, question });
                     questions += 1;
+                    Mark::Question { question: QuestionRef { section, question }, text: None }
                 }
-                Speaker => {
-                    m.speaker = Some(1 + speakers % 2);
+                _ if i % 10 == 5 => {
                     speakers += 1;
+                    Mark::Speaker(1 + (speakers - 1) % 2)
                 }
-                Note => {
-                    m.note = Some(NOTES[notes % NOTES.len()].into());
-                    notes += 1;
-                }
-                Paused => m.duration_ms = Some(65_000),
-                Gap => {
-                    m.duration_ms = Some(GAP_MS);
-                    m.note = Some("input device lost".into());
-                }
-                _ => {}
-            }
-            m
+                _ => match rest[i % rest.len()].clone() {
+                    Mark::Note(_) => {
+                        notes += 1;
+                        Mark::Note(NOTES[(notes - 1) % NOTES.len()].into())
+                    }
+                    other => other,
+                },
+            };
+            Marker::at(mark, at_ms * u64::from(RATE) / 1000, RATE)
         })
         .collect()
 }
@@ -171,13 +164,12 @@ fn markers(duration_ms: u64) -> Vec<Marker> {
 /// The analysis' segments as a transcriber left them: labelled `I` or the participant, and
 /// every other one typed.
 fn transcript(analysis: &Analysis, markers: &[Marker]) -> Transcript {
-    let cut = segments::segments(&analysis.speech, &SpeakerMark::from_markers(markers));
-    let mut transcript = Transcript::from_segments(&cut);
+    let mut transcript = fresh_transcript(analysis, markers);
     for (i, segment) in transcript.segments.iter_mut().enumerate() {
-        segment.speaker = Some(if i % 5 == 0 { "I" } else { PARTICIPANT }.into());
+        segment.speaker = Some(if i % 5 == 0 { Speaker::Interviewer } else { Speaker::Participant });
         if i % 2 == 0 {
-            let inaudible = clock((segment.start_ms + segment.end_ms) / 2);
-            segment.text = TEXTS[i / 2 % TEXTS.len()].replace("{t}", &inaudible);
+            let inaudible = Ms((segment.span.start.0 + segment.span.end.0) / 2).to_string();
+            segment.tokens = tokens_from_text(&TEXTS[i / 2 % TEXTS.len()].replace("{t}", &inaudible));
             segment.done = true;
         }
     }
@@ -201,7 +193,8 @@ fn render_sealed(
 
 /// The document and every format, from an analysis.
 fn render_all(session: &Session, analysis: &Analysis) -> (SessionDocument, Outputs) {
-    let document = export::build(&session.meta, analysis, &session.markers, Some(&session.transcript));
+    let document =
+        export::build(&session.meta, analysis, &session.markers, &session.transcript, Ok(Some(&session.guide)));
     let outputs = ExportFormat::ALL
         .into_iter()
         .map(|format| {
@@ -270,9 +263,16 @@ fn bench(
     });
     let name = "build_document";
     timed(&mut group, id(name), timings.entry(name.into()).or_default(), || {
-        black_box(export::build(&session.meta, analysis, &session.markers, Some(&session.transcript)));
+        black_box(export::build(
+            &session.meta,
+            analysis,
+            &session.markers,
+            &session.transcript,
+            Ok(Some(&session.guide)),
+        ));
     });
-    let document = export::build(&session.meta, analysis, &session.markers, Some(&session.transcript));
+    let document =
+        export::build(&session.meta, analysis, &session.markers, &session.transcript, Ok(Some(&session.guide)));
     let name = "build_skeleton";
     timed(&mut group, id(name), timings.entry(name.into()).or_default(), || {
         let RenderOptions { convention, lang, credits } = &session.options;
@@ -305,20 +305,15 @@ fn check(document: &SessionDocument, outputs: &Outputs, identity: &Identity) {
     let (_, txt, sealed) = output(ExportFormat::Txt);
     let txt = std::str::from_utf8(txt).unwrap();
     let body = txt.splitn(3, "\n\n").nth(2).expect("a txt body after the legend");
-    let hidden = |start: u64, end: u64| document.anonymised.iter().any(|a| start >= a.start_ms && end <= a.end_ms);
-    let shown = document.pauses.iter().filter(|p| !hidden(p.start_ms, p.end_ms)).count();
+    let hidden = |p: &export::document::Pause| document.anonymised.iter().any(|a| a.span.covers(p.span));
+    let shown = document.pauses.iter().filter(|p| !hidden(p)).count();
     assert!(shown > 0, "no pauses to write");
     assert_eq!(body.matches("(pause").count(), shown, "pause marks in the txt");
     let opened = must(crypto::decrypt_bytes(identity, sealed, Path::new("txt.age")), "decrypting the txt");
     assert_eq!(opened.as_slice(), txt.as_bytes(), "the sealed txt is not the plain one");
 
     // A tier per speaker, then guide questions, markers and pauses.
-    let convention = options().convention;
-    let speakers: BTreeSet<String> = document
-        .segments
-        .iter()
-        .map(|s| convention.speaker_label(s.speaker.as_deref(), PARTICIPANT, Lang::Nb))
-        .collect();
+    let speakers: BTreeSet<Option<&str>> = document.segments.iter().map(|s| s.speaker_label.as_deref()).collect();
     assert_eq!(speakers.len(), 2);
     let eaf = std::str::from_utf8(&output(ExportFormat::Eaf).1).unwrap();
     assert_eq!(eaf.matches("<TIER ").count(), speakers.len() + 3, "EAF tiers");
@@ -399,6 +394,7 @@ fn main() {
     let markers = markers(seconds * 1000);
     let session = Session {
         meta: meta(seconds),
+        guide: must(Guide::parse(GUIDE, "guide.md"), "the bench's guide"),
         transcript: transcript(&analysis, &markers),
         markers,
         recipient: identity.to_public(),

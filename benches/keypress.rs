@@ -27,9 +27,9 @@ use ratatui::backend::TestBackend;
 use verbatim::audio::capture::InputFailure;
 use verbatim::guide::Guide;
 use verbatim::keymap::Keymap;
+use verbatim::model::Marker;
 use verbatim::session::RecordingNotice;
-use verbatim::session::markers::Marker;
-use verbatim::tui::record::{RecordApp, Recorder};
+use verbatim::tui::record::{Heading, RecordApp, Recorder};
 use verbatim::tui::{Event, Screen};
 
 const RATE: u32 = 48_000;
@@ -87,6 +87,9 @@ impl Recorder for FakeRecorder {
     fn is_paused(&self) -> bool {
         self.paused
     }
+    fn is_ready(&self) -> bool {
+        false
+    }
     fn input_lost(&self) -> Option<InputFailure> {
         None
     }
@@ -107,10 +110,13 @@ fn key(code: KeyCode) -> Event {
 /// A recording 12 minutes in, with markers, two questions asked and a live meter; drawn once.
 fn setup() -> (App, Terminal<TestBackend>) {
     let guide = Guide::parse(GUIDE, "guide-nb.md").expect("the demo guide parses");
-    let mut app = RecordApp::new(FakeRecorder::default(), Keymap::defaults().expect("default keymap"), Some(guide));
-    app.session_id = "20261122T101500Z-P03".into();
-    app.participant = "P03".into();
-    app.input_label = "PulseAudio: Built-in Microphone".into();
+    let heading = Heading {
+        session: "20261122T101500Z-P03".parse().expect("a session id"),
+        participant: "P03".parse().expect("a participant code"),
+        input: "PulseAudio: Built-in Microphone".into(),
+    };
+    let keymap = Keymap::defaults().expect("default keymap");
+    let mut app = RecordApp::new(FakeRecorder::default(), keymap, Some(guide), heading);
     for (seconds, c) in [(14, 'a'), (95, 'a'), (130, 'l'), (402, 'q'), (610, 'f'), (720, 's')] {
         app.recorder.frames = seconds * u64::from(RATE);
         app.update(key(KeyCode::Char(c)));
@@ -130,12 +136,12 @@ fn press(app: &mut App, terminal: &mut Terminal<TestBackend>, event: Event) {
 
 /// Before `j`: at the last question, go back to the first so `j` always moves.
 fn rewind_guide_at_end(app: &mut App) {
-    let at_end = match (&app.guide, app.selected) {
+    let at_end = match (app.guide(), app.selected()) {
         (Some(guide), Some(at)) => guide.next(at).is_none(),
         _ => false,
     };
-    if at_end {
-        app.selected = app.guide.as_ref().and_then(Guide::first);
+    if let Some(first) = app.guide().and_then(Guide::first).filter(|_| at_end) {
+        app.select(first);
     }
 }
 

@@ -27,7 +27,7 @@ pub const MAX_SCRYPT_WORK_FACTOR: u8 = 20;
 #[derive(Debug, thiserror::Error)]
 pub enum CryptoError {
     /// The passphrase did not open a passphrase-protected file.
-    #[error("{}: wrong passphrase. Type the passphrase chosen at `verbatim init` (or set VERBATIM_PASSPHRASE).", path.display())]
+    #[error("{}: wrong passphrase", path.display())]
     WrongPassphrase {
         /// The file that did not open.
         path: PathBuf,

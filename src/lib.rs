@@ -1,6 +1,7 @@
 //! verbatim: record, review and export qualitative research interviews, encrypted end to end.
 //!
-//! The binary (`src/main.rs`) is a thin command layer over these modules.
+//! The binary (`src/main.rs`, `src/cli/`) is a thin command layer over these modules.
+//! `docs/architecture.md` maps the layers and which way they point.
 
 pub mod analysis;
 pub mod audio;
@@ -8,7 +9,11 @@ pub mod crypto;
 pub mod export;
 pub mod guide;
 pub mod keymap;
+pub mod model;
+pub mod pipeline;
 pub mod project;
+pub mod report;
 pub mod securefs;
 pub mod session;
+pub mod store;
 pub mod tui;

@@ -138,6 +138,17 @@ pub fn temp_sibling(path: &Path) -> PathBuf {
     parent_of(path).join(unique)
 }
 
+/// Overwrites a small key file with zeros before unlinking it, so the ciphertext does not
+/// linger in freed blocks on filesystems that overwrite in place.
+pub fn overwrite_and_remove(path: &Path) -> Result<(), FsError> {
+    let len = fs::metadata(path).at(path, "reading the key file")?.len();
+    let mut file = fs::OpenOptions::new().write(true).open(path).at(path, "opening the key file")?;
+    file.write_all(&vec![0u8; usize::try_from(len).unwrap_or(0)]).at(path, "overwriting the key")?;
+    file.sync_all().at(path, "syncing")?;
+    fs::remove_file(path).at(path, "deleting the key")?;
+    Ok(())
+}
+
 /// Turns off core dumps for this process (and stops other processes of the same user from
 /// attaching to it): keys, audio and transcripts in memory must never reach a core file.
 pub fn no_core_dumps() -> std::io::Result<()> {

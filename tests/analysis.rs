@@ -8,8 +8,8 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::*;
-use verbatim::analysis::Span;
 use verbatim::analysis::score::score;
+use verbatim::model::Span;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/analysis");
 /// Both boundaries of a detected pause must lie this close to the true ones.
@@ -20,7 +20,7 @@ fn spans(value: &serde_json::Value) -> Vec<Span> {
         .as_array()
         .expect("an array of spans")
         .iter()
-        .map(|p| Span { start_ms: p["start_ms"].as_u64().unwrap(), end_ms: p["end_ms"].as_u64().unwrap() })
+        .map(|p| Span::ms(p["start_ms"].as_u64().unwrap(), p["end_ms"].as_u64().unwrap()))
         .collect()
 }
 
@@ -56,7 +56,7 @@ fn silencedetect(file: &Path, threshold_db: i32) -> Vec<Span> {
     times("silence_start: ")
         .into_iter()
         .zip(times("silence_end: "))
-        .map(|(start_ms, end_ms)| Span { start_ms, end_ms })
+        .map(|(start_ms, end_ms)| Span::ms(start_ms, end_ms))
         .collect()
 }
 
@@ -145,7 +145,7 @@ fn a_knock_or_a_noise_burst_alone_in_a_pause_does_not_split_it() {
         );
         let id = s.import(&mixed);
         let found = spans(&export_json(&s, &id)["pauses"]);
-        let long = Span { start_ms: 14_083, end_ms: 20_083 };
+        let long = Span::ms(14_083, 20_083);
         assert!(score(&found, &[long], TOLERANCE_MS).matched == 1, "{name} split the pause: {found:?}");
         assert!(score(&found, &truth(), TOLERANCE_MS).f1() >= 0.95, "{name}: {found:?}");
     }
@@ -209,8 +209,8 @@ fn the_json_export_holds_session_pauses_segments_and_markers() {
     let pauses = spans(&doc["pauses"]);
     assert!(score(&pauses, &truth, TOLERANCE_MS).f1() >= 0.95, "{pauses:?}");
     for (p, json) in pauses.iter().zip(doc["pauses"].as_array().unwrap()) {
-        assert_eq!(json["duration_ms"].as_u64().unwrap(), p.end_ms - p.start_ms);
-        assert!(p.len_ms() >= 200 && p.start_ms % 10 == 0 && p.end_ms % 10 == 0);
+        assert_eq!(json["duration_ms"].as_u64().unwrap(), p.end.0 - p.start.0);
+        assert!(p.len().0 >= 200 && p.start.0 % 10 == 0 && p.end.0 % 10 == 0);
     }
     // Segments cover the speech in order, between the pauses, with empty text so far.
     let segments = doc["segments"].as_array().unwrap();
@@ -220,7 +220,7 @@ fn the_json_export_holds_session_pauses_segments_and_markers() {
         let (start, end) = (seg["start_ms"].as_u64().unwrap(), seg["end_ms"].as_u64().unwrap());
         assert!(start >= last_end && end > start && end - start <= 15_000, "{seg}");
         assert!(
-            !pauses.iter().any(|p| p.start_ms > start && p.end_ms < end && p.len_ms() >= 2_000),
+            !pauses.iter().any(|p| p.start.0 > start && p.end.0 < end && p.len().0 >= 2_000),
             "{seg} spans a long pause"
         );
         assert_eq!(seg["text"], "");

@@ -10,8 +10,9 @@ use std::process::{Child, Output, Stdio};
 
 use common::pulse::NullSink;
 use common::*;
+use verbatim::model::{Mark, MarkerKind};
 use verbatim::project::Project;
-use verbatim::session::markers::{MarkerKind, MarkerLog};
+use verbatim::session::markers::MarkerLog;
 
 /// 64 s of synthetic Norwegian speech (16 kHz mono).
 fn speech() -> PathBuf {
@@ -178,9 +179,9 @@ fn the_audio_server_dying_keeps_the_audio_adds_a_gap_marker_and_says_so() {
 
     let project = Project::open(&s.project()).unwrap();
     let mut keyring = project.unlock(&PASS.to_string().into()).unwrap();
-    let identity = keyring.participant("P01").unwrap();
+    let identity = keyring.participant(&code("P01")).unwrap();
     let markers = MarkerLog::read(&s.session_dir(session["id"].as_str().unwrap()), identity).unwrap();
-    let gap = markers.markers.iter().find(|m| m.kind == MarkerKind::Gap).expect("a gap marker");
-    assert!(gap.note.as_deref().unwrap_or("").starts_with("input lost"), "{gap:?}");
-    assert!(gap.at_ms.abs_diff(ms) <= 300, "the gap sits where the audio stops: {} vs {ms}", gap.at_ms);
+    let gap = markers.markers.iter().find(|m| m.kind() == MarkerKind::Gap).expect("a gap marker");
+    assert!(matches!(&gap.mark, Mark::Gap { cause, .. } if cause.starts_with("input lost")), "{gap:?}");
+    assert!(gap.at.0.abs_diff(ms) <= 300, "the gap sits where the audio stops: {} vs {ms}", gap.at.0);
 }

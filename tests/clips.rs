@@ -9,10 +9,12 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use common::*;
+use verbatim::model::transcript::tokens_from_text;
+use verbatim::model::{Mark, Marker, Segment, Span, Speaker, Transcript};
 use verbatim::project::Project;
-use verbatim::session::markers::{MARKERS_FILE, Marker, MarkerKind, MarkerLog};
-use verbatim::session::transcript::{TRANSCRIPT_FILE, TRANSCRIPT_VERSION, Transcript, TranscriptSegment};
-use verbatim::session::write_sealed_json;
+use verbatim::session::markers::{MARKERS_FILE, MarkerLog};
+use verbatim::session::transcript;
+use verbatim::store;
 
 const RATE: u32 = 16_000;
 /// Said in the identifying segment; no clip may contain it.
@@ -47,17 +49,15 @@ fn setup() -> (Scratch, String, Vec<i16>) {
     w.finalize().unwrap();
     let id = s.import(&wav);
 
-    let recipient = Project::open(&s.project()).unwrap().participant_recipient("P01").unwrap();
-    let seg = |start_ms, end_ms, speaker: &str, text: &str| TranscriptSegment {
-        start_ms,
-        end_ms,
-        speaker: Some(speaker.into()),
-        text: text.into(),
+    let recipient = Project::open(&s.project()).unwrap().participant_recipient(&code("P01")).unwrap();
+    let seg = |start_ms, end_ms, speaker: &str, text: &str| Segment {
+        span: Span::ms(start_ms, end_ms),
+        speaker: Some(Speaker::from_label(speaker, &code("P01"))),
+        tokens: tokens_from_text(text),
         done: !text.is_empty(),
         identifying: false,
     };
     let transcript = Transcript {
-        version: TRANSCRIPT_VERSION,
         segments: vec![
             seg(1_000, 3_500, "I", "Fortell om jobben."),
             seg(5_000, 9_000, "P01", QUOTE),
@@ -66,15 +66,14 @@ fn setup() -> (Scratch, String, Vec<i16>) {
         ],
     };
     let dir = s.session_dir(&id);
-    write_sealed_json(&dir.join(TRANSCRIPT_FILE), &recipient, &transcript).unwrap();
-    let at = |kind, ms: u64| Marker::at(kind, ms * u64::from(RATE) / 1000, RATE);
-    let mut quote = at(MarkerKind::Quote, 6_000);
-    quote.note = Some("ring back about nights".into());
+    transcript::write(&dir, &recipient, &transcript).unwrap();
+    let at = |mark, ms: u64| Marker::at(mark, ms * u64::from(RATE) / 1000, RATE);
+    let quote = at(Mark::Quote, 6_000);
     let log = MarkerLog {
         version: verbatim::session::markers::MARKERS_VERSION,
-        markers: vec![quote, at(MarkerKind::Identifying, 11_500), at(MarkerKind::Quote, 14_500)],
+        markers: vec![quote, at(Mark::Identifying, 11_500), at(Mark::Quote, 14_500)],
     };
-    write_sealed_json(&dir.join(MARKERS_FILE), &recipient, &log).unwrap();
+    store::write(&dir.join(MARKERS_FILE), &recipient, &log).unwrap();
     (s, id, samples)
 }
 
@@ -160,7 +159,9 @@ fn quote_clips_are_encrypted_sample_exact_and_silent_where_identifying() {
     let text = String::from_utf8(open(&format!("{first}.txt.age"))).unwrap();
     eprintln!("{text}");
     assert!(text.contains(&format!("Session: {id}\nParticipant: P01\nKind: key quote\n")), "{text}");
-    assert!(text.contains("Clip: 00:00:03.0–00:00:11.0\nNote: ring back about nights\n"), "{text}");
+    // Only note markers carry a note (a typed payload, not an option on every marker); the
+    // note line is tested with note clips in src/export/clips/tests.rs.
+    assert!(text.contains("Clip: 00:00:03.0–00:00:11.0\nIdentifying passages"), "{text}");
     assert!(text.contains(&format!("[00:00:05] P01: {QUOTE}\n[00:00:10] P01: [anonymised]\n")), "{text}");
     // The interviewer's segment (1.0-3.5 s) overlaps the padded start, so it is in the excerpt.
     assert!(text.contains("Transcript:\n[00:00:01] I: Fortell om jobben.\n[00:00:05]"), "{text}");
@@ -225,7 +226,8 @@ fn refusals_write_nothing_and_say_why() {
     );
     let err = fails(&mut clips(&s, &id, &fresh, &["--kind", "identifying"]));
     assert!(err.contains("silenced in every clip"), "{err}");
-    let err = fails(&mut clips(&s, &id, &fresh, &["--kind", "quote", "--pad", "2m"]));
+    // One grammar for every length: 2m is two minutes, 11m is over the 10-minute limit.
+    let err = fails(&mut clips(&s, &id, &fresh, &["--kind", "quote", "--pad", "11m"]));
     assert!(err.contains("500ms"), "{err}");
 
     // No markers of the kind: said, exit 0, nothing created.

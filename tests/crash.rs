@@ -14,7 +14,7 @@ use rand::{Rng, SeedableRng};
 use verbatim::audio::store::EncryptedAudioReader;
 use verbatim::crypto::SecretString;
 use verbatim::project::Project;
-use verbatim::session::{self, RecoverOutcome, SessionDir};
+use verbatim::session::{self, RecoverOutcome, SessionDir, SessionStatus};
 
 /// Frames in one 64 KiB age chunk of 48 kHz mono 16-bit audio (0.68 s).
 const CHUNK_FRAMES: u64 = 32_768;
@@ -88,11 +88,11 @@ fn sigkill_at_ten_random_points_loses_at_most_one_chunk_and_recovers_an_exact_pr
 
     let project = Project::open(&s.project()).unwrap();
     let mut keyring = project.unlock(&SecretString::from(PASS.to_string())).unwrap();
-    let identity = keyring.participant("P01").unwrap().clone();
+    let identity = keyring.participant(&code("P01")).unwrap().clone();
     for (after, k) in &killed {
-        let dir = SessionDir::find(&project, &k.session).unwrap();
+        let dir = SessionDir::find(&project, &session_id(&k.session)).unwrap();
         let summary = dir.summary(&identity).unwrap();
-        assert_eq!(summary.state, "interrupted", "a killed recording must show as interrupted");
+        assert_eq!(summary.state, SessionStatus::Interrupted, "a killed recording must show as interrupted");
         let (outcome, meta) = session::recover(&mut keyring, &dir).unwrap();
         assert!(matches!(outcome, RecoverOutcome::Salvaged { .. }), "{outcome:?}");
         let mut reader = EncryptedAudioReader::open(&dir.audio_path(), &identity).unwrap();

@@ -9,9 +9,11 @@ use std::path::{Path, PathBuf};
 
 use common::*;
 use verbatim::export::convention::{Convention, Lang};
+use verbatim::model::transcript::tokens_from_text;
+use verbatim::model::{Mark, Marker, Segment, Span, Speaker, Transcript};
 use verbatim::project::Project;
-use verbatim::session::markers::{Marker, MarkerKind, MarkerLog, MarkerSaver};
-use verbatim::session::transcript::{Transcript, TranscriptSaver};
+use verbatim::session::markers::{MarkerLog, MarkerSaver};
+use verbatim::session::transcript::TranscriptSaver;
 
 const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/demo/interview.wav");
 /// Typed into the segment the identifying marker points at; must never leave in an export.
@@ -40,33 +42,27 @@ fn session(s: &Scratch) -> String {
 
     let project = Project::open(&s.project()).unwrap();
     let mut keyring = project.unlock(&PASS.to_string().into()).unwrap();
-    let identity = keyring.participant("P01").unwrap().clone();
+    let identity = keyring.participant(&code("P01")).unwrap().clone();
     let dir = s.session_dir(&id);
     let mid = |i: usize| (segments[i].0 + segments[i].1) / 2;
-    let at = |kind, ms: u64| Marker::at(kind, ms * 16, 16_000);
-    let mut note = at(MarkerKind::Note, mid(3));
-    note.note = Some("spør om turnus".into());
+    let at = |mark, ms: u64| Marker::at(mark, ms * 16, 16_000);
+    let note = at(Mark::Note("spør om turnus".into()), mid(3));
     let mut log = MarkerLog::new();
-    log.markers = vec![
-        at(MarkerKind::Laughter, mid(1)),
-        at(MarkerKind::Identifying, mid(4)),
-        note,
-        at(MarkerKind::Quote, mid(2)),
-    ];
+    log.markers = vec![at(Mark::Laughter, mid(1)), at(Mark::Identifying, mid(4)), note, at(Mark::Quote, mid(2))];
     let saver = MarkerSaver::spawn(dir.clone(), identity.to_public()).unwrap();
     saver.save(&log);
     saver.finish();
 
-    let mut transcript = Transcript::from_segments(&[]);
+    let mut transcript = Transcript::default();
     for (i, &(start, end)) in segments.iter().enumerate() {
-        let mut segment = verbatim::session::transcript::TranscriptSegment::empty(start, end, None);
-        segment.speaker = Some(if i % 2 == 0 { "I" } else { "P01" }.into());
+        let mut segment = Segment::empty(Span::ms(start, end), None);
+        segment.speaker = Some(if i % 2 == 0 { Speaker::Interviewer } else { Speaker::Participant });
         if i % 2 == 0 || i == 4 {
-            segment.text = format!("setning nummer {i} [laughter] her");
+            segment.tokens = tokens_from_text(&format!("setning nummer {i} [laughter] her"));
         }
         transcript.segments.push(segment);
     }
-    transcript.segments[4].text = format!("jeg bor ved {SECRET} sykehus");
+    transcript.segments[4].tokens = tokens_from_text(&format!("jeg bor ved {SECRET} sykehus"));
     let saver = TranscriptSaver::spawn(dir, identity.to_public()).unwrap();
     saver.save(&transcript);
     saver.finish();
@@ -149,7 +145,8 @@ fn pause_marks_match_the_json_one_to_one_in_every_convention() {
             for p in doc[list].as_array().unwrap() {
                 let (start, end) = (p["start_ms"].as_u64().unwrap(), p["end_ms"].as_u64().unwrap());
                 if !hidden.iter().any(|&(a, b)| start >= a && end <= b) {
-                    expected.push((start, c.pause_mark(p["duration_ms"].as_u64().unwrap(), Lang::Nb)));
+                    expected
+                        .push((start, c.pause_mark(verbatim::model::Ms(p["duration_ms"].as_u64().unwrap()), Lang::Nb)));
                 }
             }
         }

@@ -10,8 +10,8 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use chrono::DateTime;
-use verbatim::export::docx::{self, DocxMeta, DocxParagraph, DocxRun, DocxStyle};
-use verbatim::export::eaf::{self, EafAnnotation, EafDocument, EafMedia, EafTier, EafTierKind};
+use verbatim::export::writers::docx::{self, DocxMeta, DocxParagraph, DocxRun, DocxStyle};
+use verbatim::export::writers::eaf::{self, EafAnnotation, EafDocument, EafMedia, EafTier, EafTierKind};
 
 const XSD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/export/EAFv3.0.xsd");
 

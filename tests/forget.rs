@@ -91,13 +91,13 @@ fn forget_crypto_shreds_every_copy_the_live_project_could_open() {
     ok(verbatim().args(["participant", "add"]).arg(s.project()).arg("P01"));
     let project = Project::open(&s.project()).unwrap();
     let mut keyring = project.unlock(&PASS.to_string().into()).unwrap();
-    let new_p01 = keyring.participant("P01").unwrap().clone();
+    let new_p01 = keyring.participant(&code("P01")).unwrap().clone();
     for path in backup_p01.iter().filter(|p| p.extension().is_some_and(|e| e == "age")) {
         assert!(!opens(&new_p01, path), "{}", path.display());
     }
 
     // P02 is untouched: same key, sessions decrypt bit-identically, and their key opens none of P01's.
-    let p02 = keyring.participant("P02").unwrap().clone();
+    let p02 = keyring.participant(&code("P02")).unwrap().clone();
     assert_eq!(p02.to_public().to_string(), old_keys[2].to_public().to_string());
     ok(verbatim().arg("decrypt").arg(s.project()).arg(&p02_id).args(["-o"]).arg(s.path("p02-after.wav")));
     assert_eq!(std::fs::read(s.path("p02-before.wav")).unwrap(), std::fs::read(s.path("p02-after.wav")).unwrap());
@@ -138,7 +138,7 @@ fn an_interrupted_rotation_is_finished_at_the_next_unlock() {
     let id = s.import(Path::new(DEMO));
     let project = Project::open(&s.project()).unwrap();
     let mut keyring = project.unlock(&PASS.to_string().into()).unwrap();
-    let p01 = keyring.participant("P01").unwrap().to_public().to_string();
+    let p01 = keyring.participant(&code("P01")).unwrap().to_public().to_string();
     drop(keyring);
     // As if `forget` died right after taking the lock: adding is refused, unlocking finishes.
     std::fs::write(s.project().join(".rotating"), "").unwrap();
@@ -149,7 +149,7 @@ fn an_interrupted_rotation_is_finished_at_the_next_unlock() {
     assert!(!s.project().join(".rotating").exists());
     let project = Project::open(&s.project()).unwrap();
     let mut keyring = project.unlock(&PASS.to_string().into()).unwrap();
-    assert_eq!(keyring.participant("P01").unwrap().to_public().to_string(), p01, "participant keys survive");
+    assert_eq!(keyring.participant(&code("P01")).unwrap().to_public().to_string(), p01, "participant keys survive");
     ok(verbatim().args(["participant", "add"]).arg(s.project()).arg("P03"));
 }
 

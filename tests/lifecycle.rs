@@ -101,19 +101,21 @@ fn personal_data_as_a_code_and_bad_dates_are_refused_with_nothing_changed() {
 
 #[test]
 fn renaming_a_code_moves_sessions_speakers_consent_and_exports() {
+    use verbatim::model::transcript::tokens_from_text;
+    use verbatim::model::{Segment, Span, Speaker, Transcript};
     use verbatim::project::Project;
-    use verbatim::session::transcript::{Transcript, TranscriptSaver, TranscriptSegment};
+    use verbatim::session::transcript::TranscriptSaver;
     let s = Scratch::new();
     ok(verbatim().args(["participant", "add"]).arg(s.project()).arg("P02"));
     ok(verbatim().args(["participant", "consent"]).arg(s.project()).args(["P01", "given", "--date", "2026-11-02"]));
     let id = s.import(Path::new(DEMO));
     let project = Project::open(&s.project()).unwrap();
     let mut keyring = project.unlock(&PASS.to_string().into()).unwrap();
-    let identity = keyring.participant("P01").unwrap().clone();
-    let mut transcript = Transcript::from_segments(&[]);
-    let mut segment = TranscriptSegment::empty(1_000, 4_000, Some("P01".into()));
-    segment.text = "ja".into();
-    transcript.segments = vec![segment, TranscriptSegment::empty(5_000, 8_000, Some("I".into()))];
+    let identity = keyring.participant(&code("P01")).unwrap().clone();
+    let mut transcript = Transcript::default();
+    let mut segment = Segment::empty(Span::ms(1_000, 4_000), Some(Speaker::Participant));
+    segment.tokens = tokens_from_text("ja");
+    transcript.segments = vec![segment, Segment::empty(Span::ms(5_000, 8_000), Some(Speaker::Interviewer))];
     let saver = TranscriptSaver::spawn(s.session_dir(&id), identity.to_public()).unwrap();
     saver.save(&transcript);
     saver.finish();

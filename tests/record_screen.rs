@@ -10,9 +10,10 @@ use std::time::{Duration, SystemTime};
 
 use common::tmux::Tmux;
 use common::*;
+use verbatim::model::{Mark, MarkerKind, QuestionRef};
 use verbatim::project::Project;
 use verbatim::session::SessionDir;
-use verbatim::session::markers::{MarkerKind, MarkerLog};
+use verbatim::session::markers::MarkerLog;
 
 fn speech() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src/demo/interview.wav").display().to_string()
@@ -73,22 +74,22 @@ fn markers_land_within_50_ms_of_the_audio_time_they_were_pressed_at() {
 
     let project = Project::open(&s.project()).unwrap();
     let mut keyring = project.unlock(&PASS.to_string().into()).unwrap();
-    let identity = keyring.participant("P01").unwrap().clone();
+    let identity = keyring.participant(&code("P01")).unwrap().clone();
     let id = s.sessions()[0]["id"].as_str().unwrap().to_string();
-    let meta = SessionDir::find(&project, &id).unwrap().read_meta(&identity).unwrap();
+    let meta = SessionDir::find(&project, &session_id(&id)).unwrap().read_meta(&identity).unwrap();
     let markers = MarkerLog::read(&s.session_dir(&id), &identity).unwrap().markers;
-    let kinds: Vec<MarkerKind> = markers.iter().map(|m| m.kind).collect();
+    let kinds: Vec<MarkerKind> = markers.iter().map(|m| m.kind()).collect();
     use MarkerKind::*;
     assert_eq!(kinds, vec![Laughter, Quote, Question, Speaker, Note], "x was undone");
-    assert_eq!(markers[2].question.map(|q| (q.section, q.question)), Some((0, 0)));
-    assert_eq!(markers[3].speaker, Some(2));
-    assert_eq!(markers[4].note.as_deref(), Some("hei"));
+    assert!(matches!(markers[2].mark, Mark::Question { question: QuestionRef { section: 0, question: 0 }, .. }));
+    assert_eq!(markers[3].mark, Mark::Speaker(2));
+    assert_eq!(markers[4].mark, Mark::Note("hei".into()));
     let started = SystemTime::from(meta.started);
     for (marker, (key, at)) in markers.iter().zip(&pressed) {
         let expected = at.duration_since(started).unwrap().as_millis() as i64;
-        let error = marker.at_ms as i64 - expected;
-        eprintln!("{key:>5}: marker {} ms, pressed at {expected} ms of audio, error {error} ms", marker.at_ms);
-        assert!(error.abs() <= 50, "{key} marker at {} ms, pressed at {expected} ms of audio", marker.at_ms);
+        let error = marker.at.0 as i64 - expected;
+        eprintln!("{key:>5}: marker {} ms, pressed at {expected} ms of audio, error {error} ms", marker.at.0);
+        assert!(error.abs() <= 50, "{key} marker at {} ms, pressed at {expected} ms of audio", marker.at.0);
     }
 }
 

@@ -5,6 +5,7 @@
 use libfuzzer_sys::fuzz_target;
 use verbatim::export::ExportFormat;
 use verbatim::export::convention::{Convention, Lang};
+use verbatim::model::{Ms, ParticipantCode, Speaker};
 use verbatim_fuzz::{render, sample_document};
 
 /// Pause lengths around every rounding step and the ends of the range, ms.
@@ -25,12 +26,14 @@ fuzz_target!(|data: &[u8]| {
     let pauses: Vec<u64> = PAUSES.into_iter().chain(limits.take(32)).collect();
     for lang in [Lang::En, Lang::Nb] {
         for &ms in &pauses {
-            let _ = convention.pause_mark(ms, lang);
+            let _ = convention.pause_mark(Ms(ms), lang);
         }
         let legend = convention.legend(lang);
         assert_eq!(legend.len(), convention.pauses.len() + 6);
-        for speaker in [Some("I"), Some("P07"), Some("S2"), None] {
-            let _ = convention.speaker_label(speaker, "P07", lang);
+        let code: ParticipantCode = "P07".parse().expect("a valid code");
+        let names = convention.speaker_names(lang);
+        for speaker in [Speaker::Interviewer, Speaker::Participant, Speaker::Numbered(2), Speaker::Named("{code}".into())] {
+            let _ = speaker.label(&code, names);
         }
     }
     render(sample_document(), &convention, if data.len() % 2 == 0 { Lang::En } else { Lang::Nb }, &ExportFormat::ALL);

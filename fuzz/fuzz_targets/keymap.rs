@@ -31,7 +31,7 @@ fuzz_target!(|data: &[u8]| {
     }
     for &mode in Mode::ALL {
         let _ = map.help(mode);
-        for &action in Action::ALL {
+        for action in Action::all() {
             for key in map.keys_for(mode, action) {
                 let name = key.to_string();
                 assert_eq!(KeyBinding::parse(&name), Ok(key), "the key name {name:?} does not parse back");

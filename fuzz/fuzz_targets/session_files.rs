@@ -11,14 +11,16 @@ use std::path::Path;
 
 use libfuzzer_sys::arbitrary::Unstructured;
 use libfuzzer_sys::fuzz_target;
-use verbatim::analysis::cache::is_plausible;
-use verbatim::analysis::{ANALYSIS_VERSION, Analysis};
+use verbatim::analysis::ANALYSIS_VERSION;
+use verbatim::analysis::segments::fresh_transcript;
 use verbatim::export::ExportFormat;
 use verbatim::export::convention::Lang;
+use verbatim::model::{Ms, Transcript};
+use verbatim::pipeline::{self, Pauses};
 use verbatim::session::markers::{MARKERS_VERSION, MarkerLog};
-use verbatim::session::transcript::{TRANSCRIPT_VERSION, Transcript};
-use verbatim::session::{META_VERSION, SessionMeta, parse_sealed_json};
-use verbatim_fuzz::{drawn_analysis, fixed_meta, plain_convention, render};
+use verbatim::session::{META_VERSION, SessionMeta, transcript};
+use verbatim::store;
+use verbatim_fuzz::{drawn_analysis, fixed_meta, guide_of, plain_convention, render};
 
 /// Separates the files in one input.
 const SEPARATOR: u8 = 0xFF;
@@ -32,18 +34,22 @@ fuzz_target!(|data: &[u8]| {
     let part = |i: usize| if parts.len() > 1 { parts.get(i).copied().unwrap_or_default() } else { data };
     let path = Path::new("fuzz.json");
 
-    let meta = parse_sealed_json::<SessionMeta>(part(0), path, META_VERSION).ok();
-    let markers = parse_sealed_json::<MarkerLog>(part(1), path, MARKERS_VERSION).ok();
-    let transcript = parse_sealed_json::<Transcript>(part(2), path, TRANSCRIPT_VERSION).ok();
-    // The analysis cache is read at any version, and used only at this build's and only if it
-    // fits its audio (here, up to 1 GiB of it).
-    let analysis = parse_sealed_json::<Analysis>(part(3), path, u32::MAX)
+    let meta = store::parse::<SessionMeta>(part(0), path, META_VERSION).ok();
+    let markers = store::parse::<MarkerLog>(part(1), path, MARKERS_VERSION).ok();
+    let code = meta.as_ref().map_or_else(|| fixed_meta().participant, |m| m.participant.clone());
+    // Version 1 and 2 transcripts, as `Opened` reads them (version 1 is migrated on read).
+    let transcript = transcript::parse(part(2), path, &code).ok();
+    // The analysis cache is read at any layout, and used only at this build's version and only
+    // if it fits its audio (here, up to 1 GiB of it).
+    let analysis = pipeline::parse::<Pauses>(part(3), path)
         .ok()
-        .filter(|a| a.version == ANALYSIS_VERSION && is_plausible(a, AUDIO_BYTES));
+        .flatten()
+        .map(|(_, analysis)| analysis)
+        .filter(|a| a.version == ANALYSIS_VERSION && a.is_plausible(AUDIO_BYTES));
 
     if let Some(meta) = &meta {
         // What listings and exports compute from it (`SessionDir::summary`, `export::build`).
-        let _ = (meta.duration_ms(), meta.audio.validate(), meta.audio.frames_to_ms(meta.dropped_frames));
+        let _ = (meta.duration(), meta.audio.validate(), meta.audio.frames_to_ms(meta.dropped_frames));
         let _ = meta.audio.frames_in(u64::from(u32::MAX));
     }
     let mut u = Unstructured::new(data);
@@ -56,7 +62,9 @@ fuzz_target!(|data: &[u8]| {
     let meta = meta.unwrap_or_else(fixed_meta);
     let analysis = analysis.unwrap_or_else(|| drawn_analysis(&mut u));
     let markers = markers.map(|log| log.markers).unwrap_or_default();
-    let document = verbatim::export::build(&meta, &analysis, &markers, transcript.as_ref());
+    let transcript = transcript.unwrap_or_else(|| fresh_transcript(&analysis, &markers));
+    let guide = guide_of(&meta);
+    let document = verbatim::export::build(&meta, &analysis, &markers, &transcript, guide.as_ref().map(Option::as_ref));
     if parsed {
         // One format per input, chosen by its length, so the slow ones do not dominate.
         let lang = if data.len() % 2 == 0 { Lang::En } else { Lang::Nb };
@@ -67,24 +75,24 @@ fuzz_target!(|data: &[u8]| {
 
 /// Whether segments are in order and apart, as the transcript editor keeps them.
 fn in_order(t: &Transcript) -> bool {
-    t.segments.iter().all(|s| s.start_ms <= s.end_ms) && t.segments.windows(2).all(|w| w[0].end_ms <= w[1].start_ms)
+    t.segments.iter().all(|s| s.span.start <= s.span.end) && t.segments.windows(2).all(|w| w[0].span.end <= w[1].span.start)
 }
 
 /// Runs splits, merges, nudges and lookups at places drawn from `u`: none may panic, and a
 /// transcript in order stays in order.
 fn edit(mut t: Transcript, u: &mut Unstructured<'_>) {
     let _ = t.progress();
-    let audio_ms = t.segments.last().map_or(0, |s| s.end_ms).saturating_add(u.arbitrary::<u16>().unwrap_or(0).into());
+    let audio = t.segments.last().map_or(Ms::ZERO, |s| s.span.end).saturating_add(Ms(u.arbitrary::<u16>().unwrap_or(0).into()));
     let ordered = in_order(&t);
     for _ in 0..OPERATIONS {
         let index = u.int_in_range(0..=t.segments.len()).unwrap_or(0);
         // Near a boundary of the segment, where the limits are, or anywhere at all.
         let ms = match (u.arbitrary::<bool>().unwrap_or(false), t.segments.get(index)) {
             (true, Some(s)) => {
-                let base = if u.arbitrary::<bool>().unwrap_or(false) { s.start_ms } else { s.end_ms };
-                base.saturating_add_signed(u.arbitrary::<i16>().unwrap_or(0).into())
+                let base = if u.arbitrary::<bool>().unwrap_or(false) { s.span.start } else { s.span.end };
+                base.offset(u.arbitrary::<i16>().unwrap_or(0).into())
             }
-            _ => u.arbitrary::<u64>().unwrap_or(0),
+            _ => Ms(u.arbitrary::<u64>().unwrap_or(0)),
         };
         match u.int_in_range(0..=3u8).unwrap_or(0) {
             0 => {
@@ -105,7 +113,7 @@ fn edit(mut t: Transcript, u: &mut Unstructured<'_>) {
                 } else {
                     u.arbitrary::<i16>().unwrap_or(0).into()
                 };
-                let _ = t.nudge(index, start, delta, audio_ms);
+                let _ = t.nudge(index, start, delta, audio);
             }
         }
         if ordered {

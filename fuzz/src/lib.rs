@@ -6,14 +6,14 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::arbitrary::Unstructured;
-use verbatim::analysis::{ANALYSIS_VERSION, Analysis, Span};
+use verbatim::analysis::{ANALYSIS_VERSION, Analysis};
 use verbatim::export::convention::{Convention, Lang};
 use verbatim::export::skeleton::Credits;
 use verbatim::export::{ExportFormat, RenderOptions, SessionDocument};
-use verbatim::guide::QuestionRef;
+use verbatim::guide::{Guide, GuideError};
+use verbatim::model::transcript::tokens_from_text;
+use verbatim::model::{Mark, Marker, Ms, ParticipantCode, QuestionRef, Segment, Span, Speaker, Transcript};
 use verbatim::session::SessionMeta;
-use verbatim::session::markers::{Marker, MarkerKind};
-use verbatim::session::transcript::{Transcript, TranscriptSegment};
 
 /// Longest recording the drawn analyses describe: a day, far beyond any interview.
 const MAX_DRAWN_MS: u64 = 24 * 60 * 60 * 1000;
@@ -38,9 +38,9 @@ pub fn drawn_analysis(u: &mut Unstructured<'_>) -> Analysis {
         if at + voice + silence > MAX_DRAWN_MS {
             break;
         }
-        speech.push(Span { start_ms: at, end_ms: at + voice });
+        speech.push(Span::ms(at, at + voice));
         at += voice;
-        let gap = Span { start_ms: at, end_ms: at + silence };
+        let gap = Span::ms(at, at + silence);
         match silence {
             0..100 => {}
             100..200 => micro_pauses.push(gap),
@@ -50,13 +50,13 @@ pub fn drawn_analysis(u: &mut Unstructured<'_>) -> Analysis {
     }
     Analysis {
         version: ANALYSIS_VERSION,
-        duration_ms: at,
+        duration: Ms(at),
         noise_floor_db: -58.0,
         speech_level_db: -21.0,
         speech,
         pauses,
         micro_pauses,
-        vad_ms: 0,
+        vad: Ms::ZERO,
     }
 }
 
@@ -71,46 +71,42 @@ fn awkward_transcript() -> Transcript {
         (27_300, 35_000, "P07", "Kari Nordmann på Ullevål", true),
         (36_000, 58_000, "", "e\u{301} \u{fffd} {start} {end_f4} {speaker}", false),
     ];
+    let code: ParticipantCode = "P07".parse().expect("a valid code");
     let segments = rows
         .iter()
-        .map(|&(start_ms, end_ms, speaker, text, identifying)| TranscriptSegment {
-            start_ms,
-            end_ms,
-            speaker: (!speaker.is_empty()).then(|| speaker.to_string()),
-            text: text.into(),
+        .map(|&(start, end, speaker, text, identifying)| Segment {
+            span: Span::ms(start, end),
+            speaker: (!speaker.is_empty()).then(|| Speaker::from_v1_label(speaker, &code)),
+            tokens: tokens_from_text(text),
             done: !text.is_empty(),
             identifying,
         })
         .collect();
-    Transcript { version: 1, segments }
+    Transcript { segments }
 }
 
 /// Markers of every kind, some pointing at guide questions that do not exist.
 fn awkward_markers() -> Vec<Marker> {
-    let mut markers: Vec<Marker> = [
-        MarkerKind::Laughter,
-        MarkerKind::Sigh,
-        MarkerKind::LongPause,
-        MarkerKind::Quote,
-        MarkerKind::Identifying,
-        MarkerKind::FollowUp,
-        MarkerKind::Note,
-        MarkerKind::Speaker,
-        MarkerKind::Question,
-        MarkerKind::Paused,
-        MarkerKind::Gap,
-    ]
-    .into_iter()
-    .enumerate()
-    .map(|(i, kind)| Marker::at(kind, (i as u64 * 5_000 + 900) * 48, 48_000))
-    .collect();
-    for (i, m) in markers.iter_mut().enumerate() {
-        m.note = Some(format!("note {i} {{text}} [x] <y>"));
-        m.speaker = Some(i as u8);
-        m.question = Some(QuestionRef { section: i % 3, question: i });
-        m.duration_ms = Some(i as u64 * 1_000);
-    }
-    markers
+    let note = |i: usize| format!("note {i} {{text}} [x] <y>");
+    let marks = [
+        Mark::Laughter,
+        Mark::Sigh,
+        Mark::LongPause,
+        Mark::Quote,
+        Mark::Identifying,
+        Mark::FollowUp,
+        Mark::Note(note(6)),
+        Mark::Speaker(7),
+        Mark::Question { question: QuestionRef { section: 8 % 3, question: 8 }, text: Some(note(8)) },
+        Mark::Paused { wall: Some(Ms(9_000)) },
+        Mark::Gap { lost: Some(Ms(10_000)), cause: note(10) },
+    ];
+    marks.into_iter().enumerate().map(|(i, mark)| Marker::at(mark, (i as u64 * 5_000 + 900) * 48, 48_000)).collect()
+}
+
+/// The guide of a session's metadata, parsed as the read model parses it.
+pub fn guide_of(meta: &SessionMeta) -> Result<Option<Guide>, GuideError> {
+    meta.guide.as_ref().map(|g| Guide::parse(&g.text, &g.file_name)).transpose()
 }
 
 /// A fixed document with awkward text in it, built once.
@@ -118,7 +114,10 @@ pub fn sample_document() -> &'static SessionDocument {
     static DOCUMENT: OnceLock<SessionDocument> = OnceLock::new();
     DOCUMENT.get_or_init(|| {
         let analysis = drawn_analysis(&mut Unstructured::new(&[0x10; 256]));
-        verbatim::export::build(&fixed_meta(), &analysis, &awkward_markers(), Some(&awkward_transcript()))
+        let meta = fixed_meta();
+        let guide = guide_of(&meta);
+        let guide = guide.as_ref().map(Option::as_ref);
+        verbatim::export::build(&meta, &analysis, &awkward_markers(), &awkward_transcript(), guide)
     })
 }
 

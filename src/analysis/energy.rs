@@ -62,7 +62,7 @@ impl FrameEnergy {
     pub fn push(&mut self, mono: &[f32]) {
         let history = self.history();
         self.work.truncate(history);
-        super::pcm::reserve_wiped(&mut self.work, mono.len());
+        crate::audio::pcm::reserve_wiped(&mut self.work, mono.len());
         self.work.extend_from_slice(mono);
         self.consume();
     }
@@ -71,7 +71,7 @@ impl FrameEnergy {
     pub fn push_pcm(&mut self, spec: crate::audio::wav::AudioSpec, pcm: &[u8]) {
         let history = self.history();
         self.work.truncate(history);
-        super::pcm::append_mono_wiped(spec, pcm, &mut self.work);
+        crate::audio::pcm::append_mono_wiped(spec, pcm, &mut self.work);
         self.consume();
     }
 

@@ -8,27 +8,25 @@
 //! Pauses are the silences between stretches of voice; [`segments`] cuts the voice into
 //! pieces a transcriber can take one at a time.
 
-pub mod cache;
 pub mod detect;
 pub mod energy;
-pub mod pcm;
 pub mod score;
 pub mod segments;
 pub mod vad;
 
 use std::ops::Range;
 
-use crate::audio::store::{AudioStoreError, EncryptedAudioReader};
-use crate::audio::wav::AudioSpec;
+use crate::audio::pcm::{PcmError, PcmSource};
+use crate::model::{Ms, Span};
 
 use energy::{FRAME_MS, FrameEnergy};
 
-/// Version of the analysis this build writes; a cache from another version is redone.
+/// Version of the analysis this build makes; a cached one from another version is redone.
 pub const ANALYSIS_VERSION: u32 = 1;
-/// Shortest silence reported as a pause, in ms.
-pub const MIN_PAUSE_MS: u64 = 200;
-/// Shortest silence reported as a micro-pause, in ms (conventions such as Jefferson's `(.)`).
-pub const MIN_MICRO_PAUSE_MS: u64 = 100;
+/// Shortest silence reported as a pause.
+pub const MIN_PAUSE: Ms = Ms(200);
+/// Shortest silence reported as a micro-pause (conventions such as Jefferson's `(.)`).
+pub const MIN_MICRO_PAUSE: Ms = Ms(100);
 /// earshot's score from which a frame of a short burst counts as voice. Higher than its usual
 /// 0.5: on a burst heard from cold, earshot gives white noise up to 0.7, while words and laughs
 /// reach 0.8-1.0 within a few frames.
@@ -38,41 +36,27 @@ const VOICE_FRAMES: usize = 3;
 /// Bursts of sound shorter than this (ms) are checked by the voice detector.
 const CHECK_BURST_MS: u64 = 700;
 
-/// A stretch of time in the recording, in milliseconds from its start.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Span {
-    /// Start, inclusive.
-    pub start_ms: u64,
-    /// End, exclusive.
-    pub end_ms: u64,
-}
-
-impl Span {
-    /// Length in milliseconds.
-    pub fn len_ms(&self) -> u64 {
-        self.end_ms.saturating_sub(self.start_ms)
-    }
-}
-
-/// What the analysis found in one recording. Cached, encrypted, in the session folder.
+/// What the analysis found in one recording: the pause layer of the session's timeline.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Analysis {
     /// Layout and algorithm version ([`ANALYSIS_VERSION`]).
     pub version: u32,
-    /// Length of the audio in ms.
-    pub duration_ms: u64,
+    /// Length of the audio.
+    #[serde(rename = "duration_ms")]
+    pub duration: Ms,
     /// Median noise floor, dB of speech-band energy relative to full scale.
     pub noise_floor_db: f32,
     /// Median speech level on the same scale.
     pub speech_level_db: f32,
     /// Stretches of voice.
     pub speech: Vec<Span>,
-    /// Silences of at least [`MIN_PAUSE_MS`] between stretches of voice.
+    /// Silences of at least [`MIN_PAUSE`] between stretches of voice.
     pub pauses: Vec<Span>,
-    /// Silences from [`MIN_MICRO_PAUSE_MS`] up to [`MIN_PAUSE_MS`] between stretches of voice.
+    /// Silences from [`MIN_MICRO_PAUSE`] up to [`MIN_PAUSE`] between stretches of voice.
     pub micro_pauses: Vec<Span>,
-    /// Milliseconds of audio the neural voice detector listened to.
-    pub vad_ms: u64,
+    /// Audio the neural voice detector listened to.
+    #[serde(rename = "vad_ms")]
+    pub vad: Ms,
 }
 
 /// Why an analysis could not be made.
@@ -80,7 +64,7 @@ pub struct Analysis {
 pub enum AnalysisError {
     /// The audio could not be read or decrypted.
     #[error(transparent)]
-    Audio(#[from] AudioStoreError),
+    Pcm(#[from] PcmError),
     /// The resampler refused the audio's rate.
     #[error(
         "cannot resample the audio to 16 kHz for the voice detector: {0}. Convert it with ffmpeg (e.g. `ffmpeg -i IN -ar 48000 OUT.wav`) and import it again"
@@ -89,45 +73,6 @@ pub enum AnalysisError {
     /// Too low a sample rate to find speech in.
     #[error("the audio is sampled at {0} Hz, too low to find speech in (at least {MIN_RATE} Hz is needed)")]
     RateTooLow(u32),
-    /// The session folder has no audio file.
-    #[error("{}: missing, so there is nothing to analyse; restore it from a backup", .0.display())]
-    NoAudio(std::path::PathBuf),
-    /// A recorder is writing the session now.
-    #[error("session {0} is being recorded now; analyse it once the recording has stopped")]
-    Recording(String),
-    /// The session's metadata or cache could not be read or written.
-    #[error(transparent)]
-    Session(#[from] crate::session::SessionError),
-    /// A filesystem operation failed.
-    #[error(transparent)]
-    Fs(#[from] crate::securefs::FsError),
-}
-
-/// Random-access PCM: the encrypted store, or memory in tests.
-pub trait PcmSource {
-    /// The sample layout.
-    fn spec(&self) -> AudioSpec;
-    /// Total frames.
-    fn frames(&self) -> u64;
-    /// Moves to `frame`.
-    fn seek_frame(&mut self, frame: u64) -> Result<(), AnalysisError>;
-    /// Fills `buf` with whole frames; returns frames read, 0 at the end.
-    fn read_pcm(&mut self, buf: &mut [u8]) -> Result<usize, AnalysisError>;
-}
-
-impl PcmSource for EncryptedAudioReader {
-    fn spec(&self) -> AudioSpec {
-        EncryptedAudioReader::spec(self)
-    }
-    fn frames(&self) -> u64 {
-        EncryptedAudioReader::frames(self)
-    }
-    fn seek_frame(&mut self, frame: u64) -> Result<(), AnalysisError> {
-        Ok(EncryptedAudioReader::seek_frame(self, frame)?)
-    }
-    fn read_pcm(&mut self, buf: &mut [u8]) -> Result<usize, AnalysisError> {
-        Ok(EncryptedAudioReader::read_pcm(self, buf)?)
-    }
 }
 
 /// Lowest sample rate analysed (telephone audio is 8 kHz).
@@ -144,20 +89,19 @@ pub fn analyze(source: &mut dyn PcmSource, progress: &mut dyn FnMut(u64, u64)) -
     let detection = detect::detect(&frames_db);
     let mut check = vad::VoiceCheck::new(spec.sample_rate)?;
     let speech = keep_voice(source, &mut check, detection.sound)?;
-    let to_span = |r: &Range<usize>| Span { start_ms: r.start as u64 * FRAME_MS, end_ms: r.end as u64 * FRAME_MS };
+    let to_span = |r: &Range<usize>| Span::ms(r.start as u64 * FRAME_MS, r.end as u64 * FRAME_MS);
     let speech: Vec<Span> = speech.iter().map(to_span).collect();
-    let gaps = speech.windows(2).map(|w| Span { start_ms: w[0].end_ms, end_ms: w[1].start_ms });
-    let (pauses, micro_pauses) =
-        gaps.filter(|g| g.len_ms() >= MIN_MICRO_PAUSE_MS).partition(|g| g.len_ms() >= MIN_PAUSE_MS);
+    let gaps = speech.windows(2).map(|w| Span::new(w[0].end, w[1].start));
+    let (pauses, micro_pauses) = gaps.filter(|g| g.len() >= MIN_MICRO_PAUSE).partition(|g| g.len() >= MIN_PAUSE);
     Ok(Analysis {
         version: ANALYSIS_VERSION,
-        duration_ms: spec.frames_to_ms(total),
+        duration: Ms(spec.frames_to_ms(total)),
         noise_floor_db: detection.floor_db,
         speech_level_db: detection.level_db,
         speech,
         pauses,
         micro_pauses,
-        vad_ms: check.judged_frames * FRAME_MS,
+        vad: Ms(check.judged_frames * FRAME_MS),
     })
 }
 
@@ -196,7 +140,7 @@ fn keep_voice(
     sound: Vec<Range<usize>>,
 ) -> Result<Vec<Range<usize>>, AnalysisError> {
     let burst = usize::try_from(CHECK_BURST_MS / FRAME_MS).unwrap_or(usize::MAX);
-    let gap = usize::try_from(MIN_PAUSE_MS / FRAME_MS).unwrap_or(usize::MAX);
+    let gap = usize::try_from(MIN_PAUSE.0 / FRAME_MS).unwrap_or(usize::MAX);
     let mut voice = Vec::with_capacity(sound.len());
     let mut first = 0;
     while first < sound.len() {
@@ -215,4 +159,52 @@ fn keep_voice(
         first = end;
     }
     Ok(voice)
+}
+
+impl Analysis {
+    /// Whether this could have come from [`analyze`] on audio stored in `audio_bytes` bytes:
+    /// spans in order, apart, and within what that many bytes can hold (at most one frame per
+    /// byte, at no less than [`MIN_RATE`]). Anyone with the public key can write an age file,
+    /// so a cached analysis that fails this was damaged or planted; it is redone, never
+    /// segmented, since segmenting overlapping or endless spans would panic or run out of memory.
+    pub fn is_plausible(&self, audio_bytes: u64) -> bool {
+        // Voice is found in whole 10 ms frames, so a span may end inside the last frame.
+        let longest = Ms((audio_bytes.saturating_mul(1000) / u64::from(MIN_RATE)).saturating_add(FRAME_MS));
+        let ordered = |spans: &[Span]| {
+            spans.iter().all(|s| s.start <= s.end && s.end <= longest)
+                && spans.windows(2).all(|w| w[0].end <= w[1].start)
+        };
+        self.duration <= longest && ordered(&self.speech) && ordered(&self.pauses) && ordered(&self.micro_pauses)
+    }
+}
+
+#[cfg(test)]
+mod plausibility_tests {
+    use super::*;
+
+    fn analysis(speech: Vec<Span>) -> Analysis {
+        Analysis {
+            version: ANALYSIS_VERSION,
+            duration: Ms(60_000),
+            noise_floor_db: -58.0,
+            speech_level_db: -21.0,
+            speech,
+            pauses: vec![Span::ms(4_000, 5_200)],
+            micro_pauses: Vec::new(),
+            vad: Ms::ZERO,
+        }
+    }
+
+    #[test]
+    fn spans_must_fit_the_audio() {
+        let ok = analysis(vec![Span::ms(1_000, 4_000), Span::ms(5_200, 44_000)]);
+        assert!(ok.is_plausible(6_000_000));
+        // 6 MB hold at most 1500 s at 4 kHz, one byte a frame.
+        assert!(!analysis(vec![Span::ms(0, u64::MAX)]).is_plausible(6_000_000));
+        assert!(!analysis(vec![Span::ms(5_000, 4_000)]).is_plausible(6_000_000));
+        assert!(!Analysis { duration: Ms(1_500_011), ..ok.clone() }.is_plausible(6_000_000));
+        assert!(Analysis { duration: Ms(1_500_010), ..ok }.is_plausible(6_000_000));
+        let overlapping = vec![Span::ms(1_000, 4_000), Span::ms(5_200, 39_016), Span::ms(12_400, 44_000)];
+        assert!(!analysis(overlapping).is_plausible(6_000_000));
+    }
 }

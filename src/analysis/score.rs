@@ -1,6 +1,6 @@
 //! Scoring detected pauses against a known truth, for the accuracy test and benchmark.
 
-use super::Span;
+use crate::model::Span;
 
 /// Precision, recall and F1 of detected pauses against true ones.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -38,7 +38,7 @@ pub fn score(detected: &[Span], truth: &[Span], tolerance_ms: u64) -> Score {
     let mut matched = 0;
     for d in detected {
         let hit = truth.iter().enumerate().find(|(i, t)| {
-            !used[*i] && d.start_ms.abs_diff(t.start_ms) <= tolerance_ms && d.end_ms.abs_diff(t.end_ms) <= tolerance_ms
+            !used[*i] && d.start.0.abs_diff(t.start.0) <= tolerance_ms && d.end.0.abs_diff(t.end.0) <= tolerance_ms
         });
         if let Some((i, _)) = hit {
             used[i] = true;
@@ -53,7 +53,7 @@ mod tests {
     use super::*;
 
     fn spans(v: &[(u64, u64)]) -> Vec<Span> {
-        v.iter().map(|&(start_ms, end_ms)| Span { start_ms, end_ms }).collect()
+        v.iter().map(|&(start, end)| Span::ms(start, end)).collect()
     }
 
     #[test]

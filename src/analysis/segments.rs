@@ -6,7 +6,7 @@
 //! of 2 s or more is always a cut, and a change of speaker key pulls the cut to the last
 //! silence before the press.
 
-use super::Span;
+use crate::model::{Mark, Marker, Ms, Span, Speaker, Transcript};
 
 /// Pieces shorter than this are discouraged, ms.
 const MIN_SEGMENT_MS: u64 = 2_000;
@@ -22,41 +22,41 @@ const SPEAKER_LAG_MS: u64 = 3_000;
 /// Voice running on longer than this without a silence is split evenly, ms.
 const MAX_SPLIT_MS: u64 = 10_000;
 
-/// One piece for the transcriber.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Segment {
-    /// Start of the first voice in it, ms.
-    pub start_ms: u64,
-    /// End of the last voice in it, ms.
-    pub end_ms: u64,
-    /// The speaker guessed from live markers (`S1` … `S9`), if any were made.
-    pub speaker: Option<String>,
-}
+/// One piece for the transcriber: from the first voice in it to the end of the last, and the
+/// focus-group member the live speaker keys say is talking, if any were pressed.
+pub type Piece = (Span, Option<Speaker>);
 
 /// A speaker key pressed during recording.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SpeakerMark {
-    /// When the key was pressed, ms.
-    pub at_ms: u64,
+    /// When the key was pressed.
+    pub at: Ms,
     /// The speaker number, 1-9.
     pub speaker: u8,
 }
 
 impl SpeakerMark {
     /// The speaker keys among a session's markers.
-    pub fn from_markers<'a>(
-        markers: impl IntoIterator<Item = &'a crate::session::markers::Marker>,
-    ) -> Vec<SpeakerMark> {
+    pub fn from_markers<'a>(markers: impl IntoIterator<Item = &'a Marker>) -> Vec<SpeakerMark> {
         markers
             .into_iter()
-            .filter(|m| m.kind == crate::session::markers::MarkerKind::Speaker)
-            .filter_map(|m| m.speaker.map(|speaker| SpeakerMark { at_ms: m.at_ms, speaker }))
+            .filter_map(|m| match m.mark {
+                Mark::Speaker(speaker) => Some(SpeakerMark { at: m.at, speaker }),
+                _ => None,
+            })
             .collect()
     }
 }
 
-/// Cuts `speech` (sorted, non-overlapping) into segments.
-pub fn segments(speech: &[Span], speakers: &[SpeakerMark]) -> Vec<Segment> {
+/// A transcript with no text yet: the pause layer's speech cut into pieces, each with the
+/// speaker the live keys name. The review screen starts from it, and exports use it until
+/// someone starts a transcript.
+pub fn fresh_transcript(analysis: &super::Analysis, markers: &[Marker]) -> Transcript {
+    Transcript::from_pieces(segments(&analysis.speech, &SpeakerMark::from_markers(markers)))
+}
+
+/// Cuts `speech` (sorted, non-overlapping) into pieces.
+pub fn segments(speech: &[Span], speakers: &[SpeakerMark]) -> Vec<Piece> {
     let speech = split_long(speech);
     if speech.is_empty() {
         return Vec::new();
@@ -74,7 +74,7 @@ pub fn segments(speech: &[Span], speakers: &[SpeakerMark]) -> Vec<Segment> {
             if start + 1 < end && gap(&speech, start) >= ALWAYS_CUT_MS {
                 break;
             }
-            let len = speech[end - 1].end_ms - speech[start].start_ms;
+            let len = (speech[end - 1].end.0).saturating_sub(speech[start].start.0);
             if len > 2 * MAX_SEGMENT_MS && start + 1 < end {
                 break;
             }
@@ -95,8 +95,8 @@ pub fn segments(speech: &[Span], speakers: &[SpeakerMark]) -> Vec<Segment> {
     bounds
         .into_iter()
         .map(|(start, end)| {
-            let span = Span { start_ms: speech[start].start_ms, end_ms: speech[end - 1].end_ms };
-            Segment { start_ms: span.start_ms, end_ms: span.end_ms, speaker: speaker_at(speakers, span) }
+            let span = Span::new(speech[start].start, speech[end - 1].end);
+            (span, speaker_at(speakers, span))
         })
         .collect()
 }
@@ -107,12 +107,12 @@ pub fn segments(speech: &[Span], speakers: &[SpeakerMark]) -> Vec<Segment> {
 fn split_long(speech: &[Span]) -> Vec<Span> {
     let mut out = Vec::with_capacity(speech.len());
     for span in speech {
-        let pieces = span.len_ms().div_ceil(MAX_SPLIT_MS).max(1);
-        let step = span.len_ms() / pieces;
+        let pieces = span.len().0.div_ceil(MAX_SPLIT_MS).max(1);
+        let step = span.len().0 / pieces;
         for k in 0..pieces {
-            let start_ms = span.start_ms + k * step;
-            let end_ms = if k + 1 == pieces { span.end_ms } else { start_ms + step };
-            out.push(Span { start_ms, end_ms });
+            let start = span.start.0 + k * step;
+            let end = if k + 1 == pieces { span.end.0 } else { start + step };
+            out.push(Span::ms(start, end));
         }
     }
     out
@@ -120,7 +120,7 @@ fn split_long(speech: &[Span]) -> Vec<Span> {
 
 /// The silence after `speech[i]`, ms.
 fn gap(speech: &[Span], i: usize) -> u64 {
-    speech.get(i + 1).map_or(u64::MAX, |next| next.start_ms.saturating_sub(speech[i].end_ms))
+    speech.get(i + 1).map_or(u64::MAX, |next| next.start.0.saturating_sub(speech[i].end.0))
 }
 
 fn length_cost(len_ms: u64) -> f64 {
@@ -143,7 +143,7 @@ fn cut_costs(speech: &[Span], speakers: &[SpeakerMark]) -> Vec<f64> {
             if start == 0 {
                 return 0.0;
             }
-            let silence = speech[start].start_ms.saturating_sub(speech[start - 1].end_ms);
+            let silence = speech[start].start.0.saturating_sub(speech[start - 1].end.0);
             let mut cost = CUT_COST - silence.min(2_000) as f64 / 100.0;
             if silence >= ALWAYS_CUT_MS {
                 cost -= 1_000.0;
@@ -152,7 +152,7 @@ fn cut_costs(speech: &[Span], speakers: &[SpeakerMark]) -> Vec<f64> {
         })
         .collect();
     let mut marks: Vec<&SpeakerMark> = speakers.iter().collect();
-    marks.sort_by_key(|m| m.at_ms);
+    marks.sort_by_key(|m| m.at);
     let mut current = None;
     for mark in marks {
         if current.replace(mark.speaker) == Some(mark.speaker) {
@@ -160,10 +160,10 @@ fn cut_costs(speech: &[Span], speakers: &[SpeakerMark]) -> Vec<f64> {
         }
         // The new voice started before the press (within the lag, or just after it). Saturating:
         // markers read from disk may hold any time.
-        let started = speech.partition_point(|s| s.start_ms <= mark.at_ms.saturating_add(500));
+        let started = speech.partition_point(|s| s.start.0 <= mark.at.0.saturating_add(500));
         if started >= 2 {
             let start = started - 1;
-            if speech[start].start_ms.saturating_add(SPEAKER_LAG_MS) >= mark.at_ms {
+            if speech[start].start.0.saturating_add(SPEAKER_LAG_MS) >= mark.at.0 {
                 costs[start] -= 30.0;
             }
         }
@@ -172,13 +172,13 @@ fn cut_costs(speech: &[Span], speakers: &[SpeakerMark]) -> Vec<f64> {
 }
 
 /// The speaker whose key was pressed last before the piece, allowing for a late press.
-fn speaker_at(speakers: &[SpeakerMark], span: Span) -> Option<String> {
-    let lag = SPEAKER_LAG_MS.min(span.len_ms());
+fn speaker_at(speakers: &[SpeakerMark], span: Span) -> Option<Speaker> {
+    let lag = SPEAKER_LAG_MS.min(span.len().0);
     speakers
         .iter()
-        .filter(|m| m.at_ms <= span.start_ms.saturating_add(lag))
-        .max_by_key(|m| m.at_ms)
-        .map(|m| format!("S{}", m.speaker))
+        .filter(|m| m.at.0 <= span.start.0.saturating_add(lag))
+        .max_by_key(|m| m.at)
+        .map(|m| Speaker::Numbered(m.speaker))
 }
 
 #[cfg(test)]
@@ -186,11 +186,15 @@ mod tests {
     use super::*;
 
     fn spans(v: &[(u64, u64)]) -> Vec<Span> {
-        v.iter().map(|&(start_ms, end_ms)| Span { start_ms, end_ms }).collect()
+        v.iter().map(|&(start, end)| Span::ms(start, end)).collect()
     }
 
-    fn bounds(s: &[Segment]) -> Vec<(u64, u64)> {
-        s.iter().map(|s| (s.start_ms, s.end_ms)).collect()
+    fn bounds(s: &[Piece]) -> Vec<(u64, u64)> {
+        s.iter().map(|(span, _)| (span.start.0, span.end.0)).collect()
+    }
+
+    fn mark(at: u64, speaker: u8) -> SpeakerMark {
+        SpeakerMark { at: Ms(at), speaker }
     }
 
     #[test]
@@ -200,7 +204,7 @@ mod tests {
             spans(&[(0, 3_000), (3_250, 6_000), (6_300, 9_000), (9_900, 13_000), (13_250, 16_000), (16_300, 20_000)]);
         let got = segments(&speech, &[]);
         assert_eq!(bounds(&got), [(0, 9_000), (9_900, 20_000)]);
-        assert!(got.iter().all(|s| s.speaker.is_none()));
+        assert!(got.iter().all(|(_, speaker)| speaker.is_none()));
     }
 
     #[test]
@@ -211,11 +215,11 @@ mod tests {
 
     #[test]
     fn a_monologue_is_split_below_fifteen_seconds() {
-        let speech: Vec<Span> = (0..40).map(|i| Span { start_ms: i * 1_000, end_ms: i * 1_000 + 850 }).collect();
+        let speech: Vec<Span> = (0..40).map(|i| Span::ms(i * 1_000, i * 1_000 + 850)).collect();
         let got = segments(&speech, &[]);
-        assert!(got.iter().all(|s| (MIN_SEGMENT_MS..=MAX_SEGMENT_MS).contains(&(s.end_ms - s.start_ms))), "{got:?}");
-        assert_eq!(got.first().map(|s| s.start_ms), Some(0));
-        assert_eq!(got.last().map(|s| s.end_ms), Some(39_850));
+        assert!(got.iter().all(|(s, _)| (MIN_SEGMENT_MS..=MAX_SEGMENT_MS).contains(&s.len().0)), "{got:?}");
+        assert_eq!(got.first().map(|(s, _)| s.start.0), Some(0));
+        assert_eq!(got.last().map(|(s, _)| s.end.0), Some(39_850));
     }
 
     #[test]
@@ -223,31 +227,30 @@ mod tests {
         // Speaker 2 starts at 6.3 s after a short silence; the key is pressed at 7.1 s.
         let speech = spans(&[(0, 3_000), (3_250, 6_000), (6_300, 9_000), (9_200, 12_000)]);
         assert_eq!(bounds(&segments(&speech, &[])), [(0, 12_000)]);
-        let marks = [SpeakerMark { at_ms: 100, speaker: 1 }, SpeakerMark { at_ms: 7_100, speaker: 2 }];
+        let marks = [mark(100, 1), mark(7_100, 2)];
         let got = segments(&speech, &marks);
         assert_eq!(bounds(&got), [(0, 6_000), (6_300, 12_000)]);
-        assert_eq!(got[0].speaker.as_deref(), Some("S1"));
-        assert_eq!(got[1].speaker.as_deref(), Some("S2"));
+        assert_eq!(got[0].1, Some(Speaker::Numbered(1)));
+        assert_eq!(got[1].1, Some(Speaker::Numbered(2)));
         assert!(segments(&[], &marks).is_empty());
     }
 
     #[test]
     fn one_key_press_makes_one_cut_and_a_repeated_key_none() {
         let speech = spans(&[(0, 5_000), (5_200, 6_000), (6_200, 7_000), (7_200, 12_000)]);
-        let marks = [SpeakerMark { at_ms: 100, speaker: 1 }, SpeakerMark { at_ms: 7_500, speaker: 2 }];
+        let marks = [mark(100, 1), mark(7_500, 2)];
         let got = segments(&speech, &marks);
         assert_eq!(bounds(&got), [(0, 7_000), (7_200, 12_000)]);
-        assert_eq!(got[1].speaker.as_deref(), Some("S2"));
+        assert_eq!(got[1].1, Some(Speaker::Numbered(2)));
         // Pressing 1 again while 1 talks changes nothing.
-        let again = [SpeakerMark { at_ms: 100, speaker: 1 }, SpeakerMark { at_ms: 7_500, speaker: 1 }];
+        let again = [mark(100, 1), mark(7_500, 1)];
         assert_eq!(bounds(&segments(&speech, &again)), [(0, 12_000)]);
         // Thousands of presses on a long recording still give pieces of sensible length.
-        let long: Vec<Span> = (0..9_000).map(|i| Span { start_ms: i * 400, end_ms: i * 400 + 300 }).collect();
-        let presses: Vec<_> =
-            (0..660).map(|i| SpeakerMark { at_ms: i * 5_400 + 50, speaker: (i % 2 + 1) as u8 }).collect();
+        let long: Vec<Span> = (0..9_000).map(|i| Span::ms(i * 400, i * 400 + 300)).collect();
+        let presses: Vec<_> = (0..660).map(|i| mark(i * 5_400 + 50, (i % 2 + 1) as u8)).collect();
         let got = segments(&long, &presses);
         assert!(got.len() < 1_000, "{} segments", got.len());
-        assert!(got.iter().all(|s| s.end_ms - s.start_ms <= MAX_SEGMENT_MS));
+        assert!(got.iter().all(|(s, _)| s.len().0 <= MAX_SEGMENT_MS));
     }
 
     #[test]
@@ -255,17 +258,17 @@ mod tests {
         // Found by `cargo fuzz run session_files`: a marker log read from disk with a speaker
         // key at u64::MAX ms made the cut costs add with overflow.
         let speech = spans(&[(0, 3_000), (3_250, 6_000), (u64::MAX - 1_000, u64::MAX)]);
-        let marks = [SpeakerMark { at_ms: 100, speaker: 1 }, SpeakerMark { at_ms: u64::MAX, speaker: 2 }];
+        let marks = [mark(100, 1), mark(u64::MAX, 2)];
         let got = segments(&speech, &marks);
-        assert_eq!(got.last().map(|s| s.end_ms), Some(u64::MAX));
-        assert_eq!(got[0].speaker.as_deref(), Some("S1"));
+        assert_eq!(got.last().map(|(s, _)| s.end.0), Some(u64::MAX));
+        assert_eq!(got[0].1, Some(Speaker::Numbered(1)));
     }
 
     #[test]
     fn sound_without_silence_is_split_below_the_maximum() {
         let got = segments(&spans(&[(1_000, 61_000)]), &[]);
         assert_eq!(got.len(), 6);
-        assert_eq!((got[0].start_ms, got[5].end_ms), (1_000, 61_000));
-        assert!(got.iter().all(|s| s.end_ms - s.start_ms == 10_000), "{got:?}");
+        assert_eq!((got[0].0.start.0, got[5].0.end.0), (1_000, 61_000));
+        assert!(got.iter().all(|(s, _)| s.len().0 == 10_000), "{got:?}");
     }
 }

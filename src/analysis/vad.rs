@@ -10,8 +10,9 @@ use audioadapter_buffers::direct::SequentialSlice;
 use rubato::{Fft, FixedSync, Resampler};
 use zeroize::Zeroizing;
 
+use super::AnalysisError;
 use super::energy::FRAME_MS;
-use super::{AnalysisError, PcmSource, pcm};
+use crate::audio::pcm::{self, PcmSource};
 
 /// earshot's input rate.
 const VAD_RATE: u32 = 16_000;

@@ -28,13 +28,11 @@ const OPEN_TIMEOUT: Duration = Duration::from_secs(5);
 pub enum DeviceError {
     /// No audio system could be reached.
     #[error(
-        "no audio input is available: {0}. Check that a microphone is connected and that PulseAudio or PipeWire is running (`verbatim devices` lists what verbatim sees)"
+        "no audio input is available: {0}. Check that a microphone is connected and that PulseAudio or PipeWire is running"
     )]
     NoInput(String),
     /// `--device` named nothing that exists.
-    #[error(
-        "no input device is called {name:?}. Available: {available}. Run `verbatim devices` and copy a name from its list"
-    )]
+    #[error("no input device is called {name:?}. Available: {available}")]
     NotFound {
         /// The requested name.
         name: String,

@@ -5,6 +5,7 @@ pub mod device;
 pub mod file_source;
 pub mod import;
 pub mod output;
+pub mod pcm;
 pub mod playback;
 pub mod player;
 pub mod store;

@@ -7,7 +7,7 @@ use std::num::{NonZeroU16, NonZeroU32};
 use wsola::TimeStretch;
 use zeroize::Zeroizing;
 
-use crate::analysis::{AnalysisError, PcmSource, pcm};
+use super::pcm::{self, PcmError, PcmSource};
 
 /// Slowest playback speed.
 pub const MIN_SPEED: f32 = 0.5;
@@ -36,7 +36,7 @@ pub struct Playhead<S: PcmSource> {
 
 impl<S: PcmSource> Playhead<S> {
     /// A playhead at the start of `source`, at normal speed.
-    pub fn new(source: S) -> Result<Self, AnalysisError> {
+    pub fn new(source: S) -> Result<Self, PcmError> {
         let rate = source.spec().sample_rate;
         let stretch = TimeStretch::with_config(
             NonZeroU32::new(rate.max(1)).unwrap_or(NonZeroU32::MIN),
@@ -45,7 +45,7 @@ impl<S: PcmSource> Playhead<S> {
             // low voice (80 Hz), and half the CPU, which is mostly this search.
             wsola::Config { hop_ms: 15.0, search_ms: 6.0 },
         )
-        .map_err(|e| AnalysisError::Resampler(e.to_string()))?;
+        .map_err(|e| PcmError::Resampler(e.to_string()))?;
         let mut head = Self {
             source,
             rate,
@@ -83,7 +83,7 @@ impl<S: PcmSource> Playhead<S> {
     }
 
     /// Moves to source frame `frame` (clamped to the end).
-    pub fn seek(&mut self, frame: u64) -> Result<(), AnalysisError> {
+    pub fn seek(&mut self, frame: u64) -> Result<(), PcmError> {
         let frame = frame.min(self.source.frames());
         self.source.seek_frame(frame)?;
         self.read_at = frame;
@@ -95,7 +95,7 @@ impl<S: PcmSource> Playhead<S> {
     }
 
     /// Sets the speed, clamped to [`MIN_SPEED`]-[`MAX_SPEED`]; takes effect from the next block.
-    pub fn set_speed(&mut self, speed: f32) -> Result<(), AnalysisError> {
+    pub fn set_speed(&mut self, speed: f32) -> Result<(), PcmError> {
         let speed = if speed.is_finite() { speed.clamp(MIN_SPEED, MAX_SPEED) } else { 1.0 };
         if (speed - self.speed).abs() < f32::EPSILON {
             return Ok(());
@@ -108,7 +108,7 @@ impl<S: PcmSource> Playhead<S> {
     }
 
     /// Fills `out` with mono frames at the current speed; returns how many (0 at the end).
-    pub fn render(&mut self, out: &mut [f32]) -> Result<usize, AnalysisError> {
+    pub fn render(&mut self, out: &mut [f32]) -> Result<usize, PcmError> {
         let mut written = 0;
         while written < out.len() {
             if self.pending_from >= self.stretched.len() && !self.refill()? {
@@ -126,7 +126,7 @@ impl<S: PcmSource> Playhead<S> {
     }
 
     /// Reads and stretches the next block; false at the end of the source.
-    fn refill(&mut self) -> Result<bool, AnalysisError> {
+    fn refill(&mut self) -> Result<bool, PcmError> {
         self.stretched.clear();
         self.pending_from = 0;
         let spec = self.source.spec();
@@ -159,7 +159,7 @@ impl<S: PcmSource> Playhead<S> {
             Ok(n) => n,
             // Not enough input for one step yet: read more next time.
             Err(wsola::Error::NotEnoughInput) => 0,
-            Err(e) => return Err(AnalysisError::Resampler(e.to_string())),
+            Err(e) => return Err(PcmError::Resampler(e.to_string())),
         };
         self.stretched.truncate(produced);
         Ok(got > 0 || produced > 0)
@@ -185,11 +185,11 @@ mod tests {
         fn frames(&self) -> u64 {
             self.pcm.len() as u64 / 2
         }
-        fn seek_frame(&mut self, frame: u64) -> Result<(), AnalysisError> {
+        fn seek_frame(&mut self, frame: u64) -> Result<(), PcmError> {
             self.at = frame.min(self.frames());
             Ok(())
         }
-        fn read_pcm(&mut self, buf: &mut [u8]) -> Result<usize, AnalysisError> {
+        fn read_pcm(&mut self, buf: &mut [u8]) -> Result<usize, PcmError> {
             let n = (buf.len() / 2).min((self.frames() - self.at) as usize);
             let from = self.at as usize * 2;
             buf[..n * 2].copy_from_slice(&self.pcm[from..from + n * 2]);

@@ -9,8 +9,9 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use super::output::{AudioOutput, OutputError, OutputShared};
+use super::pcm::{PcmError, PcmSource};
 use super::playback::Playhead;
-use crate::analysis::{AnalysisError, PcmSource};
+use crate::model::Ms;
 
 /// Audio queued ahead of the device: 200 ms, so a seek is heard within a fifth of a second.
 const AHEAD_MS: u64 = 200;
@@ -38,10 +39,24 @@ pub enum PlayerError {
     Device(#[from] OutputError),
     /// The audio could not be read.
     #[error(transparent)]
-    Audio(#[from] AnalysisError),
+    Audio(#[from] PcmError),
     /// The worker thread could not be started.
     #[error("could not start the player thread: {0}")]
     Thread(std::io::Error),
+}
+
+/// Why playback stopped working.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum PlaybackProblem {
+    /// The output device went away.
+    #[error("the output device {name:?} failed or was unplugged")]
+    DeviceFailed {
+        /// The device's name.
+        name: String,
+    },
+    /// The audio could not be read.
+    #[error(transparent)]
+    Read(Arc<PcmError>),
 }
 
 /// Where each stretch of queued audio comes from: ring index, source frame, speed, and how
@@ -63,7 +78,7 @@ struct Published {
     /// The source ran out: everything is in the ring.
     reached_end: AtomicBool,
     /// The worker's last read error, if any.
-    error: Mutex<Option<String>>,
+    error: Mutex<Option<Arc<PcmError>>>,
 }
 
 /// A running player. Dropping it stops playback and the worker.
@@ -145,9 +160,9 @@ impl Player {
         }
     }
 
-    /// [`position`](Self::position) in ms.
-    pub fn position_ms(&self) -> u64 {
-        self.position() * 1000 / u64::from(self.rate.max(1))
+    /// [`position`](Self::position) on the clock.
+    pub fn time(&self) -> Ms {
+        Ms::of_frames(self.position(), self.rate)
     }
 
     /// The source's frames per second.
@@ -156,11 +171,11 @@ impl Player {
     }
 
     /// A problem the worker or the device ran into, if any.
-    pub fn problem(&self) -> Option<String> {
+    pub fn problem(&self) -> Option<PlaybackProblem> {
         if self.output.shared().failed.load(Ordering::Acquire) {
-            return Some(format!("the output device {:?} failed or was unplugged", self.output.name()));
+            return Some(PlaybackProblem::DeviceFailed { name: self.output.name().to_string() });
         }
-        self.published.error.lock().ok().and_then(|e| e.clone())
+        self.published.error.lock().ok().and_then(|e| e.clone()).map(PlaybackProblem::Read)
     }
 
     /// True once the end of the session has been handed to the device.
@@ -239,7 +254,7 @@ impl<S: PcmSource> Worker<S> {
                         }
                     }
                     Err(e) => {
-                        self.report(e.to_string());
+                        self.report(e);
                         self.shared.playing.store(false, Ordering::Release);
                         break;
                     }
@@ -260,7 +275,7 @@ impl<S: PcmSource> Worker<S> {
             PlayerCommand::Speed(speed) => {
                 let at = self.heard_now();
                 if let Err(e) = self.head.set_speed(speed) {
-                    self.report(e.to_string());
+                    self.report(e);
                 }
                 self.restart_at(at);
             }
@@ -278,7 +293,7 @@ impl<S: PcmSource> Worker<S> {
         self.shared.discard_until.store(self.pushed, Ordering::Release);
         self.published.reached_end.store(false, Ordering::Release);
         if let Err(e) = self.head.seek(frame) {
-            self.report(e.to_string());
+            self.report(e);
         }
         self.anchor();
     }
@@ -300,9 +315,9 @@ impl<S: PcmSource> Worker<S> {
         }
     }
 
-    fn report(&self, message: String) {
+    fn report(&self, problem: PcmError) {
         if let Ok(mut error) = self.published.error.lock() {
-            *error = Some(message);
+            *error = Some(Arc::new(problem));
         }
     }
 }

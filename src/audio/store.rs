@@ -35,7 +35,7 @@ pub enum AudioStoreError {
         source: WavError,
     },
     /// The file has no final chunk: the recording was cut off.
-    #[error("{}: the recording was interrupted and the file was never finalised ({detail}). Run `verbatim recover` on this session to salvage it.", path.display())]
+    #[error("{}: the recording was interrupted and the file was never finalised ({detail})", path.display())]
     Interrupted {
         /// The audio file.
         path: PathBuf,

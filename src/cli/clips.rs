@@ -1,93 +1,97 @@
-//! `verbatim clips`: one audio clip per marker of a kind, identifying passages silenced.
+//! `verbatim clips DIR SESSION --kind KIND [--pad 2s] -o OUTDIR`: one audio clip per marker of
+//! a kind, identifying passages silenced, each with its transcript excerpt.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, bail};
-use verbatim::audio::store::EncryptedAudioReader;
-use verbatim::crypto::Identity;
+use verbatim::export::SessionDocument;
+use verbatim::export::clips::{self, ClipError};
 use verbatim::export::convention::{Convention, Lang};
+use verbatim::export::formats::excerpt;
 use verbatim::export::skeleton::{self, Credits};
-use verbatim::export::{self, clips, text};
-use verbatim::project::ExportRecord;
+use verbatim::model::{MarkerKind, Ms, SessionId};
+use verbatim::project::{ExportKind, ExportRecord};
 use verbatim::securefs;
-use verbatim::session::SessionDir;
-use verbatim::session::markers::{MarkerKind, MarkerLog};
-use verbatim::session::transcript::Transcript;
+use verbatim::session::Opened;
 
-use super::analyze::{ProgressBar, analysis_for};
-use super::commands::{clock, unlock};
+use super::analyze::analysis_for;
+use super::args::{self, ProjectArg};
+use super::ui::{self, plural};
 
-/// What `verbatim clips` was asked to do.
-pub struct ClipsOptions<'a> {
-    /// The project folder.
-    pub dir: &'a Path,
-    /// The session id.
-    pub session: &'a str,
-    /// Which markers to cut.
-    pub kind: MarkerKind,
-    /// Audio added before and after each clip's segments, ms.
-    pub pad_ms: u64,
-    /// The folder for the clips.
-    pub output: &'a Path,
-    /// Write unencrypted files.
-    pub plaintext: bool,
-    /// `--convention` for the excerpts: a shipped name or a TOML file.
-    pub convention: &'a str,
-    /// Label language.
-    pub lang: Lang,
+/// Cut one audio clip per marker of a kind.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub project: ProjectArg,
+    /// The session id (see `verbatim sessions`).
+    #[arg(value_parser = args::parsed::<SessionId>)]
+    session: SessionId,
+    /// Which markers: quote, follow_up, note, laughter, sigh, long_pause or question.
+    #[arg(long, value_name = "KIND", value_parser = parse_kind)]
+    kind: MarkerKind,
+    /// Audio kept before and after each clip's segments, e.g. 2s, 1.5s, 500ms or 0.
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_pad)]
+    pad: Ms,
+    /// The folder for the clips (created if missing); existing files are never replaced.
+    #[arg(short, long, value_name = "OUTDIR")]
+    output: PathBuf,
+    /// Write unencrypted .wav and .txt files instead of files encrypted to the participant.
+    #[arg(long)]
+    plaintext: bool,
+    /// Transcription convention of the excerpts: plain, jefferson, gat2, dresing-pehl, or a TOML file.
+    #[arg(long, value_name = "NAME|PATH", default_value = "plain")]
+    convention: String,
+    /// Language of the excerpts' labels: nb or en.
+    #[arg(long, default_value = "nb", value_parser = args::parsed::<Lang>)]
+    lang: Lang,
 }
 
 /// clap's parser for `--kind`, naming the valid kinds on error.
-pub fn parse_kind(text: &str) -> Result<MarkerKind, String> {
+fn parse_kind(text: &str) -> Result<MarkerKind, String> {
     clips::parse_kind(text).map_err(|e| e.to_string())
 }
 
 /// clap's parser for `--pad`.
-pub fn parse_pad(text: &str) -> Result<u64, String> {
+fn parse_pad(text: &str) -> Result<Ms, String> {
     clips::parse_pad(text).map_err(|e| e.to_string())
 }
 
-/// `verbatim clips DIR SESSION --kind KIND [--pad 2s] -o OUTDIR [--plaintext]`.
-pub fn clips(opts: ClipsOptions<'_>) -> Result<ExitCode> {
-    let out_dir = opts.output;
-    let convention = Convention::load(opts.convention)?;
+pub fn run(args: Args) -> Result<ExitCode> {
+    let out_dir = &args.output;
+    let convention = Convention::load(&args.convention)?;
     if out_dir.exists() && !out_dir.is_dir() {
         bail!("{}: not a folder; name a folder for the clips (nothing was written)", out_dir.display());
     }
-    let mut keyring = unlock(opts.dir)?;
-    let session = SessionDir::find(keyring.project(), opts.session)?;
-    let identity: Identity = keyring.participant(&session.participant)?.clone();
-    let recipient = keyring.project().participant_recipient(&session.participant)?;
-    let meta = session.read_meta(&identity)?;
-    let markers = MarkerLog::read(&session.path, &identity)?;
-    let mut bar = ProgressBar::new(1);
-    let analysis =
-        analysis_for(&session, &identity, &recipient, &markers.markers, &mut |done, total| bar.update(0, done, total));
+    let mut keyring = super::open::unlock(&args.project.dir)?;
+    let session = Opened::find(&mut keyring, &args.session)?;
+    let mut bar = ui::Progress::new(1);
+    let analysis = analysis_for(&session, &mut |done, total| bar.update(0, done, total));
     bar.clear();
-    let analysis = analysis?;
-    let transcript = Transcript::read(&session.path, &identity)?;
-    let document = export::build(&meta, &analysis, &markers.markers, transcript.as_ref());
+    analysis?;
+    let document = SessionDocument::of(&session, &mut |_, _| {})?;
     for warning in &document.warnings {
-        eprintln!("warning: {warning}");
+        ui::warn(warning);
     }
     let credits = Credits { project: String::new(), transcriber: None };
-    let skeleton = skeleton::build(&document, &convention, opts.lang, &credits);
-    let mut reader = EncryptedAudioReader::open(&session.audio_path(), &identity)?;
+    let skeleton = skeleton::build(&document, &convention, args.lang, &credits);
+    let mut reader = session.audio()?;
     let spec = reader.spec();
-    let plan = clips::plan(&document, opts.kind, opts.pad_ms, spec.sample_rate, reader.frames());
-    let kind = clips::kind_name(opts.kind);
+    let plan = clips::plan(&document, args.kind, args.pad, spec.sample_rate, reader.frames());
+    let kind = args.kind.name();
+    let id = session.id();
     if plan.is_empty() {
-        say!("Session {} has no {kind} markers; no clips written.", session.id);
+        say!("Session {id} has no {kind} markers; no clips written.");
         return Ok(ExitCode::SUCCESS);
     }
 
-    let sealing = if opts.plaintext { clips::Sealing::Plaintext } else { clips::Sealing::Encrypted(&recipient) };
+    let recipient = session.recipient();
+    let sealing = if args.plaintext { clips::Sealing::Plaintext } else { clips::Sealing::Encrypted(recipient) };
     let targets: Vec<(PathBuf, PathBuf)> = plan
         .iter()
         .map(|clip| {
-            let stem = clip.file_stem(&session.id, opts.kind);
+            let stem = clip.file_stem(id.as_str(), args.kind);
             (out_dir.join(sealing.file_name(&stem, "wav")), out_dir.join(sealing.file_name(&stem, "txt")))
         })
         .collect();
@@ -113,23 +117,23 @@ pub fn clips(opts: ClipsOptions<'_>) -> Result<ExitCode> {
     // Ctrl+C mid-clip must not leave a partial clip (or a plaintext voice file) behind.
     if let Err(e) = ctrlc::set_handler(move || {
         lock(&on_interrupt).remove_all();
-        say!(err, "verbatim: interrupted; the clips written so far were removed.");
+        ui::note("verbatim: interrupted; the clips written so far were removed.");
         std::process::exit(130);
     }) {
-        say!(err, "note: Ctrl+C will not clean up partial clips ({e})");
+        ui::note(&format!("note: Ctrl+C will not clean up partial clips ({e})"));
     }
     let mut buf = clips::pcm_buffer(&spec);
-    let mut silenced_total = 0;
+    let mut silenced_total = Ms::ZERO;
     for (clip, (audio, text)) in plan.iter().zip(&targets) {
         let result =
             write_tracked(&created, audio, |path| clips::write_clip(&mut reader, clip, path, sealing, &mut buf))
                 .and_then(|()| {
                     write_tracked(&created, text, |path| {
-                        let excerpt = text::excerpt(&skeleton, &convention, clip.start_ms, clip.end_ms);
+                        let excerpt = excerpt(&skeleton, &convention, clip.span);
                         clips::write_text(
                             path,
                             sealing,
-                            &clips::clip_text(&document, opts.kind, clip, &excerpt, opts.lang),
+                            &clips::clip_text(&document, args.kind, clip, &excerpt, args.lang),
                         )
                     })
                 });
@@ -142,17 +146,13 @@ pub fn clips(opts: ClipsOptions<'_>) -> Result<ExitCode> {
             };
             return Err(e).context(format!("writing clip {} of {}; {kept}", clip.number, plan.len()));
         }
-        let silenced = spec.frames_to_ms(clip.silenced_frames());
-        silenced_total += silenced;
+        let silenced = Ms::of_frames(clip.silenced_frames(), spec.sample_rate);
+        silenced_total = silenced_total.saturating_add(silenced);
         let name = audio.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let mut line = format!(
-            "{name}  {}–{} ({:.1} s)",
-            clock(clip.start_ms),
-            clock(clip.end_ms),
-            (clip.end_ms - clip.start_ms) as f64 / 1000.0
-        );
-        if silenced > 0 {
-            line.push_str(&format!(", {:.1} s silenced", silenced as f64 / 1000.0));
+        let mut line =
+            format!("{name}  {:.1}–{:.1} ({:.1} s)", clip.span.start, clip.span.end, clip.span.len().as_secs_f64());
+        if silenced > Ms::ZERO {
+            line.push_str(&format!(", {:.1} s silenced", silenced.as_secs_f64()));
         }
         say!("{line}");
     }
@@ -163,35 +163,27 @@ pub fn clips(opts: ClipsOptions<'_>) -> Result<ExitCode> {
     let records = targets
         .iter()
         .flat_map(|(audio, text)| [audio, text])
-        .map(|path| ExportRecord::now(&session.participant, Some(&session.id), path, "clip", opts.plaintext))
+        .map(|path| ExportRecord::now(session.participant(), Some(id), path, ExportKind::Clip, args.plaintext))
         .collect();
     keyring.record_exports(records).context("recording the clips in the export manifest")?;
 
-    let redacted = if silenced_total > 0 {
-        format!("; {:.1} s of identifying audio silenced", silenced_total as f64 / 1000.0)
+    let redacted = if silenced_total > Ms::ZERO {
+        format!("; {:.1} s of identifying audio silenced", silenced_total.as_secs_f64())
     } else {
         String::new()
     };
-    say!(
-        "{} of {kind} markers from session {} in {}{redacted}.",
-        plural(plan.len(), "clip"),
-        session.id,
-        out_dir.display()
-    );
-    if opts.plaintext {
-        say!(
-            err,
-            "warning: these {} are UNENCRYPTED and hold {}'s voice. Keep them off shared drives and email, and \
-             delete them when done.",
+    say!("{} of {kind} markers from session {id} in {}{redacted}.", plural(plan.len(), "clip"), out_dir.display());
+    if args.plaintext {
+        ui::warn(&format!(
+            "these {} are UNENCRYPTED and hold {}'s voice. Keep them off shared drives and email, and delete them when done.",
             plural(targets.len() * 2, "file"),
-            session.participant
-        );
+            session.participant()
+        ));
     } else {
-        say!(
-            err,
+        ui::note(&format!(
             "Encrypted to {}'s key: to listen, decrypt a clip with `age -d -i KEY` (see `verbatim key export`).",
-            session.participant
-        );
+            session.participant()
+        ));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -230,7 +222,7 @@ fn lock(created: &Mutex<Created>) -> std::sync::MutexGuard<'_, Created> {
 fn write_tracked(
     created: &Mutex<Created>,
     path: &Path,
-    write: impl FnOnce(&Path) -> Result<(), clips::ClipError>,
+    write: impl FnOnce(&Path) -> Result<(), ClipError>,
 ) -> Result<()> {
     lock(created).current = Some(path.to_path_buf());
     let result = write(path);
@@ -241,8 +233,4 @@ fn write_tracked(
     result?;
     created.done.extend(current);
     Ok(())
-}
-
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
 }

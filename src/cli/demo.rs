@@ -3,14 +3,17 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::{Context, Result};
 use verbatim::crypto::{ExposeSecret, SecretString, generate_identity};
-use verbatim::project::Project;
+use verbatim::model::{Ms, ParticipantCode};
+use verbatim::project::{Project, check_init_target};
+use verbatim::session::Opened;
 use zeroize::Zeroizing;
 
-use super::record::{GuideInput, RecordOptions, Source, record_session};
+use super::analyze::describe;
+use super::args;
+use super::record::{GuideInput, Request, Source, record_session};
 
 /// The demo interview: two synthetic Norwegian voices (espeak-ng), invented content.
 const DEMO_AUDIO: &[u8] = include_bytes!("../demo/interview.wav");
@@ -18,6 +21,20 @@ const DEMO_AUDIO: &[u8] = include_bytes!("../demo/interview.wav");
 const DEMO_GUIDE: &str = include_str!("../demo/guide-nb.md");
 /// The participant code the demo records.
 const DEMO_PARTICIPANT: &str = "P01";
+
+/// Try verbatim on a built-in interview.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Where to create the demo project (default: a new folder under the temp dir).
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+    /// Record without the screen, printing progress lines.
+    #[arg(long)]
+    headless: bool,
+    /// Stop after this long, e.g. 20s (default: the whole demo interview).
+    #[arg(long = "for", value_name = "DURATION", value_parser = args::positive_length)]
+    for_duration: Option<Ms>,
+}
 
 /// A random passphrase for the throwaway project: 120 bits from a fresh X25519 key's encoding.
 fn generated_passphrase() -> SecretString {
@@ -39,23 +56,24 @@ fn demo_dir(requested: Option<&Path>) -> PathBuf {
     }
 }
 
-pub fn demo(dir: Option<&Path>, headless: bool, for_duration: Option<Duration>) -> Result<ExitCode> {
-    let root = demo_dir(dir);
-    verbatim::project::check_init_target(&root)?;
+pub fn run(args: Args) -> Result<ExitCode> {
+    let root = demo_dir(args.dir.as_deref());
+    check_init_target(&root)?;
     let passphrase = generated_passphrase();
     let project = Project::init(&root, &passphrase).context("creating the demo project")?;
-    project.add_participant(DEMO_PARTICIPANT)?;
-    if headless {
+    let participant: ParticipantCode = DEMO_PARTICIPANT.parse()?;
+    project.add_participant(&participant)?;
+    if args.headless {
         say!("Demo project: {}", root.display());
     }
-    let summary = record_session(RecordOptions {
+    let summary = record_session(Request {
         dir: &root,
-        participant: DEMO_PARTICIPANT,
+        participant: &participant,
         source: Source::Builtin { name: "demo-interview.wav", bytes: DEMO_AUDIO },
         guide: Some(GuideInput::Text { name: "guide-nb.md", text: DEMO_GUIDE }),
         keymap: None,
-        headless,
-        max_duration: for_duration,
+        headless: args.headless,
+        max_duration: args.for_duration.map(Ms::to_duration),
     })?;
     if summary.discarded {
         say!("The demo was stopped before anything was recorded. The empty project is in {}", root.display());
@@ -68,16 +86,11 @@ pub fn demo(dir: Option<&Path>, headless: bool, for_duration: Option<Duration>) 
     say!("Its passphrase (a throwaway, printed only because this is a demo): {}", passphrase.expose_secret());
     say!("The session {id} is encrypted to participant {DEMO_PARTICIPANT}; markers are saved with it.");
     // The next step a researcher takes: find the pauses and segments (cached, encrypted).
-    let keyring_identity = project.unlock(&passphrase).and_then(|mut keys| keys.participant(DEMO_PARTICIPANT).cloned());
-    match keyring_identity {
-        Ok(identity) => {
-            let session = verbatim::session::SessionDir::find(&project, id)?;
-            let recipient = project.participant_recipient(DEMO_PARTICIPANT)?;
-            match verbatim::analysis::cache::analyze_session(&session, &identity, &recipient, false, &mut |_, _| {}) {
-                Ok((analysis, _)) => {
-                    let markers = verbatim::session::markers::MarkerLog::read(&session.path, &identity)?;
-                    say!("Analysis: {}", super::analyze::describe(&analysis, &markers.markers, "cached, encrypted"));
-                }
+    match project.unlock(&passphrase) {
+        Ok(mut keyring) => {
+            let session = Opened::find(&mut keyring, id)?;
+            match session.analysis(&mut |_, _| {}) {
+                Ok(analysis) => say!("Analysis: {}", describe(analysis, session.markers()?, "cached, encrypted")),
                 Err(e) => say!("The analysis failed: {e}"),
             }
         }

@@ -1,43 +1,54 @@
-//! `verbatim export`: one session or all of them, in one or more formats, encrypted to the
-//! participant unless `--plaintext` is asked for by name.
+//! `verbatim export DIR SESSION|--all --format FMT[,FMT…] -o FILE|DIR`: one session or all of
+//! them, in one or more formats, encrypted to the participant unless `--plaintext` is asked for
+//! by name.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use verbatim::crypto::Identity;
 use verbatim::export::convention::{Convention, Lang};
 use verbatim::export::skeleton::Credits;
-use verbatim::export::{self, ExportFormat, RenderOptions};
-use verbatim::project::{ExportRecord, Keyring};
+use verbatim::export::{ExportFormat, RenderOptions, SessionDocument};
+use verbatim::model::SessionId;
+use verbatim::project::{ExportKind, ExportRecord, Keyring};
 use verbatim::securefs;
-use verbatim::session::SessionDir;
-use verbatim::session::markers::MarkerLog;
-use verbatim::session::transcript::Transcript;
+use verbatim::session::Opened;
 
-use super::analyze::{ProgressBar, analysis_for};
-use super::commands::unlock;
+use super::analyze::analysis_for;
+use super::args::{self, ProjectArg};
+use super::{hints, open, ui};
 
-/// What `verbatim export` was asked to do.
-pub struct ExportRequest<'a> {
-    /// The project folder.
-    pub dir: &'a Path,
-    /// One session, or `None` with `all`.
-    pub session: Option<&'a str>,
-    /// Every session.
-    pub all: bool,
-    /// The formats, at least one.
-    pub formats: &'a [ExportFormat],
-    /// `--convention`: a shipped name or a TOML file.
-    pub convention: &'a str,
-    /// Label language.
-    pub lang: Lang,
-    /// `--transcriber`, for the header.
-    pub transcriber: Option<String>,
-    /// `-o`: a file for one session in one format, else a folder.
-    pub output: &'a Path,
-    /// Unencrypted output was asked for by name.
-    pub plaintext: bool,
+/// Write transcripts and data for QDA tools.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub project: ProjectArg,
+    /// The session id (see `verbatim sessions`).
+    #[arg(required_unless_present = "all", conflicts_with = "all", value_parser = args::parsed::<SessionId>)]
+    session: Option<SessionId>,
+    /// Export every session in the project (-o is then a folder).
+    #[arg(long)]
+    all: bool,
+    /// The file format: json, txt, md, docx, vtt, srt, eaf, f4 or nvivo; several separated by
+    /// commas (-o is then a folder).
+    #[arg(long, value_delimiter = ',', required = true, value_parser = args::parsed::<ExportFormat>)]
+    format: Vec<ExportFormat>,
+    /// Transcription convention: plain, jefferson, gat2, dresing-pehl, or a TOML file.
+    #[arg(long, value_name = "NAME|PATH", default_value = "plain")]
+    convention: String,
+    /// Language of labels and the legend: nb or en.
+    #[arg(long, default_value = "nb", value_parser = args::parsed::<Lang>)]
+    lang: Lang,
+    /// The transcriber's name or initials, for the header.
+    #[arg(long, value_name = "NAME")]
+    transcriber: Option<String>,
+    /// A file (one session, one format) or a folder; existing files are never replaced.
+    /// Files are encrypted to the participant (.age) unless --plaintext is given.
+    #[arg(short, long, value_name = "FILE|DIR")]
+    output: PathBuf,
+    /// Write unencrypted files.
+    #[arg(long)]
+    plaintext: bool,
 }
 
 /// Where the files go: one named file, or a folder of `<session>.<ext>[.age]`.
@@ -46,17 +57,13 @@ enum Target {
     Folder(PathBuf),
 }
 
-/// Runs `verbatim export`.
-pub fn export(request: &ExportRequest) -> Result<ExitCode> {
+pub fn run(args: Args) -> Result<ExitCode> {
+    let dir = &args.project.dir;
     // Everything that can be wrong with the command line is found before the passphrase.
-    let convention = Convention::load(request.convention)?;
-    let target = target(request)?;
-    let mut keyring = unlock(request.dir)?;
-    let sessions = match (request.session, request.all) {
-        (Some(id), false) => vec![SessionDir::find(keyring.project(), id)?],
-        (None, true) => SessionDir::list(keyring.project())?,
-        _ => bail!("name one session, or give --all (see `verbatim sessions {}`)", request.dir.display()),
-    };
+    let convention = Convention::load(&args.convention)?;
+    let target = target(&args)?;
+    let mut keyring = open::unlock(dir)?;
+    let sessions = open::sessions(&keyring, args.session.as_ref(), args.all, dir)?;
     if sessions.is_empty() {
         say!("No sessions to export.");
         return Ok(ExitCode::SUCCESS);
@@ -65,8 +72,8 @@ pub fn export(request: &ExportRequest) -> Result<ExitCode> {
         securefs::create_dir_all(folder)?;
         // Every name is checked before anything is written, so a clash leaves no half export.
         for session in &sessions {
-            for format in request.formats {
-                let path = folder.join(file_name(&session.id, *format, request.plaintext));
+            for format in &args.format {
+                let path = folder.join(file_name(&session.id, *format, args.plaintext));
                 if path.exists() {
                     bail!(
                         "{}: already exists; choose another folder or delete it first (nothing was written)",
@@ -79,14 +86,16 @@ pub fn export(request: &ExportRequest) -> Result<ExitCode> {
     let project = keyring.project().root().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let options = RenderOptions {
         convention,
-        lang: request.lang,
-        credits: Credits { project, transcriber: request.transcriber.clone() },
+        lang: args.lang,
+        credits: Credits { project, transcriber: args.transcriber.clone() },
     };
-    let mut bar = ProgressBar::new(sessions.len());
+    let mut bar = ui::Progress::new(sessions.len());
     let mut failed = 0;
-    for (index, session) in sessions.iter().enumerate() {
-        let result = export_one(&mut keyring, session, request, &options, &target, &mut |done, total| {
-            bar.update(index, done, total)
+    let count = sessions.len();
+    for (index, dir_entry) in sessions.into_iter().enumerate() {
+        let (id, recording) = (dir_entry.id.clone(), dir_entry.recorder_alive());
+        let result = Opened::open(&mut keyring, dir_entry).map_err(anyhow::Error::from).and_then(|session| {
+            export_one(&keyring, &session, &args, &options, &target, &mut |done, total| bar.update(index, done, total))
         });
         bar.clear();
         match result {
@@ -95,39 +104,36 @@ pub fn export(request: &ExportRequest) -> Result<ExitCode> {
                     say!("{line}");
                 }
             }
-            Err(e) if request.all && session.recorder_alive() => {
-                say!("{}: being recorded now; skipped ({e})", session.id)
-            }
+            Err(e) if args.all && recording => say!("{id}: being recorded now; skipped ({e})"),
             Err(e) => {
                 failed += 1;
-                say!(err, "verbatim: error: session {}: {e:#}", session.id);
+                hints::session_failed(&id, &e, dir);
             }
         }
     }
-    if request.plaintext {
-        say!(
-            err,
+    if args.plaintext {
+        ui::note(
             "These files are UNENCRYPTED and describe participants' interviews: keep them off shared drives and \
-             delete them when done."
+             delete them when done.",
         );
     }
     if failed > 0 {
-        if sessions.len() > 1 {
-            say!(err, "{failed} of {} sessions could not be exported; see the messages above.", sessions.len());
+        if count > 1 {
+            ui::note(&format!("{failed} of {count} sessions could not be exported; see the messages above."));
         }
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn target(request: &ExportRequest) -> Result<Target> {
-    let output = request.output;
-    let single = request.session.is_some() && !request.all && request.formats.len() == 1;
+fn target(args: &Args) -> Result<Target> {
+    let output = &args.output;
+    let single = args.session.is_some() && !args.all && args.format.len() == 1;
     // `-o exports/` means a folder even before it exists.
     let folder = output.is_dir() || output.as_os_str().to_string_lossy().ends_with('/');
     if single && !folder {
         let sealed = output.extension().is_some_and(|e| e == "age");
-        if !sealed && !request.plaintext {
+        if !sealed && !args.plaintext {
             bail!(
                 "{}: an export holds the participant's transcript and notes, and this file would be unencrypted. \
                  Add --plaintext to write it anyway, or name it {}.age to have it encrypted to the participant's key \
@@ -139,62 +145,55 @@ fn target(request: &ExportRequest) -> Result<Target> {
         if output.exists() {
             bail!("{}: already exists; choose another name or delete it first (nothing was written)", output.display());
         }
-        return Ok(Target::File { path: output.to_path_buf(), sealed });
+        return Ok(Target::File { path: output.clone(), sealed });
     }
     if output.exists() && !output.is_dir() {
         bail!(
             "{}: is a file, but exporting {} needs a folder for -o (nothing was written)",
             output.display(),
-            if request.all { "every session" } else { "several formats" }
+            if args.all { "every session" } else { "several formats" }
         );
     }
-    Ok(Target::Folder(output.to_path_buf()))
+    Ok(Target::Folder(output.clone()))
 }
 
 /// Notes a written file in the export manifest, so `forget` can delete it.
-fn record(keyring: &Keyring, session: &SessionDir, path: &Path, plaintext: bool) -> Result<()> {
-    let entry = ExportRecord::now(&session.participant, Some(&session.id), path, "export", plaintext);
+fn record(keyring: &Keyring, session: &Opened, path: &Path, plaintext: bool) -> Result<()> {
+    let entry = ExportRecord::now(session.participant(), Some(session.id()), path, ExportKind::Export, plaintext);
     keyring.record_exports(vec![entry]).context("recording the export in the manifest")
 }
 
 /// `<session>.<ext>`, with `.age` unless plaintext was asked for.
-fn file_name(session: &str, format: ExportFormat, plaintext: bool) -> String {
+fn file_name(session: &SessionId, format: ExportFormat, plaintext: bool) -> String {
     let sealed = if plaintext { "" } else { ".age" };
     format!("{session}.{}{sealed}", format.extension())
 }
 
 fn export_one(
-    keyring: &mut Keyring,
-    session: &SessionDir,
-    request: &ExportRequest,
+    keyring: &Keyring,
+    session: &Opened,
+    args: &Args,
     options: &RenderOptions,
     target: &Target,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Vec<String>> {
-    let identity: Identity = keyring.participant(&session.participant)?.clone();
-    let recipient = keyring.project().participant_recipient(&session.participant)?;
-    let meta = session.read_meta(&identity)?;
-    let markers = MarkerLog::read(&session.path, &identity)?;
-    let analysis = analysis_for(session, &identity, &recipient, &markers.markers, progress)?;
-    let transcript = Transcript::read(&session.path, &identity)?;
-    let document = export::build(&meta, &analysis, &markers.markers, transcript.as_ref());
+    analysis_for(session, progress)?;
+    let document = SessionDocument::of(session, &mut |_, _| {})?;
     for warning in &document.warnings {
-        say!(err, "warning: {}: {warning}", session.id);
+        ui::warn(&format!("{}: {warning}", session.id()));
     }
     let mut written = Vec::new();
-    for format in request.formats {
+    for format in &args.format {
         let bytes = format.render(&document, options)?;
         let (path, sealed) = match target {
             Target::File { path, sealed } => (path.clone(), *sealed),
-            Target::Folder(folder) => {
-                (folder.join(file_name(&session.id, *format, request.plaintext)), !request.plaintext)
-            }
+            Target::Folder(folder) => (folder.join(file_name(session.id(), *format, args.plaintext)), !args.plaintext),
         };
         if sealed {
-            let ciphertext = verbatim::crypto::encrypt_to(&[&recipient], &bytes, &path)?;
+            let ciphertext = verbatim::crypto::encrypt_to(&[session.recipient()], &bytes, &path)?;
             securefs::write_new(&path, &ciphertext).with_context(|| format!("writing {}", path.display()))?;
             record(keyring, session, &path, false)?;
-            written.push(format!("Wrote {} (encrypted to {}'s key).", path.display(), session.participant));
+            written.push(format!("Wrote {} (encrypted to {}'s key).", path.display(), session.participant()));
         } else {
             securefs::write_new(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
             record(keyring, session, &path, true)?;

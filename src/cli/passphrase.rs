@@ -1,7 +1,33 @@
-//! Getting the passphrase: from `VERBATIM_PASSPHRASE`, or asked on the terminal.
+//! Getting the passphrase (from `VERBATIM_PASSPHRASE`, or asked on the terminal), and
+//! `verbatim passphrase DIR`, which changes it.
+
+use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 use verbatim::crypto::{ExposeSecret, SecretString};
+use verbatim::project::Project;
+
+use super::args::ProjectArg;
+use super::ui;
+
+/// Change the project's passphrase.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub project: ProjectArg,
+}
+
+/// Re-encrypts the project key under a new passphrase; nothing else changes.
+pub fn run(args: Args) -> Result<ExitCode> {
+    let dir = &args.project.dir;
+    let project = Project::open(dir)?;
+    let keyring = project.unlock(&ask(dir)?)?;
+    let new = ask_replacement()?;
+    keyring.change_passphrase(&new)?;
+    say!("The passphrase of {} is changed. Nothing else was re-encrypted.", dir.display());
+    say!("Backups made before now still open with the old passphrase: replace or delete them.");
+    Ok(ExitCode::SUCCESS)
+}
 
 /// Environment variable that supplies the passphrase for scripts and tests.
 pub const ENV: &str = "VERBATIM_PASSPHRASE";
@@ -32,8 +58,8 @@ fn ask_twice(from_env: Option<SecretString>, nothing: &str) -> Result<SecretStri
     let pass = match from_env {
         Some(p) => p,
         None => {
-            eprintln!("Choose a passphrase for this project. It protects every recording: there is no way");
-            eprintln!("to reset it, so store it in your password manager. Several words are easiest to type.");
+            ui::note("Choose a passphrase for this project. It protects every recording: there is no way");
+            ui::note("to reset it, so store it in your password manager. Several words are easiest to type.");
             let first = prompt("New passphrase: ")?;
             let second = prompt("Type it again: ")?;
             if first.expose_secret() != second.expose_secret() {

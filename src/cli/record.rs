@@ -1,23 +1,82 @@
-//! `verbatim record` and `verbatim devices`: the recording screen, or headless progress lines.
+//! `verbatim record DIR --participant CODE`: the recording screen, or headless progress lines.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use verbatim::audio::device::{InputDevice, list_inputs};
+use verbatim::audio::device::InputDevice;
 use verbatim::audio::file_source::FileSource;
 use verbatim::guide::Guide;
 use verbatim::keymap::Keymap;
+use verbatim::model::{Ms, ParticipantCode};
 use verbatim::project::Project;
 use verbatim::session::{GuideSnapshot, InputChoice, RecordingSession, RecordingSummary};
-use verbatim::tui::record::{RecordApp, describe_notice};
+use verbatim::tui::record::{Heading, RecordApp, describe_notice};
+use verbatim::tui::widgets::meter::to_db;
 use verbatim::tui::{self, TerminalEvents};
+
+use super::args::{self, ProjectArg};
+use super::ui;
 
 /// How often headless mode prints a progress line.
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
+
+/// Record an interview with the guide on screen.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub project: ProjectArg,
+    /// The participant code.
+    #[arg(long, value_parser = args::parsed::<ParticipantCode>)]
+    participant: ParticipantCode,
+    /// The interview guide (Markdown: # title, ## sections, - questions, indented probes).
+    #[arg(long, value_name = "FILE")]
+    guide: Option<PathBuf>,
+    /// The input device, by the name `verbatim devices` prints (default: the system's input).
+    #[arg(long, value_name = "NAME", conflicts_with = "input_file")]
+    device: Option<String>,
+    /// Record two channels (default: mono, or stereo if the device offers only stereo).
+    #[arg(long)]
+    stereo: bool,
+    /// A keymap preset name or a TOML file, layered over the default keys.
+    #[arg(long, value_name = "NAME|PATH")]
+    keymap: Option<String>,
+    /// Play this WAV file in real time as a virtual microphone (for demos and tests).
+    #[arg(long, value_name = "FILE")]
+    input_file: Option<PathBuf>,
+    /// Record without the screen, printing progress lines.
+    #[arg(long)]
+    headless: bool,
+    /// Stop after this long, e.g. 90s, 2m, 1h30m.
+    #[arg(long = "for", value_name = "DURATION", value_parser = args::positive_length)]
+    for_duration: Option<Ms>,
+    /// Play --input-file this many times faster than real time (load tests).
+    #[arg(long, hide = true, default_value_t = 1.0, requires = "input_file")]
+    input_speed: f64,
+    /// Start --input-file again at its end (load tests).
+    #[arg(long, hide = true, requires = "input_file")]
+    input_loop: bool,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let source = match &args.input_file {
+        Some(path) => Source::File { path, speed: args.input_speed, repeat: args.input_loop },
+        None => Source::Device { name: args.device.as_deref(), stereo: args.stereo },
+    };
+    let summary = record_session(Request {
+        dir: &args.project.dir,
+        participant: &args.participant,
+        source,
+        guide: args.guide.as_deref().map(GuideInput::File),
+        keymap: args.keymap.as_deref(),
+        headless: args.headless,
+        max_duration: args.for_duration.map(Ms::to_duration),
+    })?;
+    Ok(if summary.input_lost { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
 
 /// Where the audio comes from.
 pub enum Source<'a> {
@@ -29,10 +88,10 @@ pub enum Source<'a> {
     Builtin { name: &'static str, bytes: &'static [u8] },
 }
 
-/// Options of `verbatim record`.
-pub struct RecordOptions<'a> {
+/// A recording to make (from `record` or `demo`).
+pub struct Request<'a> {
     pub dir: &'a Path,
-    pub participant: &'a str,
+    pub participant: &'a ParticipantCode,
     pub source: Source<'a>,
     /// The guide: a file, or built-in text with a name.
     pub guide: Option<GuideInput<'a>>,
@@ -49,16 +108,11 @@ pub enum GuideInput<'a> {
     Text { name: &'static str, text: &'static str },
 }
 
-pub fn record(opts: RecordOptions<'_>) -> Result<ExitCode> {
-    let summary = record_session(opts)?;
-    Ok(if summary.input_lost { ExitCode::FAILURE } else { ExitCode::SUCCESS })
-}
-
-pub fn record_session(opts: RecordOptions<'_>) -> Result<RecordingSummary> {
-    let project = Project::open(opts.dir)?;
-    project.require_participant(opts.participant)?;
+pub fn record_session(request: Request<'_>) -> Result<RecordingSummary> {
+    let project = Project::open(request.dir)?;
+    project.require_participant(request.participant)?;
     // Everything a user can get wrong is checked before the session exists.
-    let (guide, snapshot) = match &opts.guide {
+    let (guide, snapshot) = match &request.guide {
         None => (None, None),
         Some(GuideInput::File(path)) => {
             let (guide, text) = Guide::load(path)?;
@@ -69,9 +123,9 @@ pub fn record_session(opts: RecordOptions<'_>) -> Result<RecordingSummary> {
             (Some(Guide::parse(text, name)?), Some(GuideSnapshot { file_name: (*name).into(), text: (*text).into() }))
         }
     };
-    let keymap = Keymap::load(opts.keymap, Some(project.root()))?;
-    let live_device = matches!(opts.source, Source::Device { .. });
-    let input = match opts.source {
+    let keymap = Keymap::load(request.keymap, Some(project.root()))?;
+    let live_device = matches!(request.source, Source::Device { .. });
+    let input = match request.source {
         Source::Device { name, stereo } => InputChoice::Device(Box::new(InputDevice::open(name, stereo.then_some(2))?)),
         Source::File { path, speed, repeat } => {
             InputChoice::File(FileSource::open(path)?.with_speed(speed).repeating(repeat))
@@ -83,12 +137,12 @@ pub fn record_session(opts: RecordOptions<'_>) -> Result<RecordingSummary> {
     // SIGINT, SIGTERM and SIGHUP (a closed terminal) all end the recording cleanly.
     ctrlc::set_handler(move || flag.store(true, Ordering::Release))?;
     // A live microphone on the screen waits for space; headless and file inputs record at once.
-    let held = live_device && !opts.headless;
-    let recording = RecordingSession::start(&project, opts.participant, input, snapshot, held)?;
-    let summary = if opts.headless {
-        headless(recording, opts.max_duration, &interrupted)?
+    let held = live_device && !request.headless;
+    let recording = RecordingSession::start(&project, request.participant, input, snapshot, held)?;
+    let summary = if request.headless {
+        headless(recording, request.max_duration, &interrupted)?
     } else {
-        screen(recording, opts.participant, guide, keymap, opts.max_duration, &interrupted, live_device)?
+        screen(recording, guide, keymap, request.max_duration, &interrupted)?
     };
     let meta = &summary.meta;
     if summary.discarded {
@@ -99,16 +153,15 @@ pub fn record_session(opts: RecordOptions<'_>) -> Result<RecordingSummary> {
         "Saved session {} for {}: {} recorded, {} markers, {} frames dropped.",
         meta.id,
         meta.participant,
-        verbatim::tui::record::clock(meta.duration_ms()),
+        meta.duration(),
         summary.markers,
         meta.dropped_frames
     );
     if summary.input_lost {
-        say!(
-            err,
-            "verbatim: error: the input was lost and had not come back when recording stopped; everything recorded before is saved in session {}.",
+        ui::error(&format!(
+            "the input was lost and had not come back when recording stopped; everything recorded before is saved in session {}.",
             meta.id
-        );
+        ));
     }
     Ok(summary)
 }
@@ -130,12 +183,11 @@ fn headless(
     loop {
         std::thread::sleep(PROGRESS_EVERY);
         for notice in recording.poll() {
-            say!(err, "verbatim: {}", describe_notice(&notice));
+            ui::note(&format!("verbatim: {}", describe_notice(&notice).text));
         }
         let stats = recording.stats();
         let captured = stats.frames();
-        let peak = stats.take_peak();
-        let peak_db = verbatim::tui::meter::to_db(peak);
+        let peak_db = to_db(stats.take_peak());
         say!(
             "rec {:>8.2}s captured={captured} dropped={} peak={peak_db:.1}dBFS",
             captured as f64 / f64::from(spec.sample_rate),
@@ -149,115 +201,40 @@ fn headless(
     Ok(recording.finish()?)
 }
 
-/// Real terminal events, plus the signal flag and the `--for` limit turned into a stop.
-struct Events<'a> {
-    interrupted: &'a AtomicBool,
-    deadline: Option<Instant>,
-}
-
 fn screen(
     recording: RecordingSession,
-    participant: &str,
     guide: Option<Guide>,
     keymap: Keymap,
     max_duration: Option<Duration>,
     interrupted: &AtomicBool,
-    live_device: bool,
 ) -> Result<RecordingSummary> {
-    let session_id = recording.id().to_string();
-    let input_label = recording.source_label().to_string();
-    let mut app = RecordApp::new(recording, keymap, guide);
-    app.session_id = session_id;
-    app.participant = participant.into();
-    app.input_label = input_label;
-    app.idle = live_device;
-    if live_device {
-        app.status = Some("Check the level meter, then press space to start recording.".into());
-    }
-    let mut events = Events { interrupted, deadline: max_duration.map(|d| Instant::now() + d) };
+    let heading = Heading {
+        session: recording.id().clone(),
+        participant: recording.participant().clone(),
+        input: recording.source_label().to_string(),
+    };
+    let mut app = RecordApp::new(recording, keymap, guide, heading);
     let mut terminal =
         ratatui::try_init().context("cannot open the terminal for the recording screen; use --headless")?;
-    let outcome = run_screen(&mut terminal, &mut app, &mut events);
+    // The loop stops on its own when the interviewer confirms; signals and --for stop it too.
+    let outcome = (|| -> Result<()> {
+        let mut guarded = tui::Interruptible {
+            screen: &mut app,
+            interrupted,
+            deadline: max_duration.map(|d| Instant::now() + d),
+            stop: RecordApp::stop,
+        };
+        let mut source = TerminalEvents::start()?;
+        tui::run(&mut terminal, &mut guarded, &mut source)?;
+        Ok(())
+    })();
     // Save first, whatever happened to the terminal (a closed window ends the loop with an
     // I/O error): the recording matters more than the screen.
     let summary = app.recorder.finish();
     tui::restore_terminal();
     let summary = summary?;
     if let Err(e) = outcome {
-        say!(err, "verbatim: the terminal stopped working ({e}); the recording was saved.");
+        ui::note(&format!("verbatim: the terminal stopped working ({e}); the recording was saved."));
     }
     Ok(summary)
-}
-
-fn run_screen(
-    terminal: &mut ratatui::DefaultTerminal,
-    app: &mut RecordApp<RecordingSession>,
-    events: &mut Events<'_>,
-) -> Result<()> {
-    // The loop stops on its own when the interviewer confirms; signals and --for stop it too.
-    let mut guarded = tui::Interruptible {
-        screen: app,
-        interrupted: events.interrupted,
-        deadline: events.deadline,
-        stop: |app: &mut RecordApp<RecordingSession>| app.quit = true,
-    };
-    let mut source = TerminalEvents::start()?;
-    tui::run(terminal, &mut guarded, &mut source)?;
-    Ok(())
-}
-
-/// `verbatim devices`: what can be recorded from.
-pub fn devices(all: bool) -> Result<ExitCode> {
-    let inputs = list_inputs(all)?;
-    for d in inputs.iter().filter(|d| all || d.format.is_some()) {
-        let default = if d.is_default { " (default)" } else { "" };
-        let format = d.format.as_deref().unwrap_or("no usable format");
-        say!("{:<11} {}{default}\n            records as: {format}", d.host, d.name);
-    }
-    say!("Use a name with: verbatim record DIR --participant ID --device \"NAME\"");
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Parses `90s`, `2m`, `1h30m`, `1.5s` or a bare number of seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let bad = || format!("{text:?} is not a duration; write e.g. 90s, 2m or 1h30m");
-    let mut total = 0.0f64;
-    let mut number = String::new();
-    for c in text.trim().chars() {
-        if c.is_ascii_digit() || c == '.' {
-            number.push(c);
-            continue;
-        }
-        let unit = match c {
-            'h' => 3600.0,
-            'm' => 60.0,
-            's' => 1.0,
-            _ => return Err(bad()),
-        };
-        total += number.parse::<f64>().map_err(|_| bad())? * unit;
-        number.clear();
-    }
-    if !number.is_empty() {
-        total += number.parse::<f64>().map_err(|_| bad())?;
-    }
-    if total <= 0.0 {
-        return Err(bad());
-    }
-    Duration::try_from_secs_f64(total).map_err(|_| bad())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_parse_in_the_forms_people_type() {
-        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
-        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
-        assert_eq!(parse_duration("12"), Ok(Duration::from_secs(12)));
-        assert!(parse_duration("soon").is_err());
-        assert!(parse_duration("0s").is_err());
-        assert!(parse_duration("99999999999999999999999h").is_err());
-    }
 }

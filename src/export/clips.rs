@@ -15,29 +15,16 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
-use super::convention::Lang;
 pub use super::document::pointed_segments;
 use super::document::{ExportSegment, Pause, SessionDocument};
-use super::qda::marker_label;
 use crate::audio::store::{AudioStoreError, EncryptedAudioReader};
 use crate::audio::wav::{self, AudioSpec, SampleFormat, WavError};
 use crate::crypto::{self, CryptoError, Recipient};
+use crate::model::{Lang, MarkerKind, Ms, Span, Text};
 use crate::securefs::{self, FsError, IoContext};
-use crate::session::markers::MarkerKind;
-
-/// The marker kinds clips are made of, by their command-line names.
-pub const CLIP_KINDS: [(&str, MarkerKind); 7] = [
-    ("quote", MarkerKind::Quote),
-    ("follow_up", MarkerKind::FollowUp),
-    ("note", MarkerKind::Note),
-    ("laughter", MarkerKind::Laughter),
-    ("sigh", MarkerKind::Sigh),
-    ("long_pause", MarkerKind::LongPause),
-    ("question", MarkerKind::Question),
-];
 
 /// The longest padding accepted (10 minutes); more is surely a typo.
-const MAX_PAD_MS: u64 = 600_000;
+const MAX_PAD: Ms = Ms(600_000);
 
 /// Failures while planning or writing clips.
 #[derive(Debug, thiserror::Error)]
@@ -86,66 +73,29 @@ pub enum ClipError {
 }
 
 fn kind_list() -> String {
-    CLIP_KINDS.iter().map(|(name, _)| *name).collect::<Vec<_>>().join(", ")
+    MarkerKind::CLIPPED.map(MarkerKind::name).join(", ")
 }
 
 /// Reads a marker kind as typed: `quote`, `follow_up` or `follow-up`, any case.
 pub fn parse_kind(text: &str) -> Result<MarkerKind, ClipError> {
-    let name = text.trim().to_ascii_lowercase().replace('-', "_");
-    if name == "identifying" {
-        return Err(ClipError::IdentifyingKind);
+    match MarkerKind::from_name(text) {
+        Some(MarkerKind::Identifying) => Err(ClipError::IdentifyingKind),
+        Some(kind) if MarkerKind::CLIPPED.contains(&kind) => Ok(kind),
+        _ => Err(ClipError::UnknownKind { given: text.to_string() }),
     }
-    CLIP_KINDS
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, kind)| *kind)
-        .ok_or_else(|| ClipError::UnknownKind { given: text.to_string() })
 }
 
-/// The command-line name of a clip kind (`follow_up`), used in file names.
-pub fn kind_name(kind: MarkerKind) -> &'static str {
-    CLIP_KINDS.iter().find(|(_, k)| *k == kind).map_or("marker", |(name, _)| name)
+/// Reads a padding: `2s`, `1.5s`, `500ms`, `0` (a bare number is seconds), at most 10 minutes.
+pub fn parse_pad(text: &str) -> Result<Ms, ClipError> {
+    text.parse::<Ms>().ok().filter(|pad| *pad <= MAX_PAD).ok_or_else(|| ClipError::BadPad(text.to_string()))
 }
 
-/// Reads a padding in milliseconds: `2s`, `1.5s`, `500ms`, `0` (a bare number is seconds).
-pub fn parse_pad(text: &str) -> Result<u64, ClipError> {
-    let bad = || ClipError::BadPad(text.to_string());
-    let t = text.trim();
-    let (number, scale) = if let Some(n) = t.strip_suffix("ms") {
-        (n, 1.0)
-    } else if let Some(n) = t.strip_suffix('s') {
-        (n, 1000.0)
-    } else {
-        (t, 1000.0)
-    };
-    let number = number.trim();
-    // f64 parsing accepts "inf", "NaN" and "-1"; a padding is plain digits and a dot.
-    if number.is_empty() || !number.chars().all(|c| c.is_ascii_digit() || c == '.') {
-        return Err(bad());
-    }
-    let ms = (number.parse::<f64>().map_err(|_| bad())? * scale).round();
-    if !(0.0..=MAX_PAD_MS as f64).contains(&ms) {
-        return Err(bad());
-    }
-    Ok(ms as u64)
-}
-
-/// The frame under instant `ms` (rounding down).
-pub fn frame_floor(ms: u64, sample_rate: u32) -> u64 {
-    ms.saturating_mul(u64::from(sample_rate)) / 1000
-}
-
-/// The first frame wholly after instant `ms`, so `frame_floor(a)..frame_ceil(b)` covers `a..b`.
-pub fn frame_ceil(ms: u64, sample_rate: u32) -> u64 {
-    ms.saturating_mul(u64::from(sample_rate)).div_ceil(1000)
-}
-
-/// The span (ms) a marker's clip covers before padding: its segments, or the marker instant
+/// The stretch a marker's clip covers before padding: its segments, or the marker instant
 /// itself when there are no segments (silent audio).
-pub fn marker_span(segments: &[ExportSegment], at_ms: u64) -> (u64, u64) {
-    match pointed_segments(segments, at_ms) {
-        Some(range) => (segments[*range.start()].start_ms, segments[*range.end()].end_ms),
-        None => (at_ms, at_ms),
+pub fn marker_span(segments: &[ExportSegment], at: Ms) -> Span {
+    match pointed_segments(segments, at) {
+        Some(range) => Span::new(segments[*range.start()].span.start, segments[*range.end()].span.end),
+        None => Span::new(at, at),
     }
 }
 
@@ -155,8 +105,8 @@ pub fn redaction(anonymised: &[Pause], clip: Range<u64>, sample_rate: u32) -> Ve
     anonymised
         .iter()
         .filter_map(|p| {
-            let start = frame_floor(p.start_ms, sample_rate).max(clip.start);
-            let end = frame_ceil(p.end_ms, sample_rate).min(clip.end);
+            let start = p.span.start.frame_floor(sample_rate).max(clip.start);
+            let end = p.span.end.frame_ceil(sample_rate).min(clip.end);
             (start < end).then_some(start..end)
         })
         .collect()
@@ -184,14 +134,12 @@ pub fn apply_silence(pcm: &mut [u8], first: u64, ranges: &[Range<u64>], spec: &A
 pub struct Clip {
     /// 1-based, among this session's markers of the kind, in time order.
     pub number: usize,
-    /// Where the marker is, ms.
-    pub marker_ms: u64,
+    /// Where the marker is.
+    pub marker: Ms,
     /// The marker's typed note.
     pub note: Option<String>,
-    /// Start, ms (padded and clamped).
-    pub start_ms: u64,
-    /// End, ms (padded and clamped).
-    pub end_ms: u64,
+    /// What it covers (padded and clamped).
+    pub span: Span,
     /// Frames of the session audio: `start..end`.
     pub frames: Range<u64>,
     /// Frames to silence, absolute, within `frames`.
@@ -206,30 +154,29 @@ impl Clip {
 
     /// `<session>-<kind>-<nn>-<hh>h<mm>m<ss>s`, named by where the clip starts.
     pub fn file_stem(&self, session_id: &str, kind: MarkerKind) -> String {
-        let s = self.start_ms / 1000;
-        format!("{session_id}-{}-{:02}-{:02}h{:02}m{:02}s", kind_name(kind), self.number, s / 3600, s / 60 % 60, s % 60)
+        let s = self.span.start.0 / 1000;
+        format!("{session_id}-{}-{:02}-{:02}h{:02}m{:02}s", kind.name(), self.number, s / 3600, s / 60 % 60, s % 60)
     }
 }
 
 /// One clip per marker of `kind` in `doc`, in time order, over audio of `total_frames`.
-pub fn plan(doc: &SessionDocument, kind: MarkerKind, pad_ms: u64, sample_rate: u32, total_frames: u64) -> Vec<Clip> {
-    let audio_ms = (total_frames.saturating_mul(1000)).div_ceil(u64::from(sample_rate.max(1)));
+pub fn plan(doc: &SessionDocument, kind: MarkerKind, pad: Ms, sample_rate: u32, total_frames: u64) -> Vec<Clip> {
+    let audio = Ms((total_frames.saturating_mul(1000)).div_ceil(u64::from(sample_rate.max(1))));
     doc.markers
         .iter()
         .filter(|m| m.kind == kind)
         .enumerate()
         .map(|(i, m)| {
-            let (lo, hi) = marker_span(&doc.segments, m.at_ms);
-            let start_ms = lo.saturating_sub(pad_ms).min(audio_ms);
-            let end_ms = hi.saturating_add(pad_ms).min(audio_ms).max(start_ms);
-            let start = frame_floor(start_ms, sample_rate).min(total_frames);
-            let end = frame_ceil(end_ms, sample_rate).min(total_frames).max(start);
+            let around = marker_span(&doc.segments, m.at);
+            let start_ms = around.start.saturating_sub(pad).min(audio);
+            let end_ms = around.end.saturating_add(pad).min(audio).max(start_ms);
+            let start = start_ms.frame_floor(sample_rate).min(total_frames);
+            let end = end_ms.frame_ceil(sample_rate).min(total_frames).max(start);
             Clip {
                 number: i + 1,
-                marker_ms: m.at_ms,
+                marker: m.at,
                 note: m.note.clone(),
-                start_ms,
-                end_ms,
+                span: Span::new(start_ms, end_ms),
                 silence: redaction(&doc.anonymised, start..end, sample_rate),
                 frames: start..end,
             }
@@ -237,36 +184,44 @@ pub fn plan(doc: &SessionDocument, kind: MarkerKind, pad_ms: u64, sample_rate: u
         .collect()
 }
 
-/// `hh:mm:ss.d`.
-fn clock(ms: u64) -> String {
-    format!("{:02}:{:02}:{:02}.{}", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000 / 100)
+/// The clip text file's labels, in both languages.
+mod labels {
+    use crate::model::Text;
+    pub const SESSION: Text = Text::new("Session", "Økt");
+    pub const PARTICIPANT: Text = Text::new("Participant", "Deltaker");
+    pub const KIND: Text = Text::new("Kind", "Type");
+    pub const MARKER: Text = Text::new("Marker at", "Markør ved");
+    pub const CLIP: Text = Text::new("Clip", "Klipp");
+    pub const NOTE: Text = Text::new("Note: ", "Notat: ");
+    pub const SILENCED: Text = Text::new(
+        "Identifying passages in this span are silenced in the audio.\n",
+        "Identifiserende passasjer i dette tidsrommet er gjort stille i lyden.\n",
+    );
+    pub const TRANSCRIPT: Text = Text::new("\nTranscript:\n", "\nTranskripsjon:\n");
 }
 
 /// The text file next to a clip: session, participant, kind, span, note, and `excerpt` (the
-/// transcript of the clip's span, see [`super::text::excerpt`]), labelled in `lang`.
+/// transcript of the clip's span, see [`super::formats::excerpt`]), labelled in `lang`.
 pub fn clip_text(doc: &SessionDocument, kind: MarkerKind, clip: &Clip, excerpt: &str, lang: Lang) -> Zeroizing<String> {
-    let en = lang == Lang::En;
-    let label = |en_label: &'static str, nb_label: &'static str| if en { en_label } else { nb_label };
+    let label = |text: Text| text.get(lang);
     let note = clip.note.as_deref().unwrap_or("");
-    let capacity = 640 + doc.session.id.len() + doc.session.participant.len() + note.len() + excerpt.len();
+    let capacity =
+        640 + doc.session.id.as_str().len() + doc.session.participant.as_str().len() + note.len() + excerpt.len();
     let mut out = Zeroizing::new(String::with_capacity(capacity));
-    out.push_str(&format!("{}: {}\n", label("Session", "Økt"), doc.session.id));
-    out.push_str(&format!("{}: {}\n", label("Participant", "Deltaker"), doc.session.participant));
-    out.push_str(&format!("{}: {}\n", label("Kind", "Type"), marker_label(kind, lang)));
-    out.push_str(&format!("{}: {}\n", label("Marker at", "Markør ved"), clock(clip.marker_ms)));
-    out.push_str(&format!("{}: {}–{}\n", label("Clip", "Klipp"), clock(clip.start_ms), clock(clip.end_ms)));
+    out.push_str(&format!("{}: {}\n", label(labels::SESSION), doc.session.id));
+    out.push_str(&format!("{}: {}\n", label(labels::PARTICIPANT), doc.session.participant));
+    out.push_str(&format!("{}: {}\n", label(labels::KIND), kind.label(lang)));
+    out.push_str(&format!("{}: {:.1}\n", label(labels::MARKER), clip.marker));
+    out.push_str(&format!("{}: {:.1}–{:.1}\n", label(labels::CLIP), clip.span.start, clip.span.end));
     if !note.is_empty() {
-        out.push_str(label("Note: ", "Notat: "));
+        out.push_str(label(labels::NOTE));
         out.push_str(note);
         out.push('\n');
     }
     if clip.silenced_frames() > 0 {
-        out.push_str(label(
-            "Identifying passages in this span are silenced in the audio.\n",
-            "Identifiserende passasjer i dette tidsrommet er gjort stille i lyden.\n",
-        ));
+        out.push_str(label(labels::SILENCED));
     }
-    out.push_str(label("\nTranscript:\n", "\nTranskripsjon:\n"));
+    out.push_str(label(labels::TRANSCRIPT));
     out.push_str(excerpt);
     out
 }

@@ -6,6 +6,9 @@
 
 use std::path::{Path, PathBuf};
 
+pub use crate::model::Lang;
+use crate::model::{Ms, SpeakerNames};
+
 /// The conventions built into the binary, as (name for `--convention`, TOML text).
 pub const SHIPPED: &[(&str, &str)] = &[
     ("plain", include_str!("conventions/plain.toml")),
@@ -13,16 +16,6 @@ pub const SHIPPED: &[(&str, &str)] = &[
     ("gat2", include_str!("conventions/gat2.toml")),
     ("dresing-pehl", include_str!("conventions/dresing-pehl.toml")),
 ];
-
-/// The language of export labels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Lang {
-    /// Norwegian Bokmål.
-    Nb,
-    /// English.
-    En,
-}
 
 /// What went wrong reading a convention.
 #[derive(Debug, thiserror::Error)]
@@ -303,8 +296,9 @@ impl Convention {
         Ok(())
     }
 
-    /// The notation for a pause of `ms`.
-    pub fn pause_mark(&self, ms: u64, lang: Lang) -> String {
+    /// The notation for a pause of `length`.
+    pub fn pause_mark(&self, length: Ms, lang: Lang) -> String {
+        let ms = length.0;
         let band = self.pauses.iter().find(|b| b.up_to_ms.is_none_or(|limit| ms <= limit));
         let template = band.map_or("", |b| b.mark.get(lang));
         // Rounded to the nearest tenth, as measured pauses are written; saturating, because a
@@ -315,18 +309,11 @@ impl Convention {
             .replace("{seconds}", &(ms.saturating_add(500) / 1000).max(1).to_string())
     }
 
-    /// The participant's label under this convention.
-    pub fn participant_label(&self, code: &str, lang: Lang) -> String {
-        self.speakers.participant.get(lang).replace("{code}", code)
-    }
-
-    /// The label for a transcript speaker: `I`, the participant's code, or as typed.
-    pub fn speaker_label(&self, speaker: Option<&str>, code: &str, lang: Lang) -> String {
-        match speaker {
-            Some("I") => self.speakers.interviewer.get(lang).to_string(),
-            Some(s) if s == code => self.participant_label(code, lang),
-            Some(s) => s.to_string(),
-            None => "?".to_string(),
+    /// How this convention writes the interviewer and the participant, in `lang`.
+    pub fn speaker_names(&self, lang: Lang) -> SpeakerNames<'_> {
+        SpeakerNames {
+            interviewer: self.speakers.interviewer.get(lang),
+            participant: self.speakers.participant.get(lang),
         }
     }
 
@@ -357,5 +344,4 @@ fn shipped_names() -> String {
 }
 
 #[cfg(test)]
-#[path = "convention_tests.rs"]
 mod tests;

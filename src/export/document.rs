@@ -1,11 +1,11 @@
-//! The session as exports see it: metadata, guide progress, markers, pauses and segments.
+//! The session as exports see it: metadata, guide progress, markers, pauses and segments, all
+//! typed; the JSON export is this value serialised (docs/export-json.md).
 
-use crate::analysis::segments::{self, Segment, SpeakerMark};
-use crate::analysis::{Analysis, Span};
-use crate::guide::Guide;
-use crate::session::SessionMeta;
-use crate::session::markers::{Marker, MarkerKind};
-use crate::session::transcript::Transcript;
+use crate::analysis::Analysis;
+use crate::guide::{Guide, GuideError};
+use crate::model::transcript::display;
+use crate::model::{Mark, Marker, MarkerKind, Ms, ParticipantCode, SessionId, Span, Speaker, Token, Transcript};
+use crate::session::{Opened, SessionError, SessionMeta, SessionState};
 
 /// Version of the JSON layout ([`SessionDocument`]); bumped on incompatible change.
 pub const DOCUMENT_VERSION: u32 = 1;
@@ -44,25 +44,27 @@ pub struct SessionDocument {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionInfo {
     /// Session id.
-    pub id: String,
+    pub id: SessionId,
     /// Participant code.
-    pub participant: String,
+    pub participant: ParticipantCode,
     /// Start of the audio, RFC 3339 with the recorder's offset.
     pub started: String,
     /// End of recording, if it ended normally.
     pub ended: Option<String>,
     /// Length of the audio.
-    pub duration_ms: u64,
+    #[serde(rename = "duration_ms")]
+    pub duration: Ms,
     /// `recording`, `complete` or `recovered`.
-    pub state: crate::session::SessionState,
+    pub state: SessionState,
     /// `recording` or `import`.
     pub source: &'static str,
     /// Sample rate of the stored audio.
     pub sample_rate: u32,
     /// Channels of the stored audio.
     pub channels: u16,
-    /// Audio lost while recording, in ms.
-    pub dropped_ms: u64,
+    /// Audio lost while recording.
+    #[serde(rename = "dropped_ms")]
+    pub dropped: Ms,
 }
 
 /// How the analysis saw the recording.
@@ -74,67 +76,83 @@ pub struct AnalysisInfo {
     pub noise_floor_db: f32,
     /// Median speech level on the same scale.
     pub speech_level_db: f32,
-    /// Total voice found, ms.
-    pub speech_ms: u64,
+    /// Total voice found.
+    #[serde(rename = "speech_ms")]
+    pub speech: Ms,
 }
 
-/// A silence.
+/// A stretch of silence (or of withheld audio), with its length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Pause {
-    /// Start, ms.
-    pub start_ms: u64,
-    /// End, ms.
-    pub end_ms: u64,
-    /// Length, ms.
-    pub duration_ms: u64,
+    /// Where.
+    #[serde(flatten)]
+    pub span: Span,
+    /// How long.
+    #[serde(rename = "duration_ms")]
+    pub duration: Ms,
 }
 
-/// A segment with its (so far empty) text.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+impl From<Span> for Pause {
+    fn from(span: Span) -> Pause {
+        Pause { span, duration: span.len() }
+    }
+}
+
+/// A segment with its speaker and text.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ExportSegment {
-    /// Start, ms.
-    pub start_ms: u64,
-    /// End, ms.
-    pub end_ms: u64,
-    /// `S1` … `S9` from live speaker markers, or null.
-    pub speaker: Option<String>,
-    /// The transcribed text; empty until someone types it, and empty when anonymised.
-    pub text: String,
+    /// Where.
+    #[serde(flatten)]
+    pub span: Span,
+    /// Who speaks, if known.
+    #[serde(skip)]
+    pub speaker: Option<Speaker>,
+    /// The same as the review screen labels it (`I`, `P01`, `L2`), or null.
+    #[serde(rename = "speaker")]
+    pub speaker_label: Option<String>,
+    /// The transcribed text as typed; empty until someone types it, and empty when anonymised.
+    #[serde(rename = "text", serialize_with = "text")]
+    pub tokens: Vec<Token>,
     /// The segment holds an identifying passage: its text is withheld from every export and
     /// its audio silenced in every clip.
     pub anonymised: bool,
 }
 
-impl Drop for ExportSegment {
-    fn drop(&mut self) {
-        // The transcript's own copy is wiped on drop; so is this one.
-        zeroize::Zeroize::zeroize(&mut self.text);
+impl ExportSegment {
+    /// Whether nothing has been typed (or it is withheld).
+    pub fn is_blank(&self) -> bool {
+        self.tokens.is_empty()
     }
+}
+
+fn text<S: serde::Serializer>(tokens: &[Token], s: S) -> Result<S::Ok, S::Error> {
+    let text = zeroize::Zeroizing::new(display(tokens));
+    s.serialize_str(&text)
 }
 
 /// A marker for exports.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ExportMarker {
-    /// `laughter`, `sigh`, `long_pause`, `quote`, `identifying`, `follow_up`, `note`,
-    /// `speaker`, `question`, `paused` or `gap`.
+    /// What it marks (`laughter`, `quote`, `note`…).
     pub kind: MarkerKind,
-    /// Where, ms of audio.
-    pub at_ms: u64,
+    /// Where.
+    #[serde(rename = "at_ms")]
+    pub at: Ms,
     /// End, for markers that span audio (none made live do yet).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub end_ms: Option<u64>,
-    /// A typed note, or what caused a gap.
+    #[serde(rename = "end_ms", skip_serializing_if = "Option::is_none")]
+    pub end: Option<Ms>,
+    /// A typed note, the cause of a gap, or the question as asked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     /// Speaker number, for `speaker`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub speaker: Option<u8>,
-    /// The question's text, for `question`.
+    /// The question's text in the guide, for `question`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub question: Option<String>,
     /// Wall-clock length of a pause in recording, or audio lost in a gap (not in the audio).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub off_tape_ms: Option<u64>,
+    #[serde(rename = "off_tape_ms", skip_serializing_if = "Option::is_none")]
+    pub off_tape: Option<Ms>,
 }
 
 /// How far the interview got through its guide.
@@ -166,47 +184,55 @@ pub struct GuideSection {
 pub struct GuideQuestion {
     /// The question.
     pub text: String,
-    /// Every time it was marked as asked, ms.
-    pub asked_at_ms: Vec<u64>,
+    /// Every time it was marked as asked.
+    #[serde(rename = "asked_at_ms")]
+    pub asked_at: Vec<Ms>,
 }
 
-/// Gathers a session's document from its metadata, analysis, markers and transcript; without
-/// a transcript the segments are the analysis' own, with empty text.
+impl SessionDocument {
+    /// The document of an opened session: its transcript, or fresh segments if it has none
+    /// (analysing it first if need be, with `progress`).
+    pub fn of(session: &Opened, progress: &mut dyn FnMut(u64, u64)) -> Result<SessionDocument, SessionError> {
+        let transcript = session.transcript_or_segments(progress)?;
+        let analysis = session.analysis(progress)?;
+        Ok(build(session.meta()?, analysis, session.markers()?, &transcript, session.guide()?))
+    }
+}
+
+/// Gathers a session's document from its metadata, pause layer, markers, transcript and guide
+/// (or why the guide snapshot could not be read).
 pub fn build(
     meta: &SessionMeta,
     analysis: &Analysis,
     markers: &[Marker],
-    transcript: Option<&Transcript>,
+    transcript: &Transcript,
+    guide: Result<Option<&Guide>, &GuideError>,
 ) -> SessionDocument {
     let mut markers: Vec<&Marker> = markers.iter().collect();
-    markers.sort_by_key(|m| m.at_ms);
+    markers.sort_by_key(|m| m.at);
     let mut warnings = Vec::new();
-    let guide = meta.guide.as_ref().and_then(|g| match Guide::parse(&g.text, &g.file_name) {
-        Ok(guide) => Some((g, guide)),
+    let guide = match guide {
+        Ok(guide) => guide.map(|g| (meta.guide.as_ref().map_or("", |s| s.file_name.as_str()), g)),
         Err(e) => {
             // Guides are checked when recording starts; this is a snapshot from another version.
             warnings.push(format!("the session's guide could not be read, so guide progress is left out: {e}"));
             None
         }
-    });
-    let speakers = SpeakerMark::from_markers(markers.iter().copied());
-    let pause = |s: &Span| Pause { start_ms: s.start_ms, end_ms: s.end_ms, duration_ms: s.len_ms() };
-    let mut segments: Vec<ExportSegment> = match transcript {
-        Some(t) => t
-            .segments
-            .iter()
-            .map(|s| ExportSegment {
-                start_ms: s.start_ms,
-                end_ms: s.end_ms,
-                speaker: s.speaker.clone(),
-                text: s.text.clone(),
-                anonymised: s.identifying,
-            })
-            .collect(),
-        None => segments::segments(&analysis.speech, &speakers).into_iter().map(export_segment).collect(),
     };
-    let identifying: Vec<u64> = markers.iter().filter(|m| m.kind == MarkerKind::Identifying).map(|m| m.at_ms).collect();
-    let anonymised = anonymise(&mut segments, &identifying).iter().map(pause).collect();
+    let code = &meta.participant;
+    let mut segments: Vec<ExportSegment> = transcript
+        .segments
+        .iter()
+        .map(|s| ExportSegment {
+            span: s.span,
+            speaker: s.speaker.clone(),
+            speaker_label: s.speaker.as_ref().map(|speaker| speaker.short_label(code).into_owned()),
+            tokens: s.tokens.clone(),
+            anonymised: s.identifying,
+        })
+        .collect();
+    let identifying: Vec<Ms> = markers.iter().filter(|m| m.kind() == MarkerKind::Identifying).map(|m| m.at).collect();
+    let anonymised = anonymise(&mut segments, &identifying).into_iter().map(Pause::from).collect();
     SessionDocument {
         format: "verbatim-session",
         format_version: DOCUMENT_VERSION,
@@ -216,48 +242,41 @@ pub fn build(
             participant: meta.participant.clone(),
             started: meta.started.to_rfc3339(),
             ended: meta.ended.map(|t| t.to_rfc3339()),
-            duration_ms: meta.duration_ms(),
+            duration: meta.duration(),
             state: meta.state,
-            source: match meta.source {
-                crate::session::AudioSource::Recording { .. } => "recording",
-                crate::session::AudioSource::Import { .. } => "import",
-            },
+            source: meta.source.name(),
             sample_rate: meta.audio.sample_rate,
             channels: meta.audio.channels,
-            dropped_ms: meta.audio.frames_to_ms(meta.dropped_frames),
+            dropped: Ms(meta.audio.frames_to_ms(meta.dropped_frames)),
         },
         analysis: AnalysisInfo {
             version: analysis.version,
             noise_floor_db: analysis.noise_floor_db,
             speech_level_db: analysis.speech_level_db,
-            speech_ms: analysis.speech.iter().map(Span::len_ms).sum(),
+            speech: analysis.speech.iter().fold(Ms::ZERO, |sum, s| sum.saturating_add(s.len())),
         },
-        pauses: analysis.pauses.iter().map(pause).collect(),
-        micro_pauses: analysis.micro_pauses.iter().map(pause).collect(),
+        pauses: analysis.pauses.iter().copied().map(Pause::from).collect(),
+        micro_pauses: analysis.micro_pauses.iter().copied().map(Pause::from).collect(),
         segments,
-        markers: markers.iter().map(|m| export_marker(m, guide.as_ref().map(|(_, g)| g))).collect(),
-        guide: guide.map(|(snapshot, guide)| progress(&snapshot.file_name, &guide, &markers)),
+        markers: markers.iter().map(|m| export_marker(m, guide.map(|(_, g)| g))).collect(),
+        guide: guide.map(|(file_name, guide)| progress(file_name, guide, &markers)),
         anonymised,
         warnings,
     }
 }
 
-fn export_segment(s: Segment) -> ExportSegment {
-    ExportSegment { start_ms: s.start_ms, end_ms: s.end_ms, speaker: s.speaker, text: String::new(), anonymised: false }
-}
-
 /// An interviewer presses a key just after hearing what it marks, so a key marks the segment it
 /// falls in, and the one before when pressed this soon after that one ended.
-pub const REACTION_MS: u64 = 2_000;
+pub const REACTION: Ms = Ms(2_000);
 
-/// The segments a marker at `at_ms` points into: the one it falls in, or the one before the
-/// pause it falls in (the first, if it comes before all), plus the one before that when the
-/// key came within [`REACTION_MS`] of its end.
-pub fn pointed_segments(segments: &[ExportSegment], at_ms: u64) -> Option<std::ops::RangeInclusive<usize>> {
-    let index = segments.partition_point(|s| s.start_ms <= at_ms).saturating_sub(1);
+/// The segments a marker at `at` points into: the one it falls in, or the one before the pause
+/// it falls in (the first, if it comes before all), plus the one before that when the key came
+/// within [`REACTION`] of its end.
+pub fn pointed_segments(segments: &[ExportSegment], at: Ms) -> Option<std::ops::RangeInclusive<usize>> {
+    let index = segments.partition_point(|s| s.span.start <= at).saturating_sub(1);
     let segment = segments.get(index)?;
     let first = match index.checked_sub(1).and_then(|i| segments.get(i)) {
-        Some(before) if at_ms >= segment.start_ms && at_ms.saturating_sub(before.end_ms) < REACTION_MS => index - 1,
+        Some(before) if at >= segment.span.start && at.saturating_sub(before.span.end) < REACTION => index - 1,
         _ => index,
     };
     Some(first..=index)
@@ -265,7 +284,7 @@ pub fn pointed_segments(segments: &[ExportSegment], at_ms: u64) -> Option<std::o
 
 /// Withholds the text of every segment an identifying marker at `marks` points into, and
 /// returns their audio as merged spans.
-fn anonymise(segments: &mut [ExportSegment], marks: &[u64]) -> Vec<Span> {
+fn anonymise(segments: &mut [ExportSegment], marks: &[Ms]) -> Vec<Span> {
     // Segments the transcriber marked arrive already flagged.
     let mut hit: Vec<bool> = segments.iter().map(|s| s.anonymised).collect();
     for range in marks.iter().filter_map(|&at| pointed_segments(segments, at)) {
@@ -274,24 +293,30 @@ fn anonymise(segments: &mut [ExportSegment], marks: &[u64]) -> Vec<Span> {
     let mut spans: Vec<Span> = Vec::new();
     for (segment, _) in segments.iter_mut().zip(&hit).filter(|(_, hit)| **hit) {
         segment.anonymised = true;
-        zeroize::Zeroize::zeroize(&mut segment.text);
+        // Dropping the words wipes their text.
+        segment.tokens.clear();
         match spans.last_mut() {
-            Some(last) if last.end_ms >= segment.start_ms => last.end_ms = last.end_ms.max(segment.end_ms),
-            _ => spans.push(Span { start_ms: segment.start_ms, end_ms: segment.end_ms }),
+            Some(last) if last.end >= segment.span.start => last.end = last.end.max(segment.span.end),
+            _ => spans.push(segment.span),
         }
     }
     spans
 }
 
 fn export_marker(m: &Marker, guide: Option<&Guide>) -> ExportMarker {
+    let (speaker, question) = match &m.mark {
+        Mark::Speaker(n) => (Some(*n), None),
+        Mark::Question { question, .. } => (None, guide.and_then(|g| g.question(*question)).map(|q| q.text.clone())),
+        _ => (None, None),
+    };
     ExportMarker {
-        kind: m.kind,
-        at_ms: m.at_ms,
-        end_ms: None,
-        note: m.note.clone(),
-        speaker: m.speaker,
-        question: m.question.and_then(|q| guide?.question(q)).map(|q| q.text.clone()),
-        off_tape_ms: m.duration_ms,
+        kind: m.kind(),
+        at: m.at,
+        end: None,
+        note: m.mark.text().map(str::to_string),
+        speaker,
+        question,
+        off_tape: m.mark.off_tape(),
     }
 }
 
@@ -308,19 +333,18 @@ fn progress(file_name: &str, guide: &Guide, markers: &[&Marker]) -> GuideProgres
                 .enumerate()
                 .map(|(qi, q)| GuideQuestion {
                     text: q.text.clone(),
-                    asked_at_ms: markers
+                    asked_at: markers
                         .iter()
                         .filter(|m| {
-                            m.kind == MarkerKind::Question
-                                && m.question.is_some_and(|r| r.section == si && r.question == qi)
+                            matches!(&m.mark, Mark::Question { question, .. } if question.section == si && question.question == qi)
                         })
-                        .map(|m| m.at_ms)
+                        .map(|m| m.at)
                         .collect(),
                 })
                 .collect(),
         })
         .collect();
-    let asked = sections.iter().flat_map(|s| &s.questions).filter(|q| !q.asked_at_ms.is_empty()).count();
+    let asked = sections.iter().flat_map(|s| &s.questions).filter(|q| !q.asked_at.is_empty()).count();
     GuideProgress {
         file_name: file_name.to_string(),
         title: guide.title.clone(),
@@ -331,94 +355,4 @@ fn progress(file_name: &str, guide: &Guide, markers: &[&Marker]) -> GuideProgres
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::guide::QuestionRef;
-
-    use crate::export::sample::meta;
-
-    fn marker(kind: MarkerKind, at_ms: u64) -> Marker {
-        Marker::at(kind, at_ms * 48, 48_000)
-    }
-
-    #[test]
-    fn builds_guide_progress_markers_and_speaker_segments() {
-        let span = |start_ms, end_ms| Span { start_ms, end_ms };
-        let analysis = Analysis {
-            version: 1,
-            duration_ms: 30_000,
-            noise_floor_db: -58.0,
-            speech_level_db: -21.0,
-            speech: vec![span(500, 3_000), span(3_250, 6_000), span(6_300, 9_000), span(9_200, 12_000)],
-            pauses: vec![span(6_000, 6_300), span(9_000, 9_200)],
-            micro_pauses: vec![span(3_000, 3_250)],
-            vad_ms: 0,
-        };
-        let mut asked = marker(MarkerKind::Question, 400);
-        asked.question = Some(QuestionRef { section: 0, question: 1 });
-        let mut s1 = marker(MarkerKind::Speaker, 100);
-        s1.speaker = Some(1);
-        let mut s2 = marker(MarkerKind::Speaker, 7_100);
-        s2.speaker = Some(2);
-        let mut note = marker(MarkerKind::Note, 8_000);
-        note.note = Some("ask about the night shifts".into());
-        let mut paused = marker(MarkerKind::Paused, 12_500);
-        paused.duration_ms = Some(65_000);
-        // Saved in the order they were made, not in time order.
-        let doc = build(&meta(), &analysis, &[note, s2, asked, s1, paused], None);
-
-        assert_eq!(doc.session.dropped_ms, 100);
-        assert_eq!(doc.session.source, "recording");
-        assert_eq!(doc.analysis.speech_ms, 2_500 + 2_750 + 2_700 + 2_800);
-        assert_eq!(
-            doc.pauses,
-            [
-                Pause { start_ms: 6_000, end_ms: 6_300, duration_ms: 300 },
-                Pause { start_ms: 9_000, end_ms: 9_200, duration_ms: 200 }
-            ]
-        );
-        let segs: Vec<_> = doc.segments.iter().map(|s| (s.start_ms, s.end_ms, s.speaker.as_deref())).collect();
-        assert_eq!(segs, [(500, 6_000, Some("S1")), (6_300, 12_000, Some("S2"))]);
-        let kinds: Vec<_> = doc.markers.iter().map(|m| (m.kind, m.at_ms)).collect();
-        assert_eq!(
-            kinds,
-            [
-                (MarkerKind::Speaker, 100),
-                (MarkerKind::Question, 400),
-                (MarkerKind::Speaker, 7_100),
-                (MarkerKind::Note, 8_000),
-                (MarkerKind::Paused, 12_500)
-            ]
-        );
-        assert_eq!(doc.markers[1].question.as_deref(), Some("Hva er vanskelig?"));
-        assert_eq!(doc.markers[4].off_tape_ms, Some(65_000));
-        let guide = doc.guide.as_ref().unwrap();
-        assert_eq!((guide.title.as_str(), guide.asked, guide.total), ("Arbeid", 1, 3));
-        assert_eq!(guide.sections[0].questions[1].asked_at_ms, [400]);
-        assert!(guide.sections[1].questions[0].asked_at_ms.is_empty());
-
-        let json: serde_json::Value = serde_json::from_slice(&crate::export::json::render(&doc).unwrap()).unwrap();
-        assert_eq!(json["markers"][3]["note"], "ask about the night shifts");
-        assert!(json["markers"][0].get("note").is_none(), "absent fields are left out");
-        assert_eq!(json["segments"][1]["speaker"], "S2");
-        assert_eq!(json["session"]["started"], "2026-11-20T10:00:00+01:00");
-
-        // Once there is a transcript, its segments and text are what is exported.
-        let mut transcript = Transcript::from_segments(&crate::analysis::segments::segments(&analysis.speech, &[]));
-        transcript.segments[0].text = "Vi begynner klokka sju.".into();
-        transcript.segments[0].speaker = Some("P07".into());
-        let doc = build(&meta(), &analysis, &[], Some(&transcript));
-        assert_eq!(doc.segments.len(), 1);
-        assert!(!doc.segments[0].anonymised && doc.anonymised.is_empty());
-        // The transcriber's identifying flag withholds the text like the interviewer's key.
-        let mut flagged = transcript.clone();
-        flagged.segments[0].identifying = true;
-        let hidden = build(&meta(), &analysis, &[], Some(&flagged));
-        assert!(hidden.segments[0].anonymised && hidden.segments[0].text.is_empty());
-        assert_eq!(hidden.anonymised, [Pause { start_ms: 500, end_ms: 12_000, duration_ms: 11_500 }]);
-        assert_eq!(
-            (doc.segments[0].text.as_str(), doc.segments[0].speaker.as_deref()),
-            ("Vi begynner klokka sju.", Some("P07"))
-        );
-    }
-}
+mod tests;

@@ -6,11 +6,11 @@
 #![allow(clippy::unwrap_used)]
 
 use super::document::{SessionDocument, build};
-use crate::analysis::{Analysis, Span};
+use crate::analysis::Analysis;
 use crate::audio::wav::{AudioSpec, SampleFormat};
-use crate::guide::QuestionRef;
-use crate::session::markers::{Marker, MarkerKind};
-use crate::session::transcript::{Transcript, TranscriptSegment};
+use crate::guide::Guide;
+use crate::model::transcript::tokens_from_text;
+use crate::model::{Mark, Marker, Ms, QuestionRef, Segment, Span, Speaker, Transcript};
 use crate::session::{AudioSource, GuideSnapshot, SessionMeta, SessionState};
 
 /// Session metadata: P07, 60 s at 48 kHz, with a three-question guide.
@@ -18,8 +18,8 @@ pub fn meta() -> SessionMeta {
     let started = chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00+01:00").unwrap();
     SessionMeta {
         version: 1,
-        id: "20261120T090000Z-P07".into(),
-        participant: "P07".into(),
+        id: "20261120T090000Z-P07".parse().unwrap(),
+        participant: "P07".parse().unwrap(),
         started,
         ended: Some(started + chrono::Duration::seconds(60)),
         state: SessionState::Complete,
@@ -36,13 +36,13 @@ pub fn meta() -> SessionMeta {
     }
 }
 
-/// A marker of `kind` at `at_ms`.
-pub fn marker(kind: MarkerKind, at_ms: u64) -> Marker {
-    Marker::at(kind, at_ms * 48, 48_000)
+/// A marker of `mark` at `at_ms`.
+pub fn marker(mark: Mark, at_ms: u64) -> Marker {
+    Marker::at(mark, at_ms * 48, 48_000)
 }
 
 const fn span(start_ms: u64, end_ms: u64) -> Span {
-    Span { start_ms, end_ms }
+    Span::ms(start_ms, end_ms)
 }
 
 /// (start, end, speaker, text) of each segment.
@@ -74,65 +74,64 @@ const MICRO_PAUSES: [Span; 2] = [span(2_200, 2_350), span(52_000, 52_150)];
 /// The analysis behind [`SEGMENTS`]: speech is everything inside them but the pauses.
 pub fn analysis() -> Analysis {
     let mut silences: Vec<Span> = PAUSES.iter().chain(&MICRO_PAUSES).copied().collect();
-    silences.sort_by_key(|s| s.start_ms);
+    silences.sort_by_key(|s| s.start);
     let mut speech = Vec::new();
-    let mut at = SEGMENTS[0].0;
+    let mut at = Ms(SEGMENTS[0].0);
     for s in silences.iter().chain(std::iter::once(&span(58_000, 58_000))) {
-        speech.push(span(at, s.start_ms));
-        at = s.end_ms;
+        speech.push(Span::new(at, s.start));
+        at = s.end;
     }
     Analysis {
         version: 1,
-        duration_ms: 60_000,
+        duration: Ms(60_000),
         noise_floor_db: -58.0,
         speech_level_db: -21.0,
         speech,
         pauses: PAUSES.to_vec(),
         micro_pauses: MICRO_PAUSES.to_vec(),
-        vad_ms: 0,
+        vad: Ms::ZERO,
     }
 }
 
 /// The markers, in the order they were made.
 pub fn markers() -> Vec<Marker> {
-    let question = |at_ms, q| {
-        let mut m = marker(MarkerKind::Question, at_ms);
-        m.question = Some(QuestionRef { section: 0, question: q });
-        m
-    };
-    let mut note = marker(MarkerKind::Note, 40_000);
-    note.note = Some("spør om nattskift".into());
-    let mut paused = marker(MarkerKind::Paused, 46_000);
-    paused.duration_ms = Some(65_000);
+    let question =
+        |at_ms, q| marker(Mark::Question { question: QuestionRef { section: 0, question: q }, text: None }, at_ms);
     vec![
         question(900, 0),
-        marker(MarkerKind::Laughter, 9_000),
-        marker(MarkerKind::Sigh, 18_000),
+        marker(Mark::Laughter, 9_000),
+        marker(Mark::Sigh, 18_000),
         question(22_600, 1),
-        marker(MarkerKind::Quote, 24_000),
-        marker(MarkerKind::Identifying, 31_000),
-        note,
-        paused,
+        marker(Mark::Quote, 24_000),
+        marker(Mark::Identifying, 31_000),
+        marker(Mark::Note("spør om nattskift".into()), 40_000),
+        marker(Mark::Paused { wall: Some(Ms(65_000)) }, 46_000),
     ]
 }
 
 /// The transcript: [`SEGMENTS`] with their speakers and text.
 pub fn transcript() -> Transcript {
+    let code = meta().participant;
     let segments = SEGMENTS
         .iter()
-        .map(|&(start_ms, end_ms, speaker, text)| TranscriptSegment {
-            start_ms,
-            end_ms,
-            speaker: Some(speaker.into()),
-            text: text.into(),
+        .map(|&(start, end, speaker, text)| Segment {
+            span: span(start, end),
+            speaker: Some(Speaker::from_label(speaker, &code)),
+            tokens: tokens_from_text(text),
             done: !text.is_empty(),
             identifying: false,
         })
         .collect();
-    Transcript { version: 1, segments }
+    Transcript { segments }
+}
+
+/// The sample's guide, parsed from its snapshot.
+pub fn guide() -> Guide {
+    let snapshot = meta().guide.unwrap();
+    Guide::parse(&snapshot.text, &snapshot.file_name).unwrap()
 }
 
 /// The whole document.
 pub fn document() -> SessionDocument {
-    build(&meta(), &analysis(), &markers(), Some(&transcript()))
+    build(&meta(), &analysis(), &markers(), &transcript(), Ok(Some(&guide())))
 }

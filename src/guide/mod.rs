@@ -68,14 +68,7 @@ pub struct Probe {
     pub line: usize,
 }
 
-/// Where a question is: indexes into `Guide::sections` and `Section::questions`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct QuestionRef {
-    /// Index of the section.
-    pub section: usize,
-    /// Index of the question within the section.
-    pub question: usize,
-}
+pub use crate::model::QuestionRef;
 
 /// Why a guide could not be read or parsed, and what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

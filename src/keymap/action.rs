@@ -1,4 +1,11 @@
 //! Modes and actions: the names keymap files use, with the docs the help screen shows.
+//!
+//! Each screen has its own action type, declared with [`actions!`], one row per action (name,
+//! doc, modes), so each screen's `perform` matches exactly its own actions. Adding an action:
+//! its row here, its arm in the screen's `perform`, a binding in `keymaps/default.toml` and a
+//! line in `keymaps/README.md`.
+
+use crate::model::MarkerKind;
 
 /// A screen with its own key bindings; each is one top-level table in a keymap file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -38,142 +45,104 @@ impl Mode {
     pub fn required(self) -> &'static [(Action, &'static str)] {
         match self {
             Mode::Record => &[
-                (Action::StopRecording, "the recording could not be stopped"),
-                (Action::Help, "the key help could not be opened"),
+                (Action::Record(RecordAction::StopRecording), "the recording could not be stopped"),
+                (Action::Record(RecordAction::Help), "the key help could not be opened"),
             ],
             Mode::Review => &[
-                (Action::Quit, "the review screen could not be left"),
-                (Action::Help, "the key help could not be opened"),
-                (Action::TogglePlay, "playback could not be started or stopped"),
+                (Action::Review(ReviewAction::Quit), "the review screen could not be left"),
+                (Action::Review(ReviewAction::Help), "the key help could not be opened"),
+                (Action::Review(ReviewAction::TogglePlay), "playback could not be started or stopped"),
             ],
-            // Optional: the review mode's own keys stay reachable from it (see `ReviewApp`).
+            // Optional: the review mode's own keys stay reachable from it (see the review screen).
             Mode::ReviewNormal => &[],
         }
     }
 }
 
-/// Something a key can do. `noop` is not an action: it is how a keymap file unbinds a key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Action {
-    /// `marker.laughter`
-    MarkLaughter,
-    /// `marker.sigh`
-    MarkSigh,
-    /// `marker.long_pause`
-    MarkLongPause,
-    /// `marker.quote`
-    MarkQuote,
-    /// `marker.identifying`
-    MarkIdentifying,
-    /// `marker.follow_up`
-    MarkFollowUp,
-    /// `marker.note`
-    MarkNote,
-    /// `marker.undo`
-    UndoMarker,
-    /// `speaker.1` … `speaker.9`; only 1 to 9 have names.
-    Speaker(u8),
-    /// `guide.next`
-    GuideNext,
-    /// `guide.prev`
-    GuidePrev,
-    /// `guide.next_section`
-    GuideNextSection,
-    /// `guide.prev_section`
-    GuidePrevSection,
-    /// `guide.asked`
-    GuideAsked,
-    /// `recording.pause`
-    TogglePause,
-    /// `recording.stop`
-    StopRecording,
-    /// `help`
-    Help,
-    /// `play.toggle`
-    TogglePlay,
-    /// `play.play`
-    Play,
-    /// `play.stop`
-    Stop,
-    /// `play.back`
-    SkipBack,
-    /// `play.forward`
-    SkipForward,
-    /// `play.back_long`
-    SkipBackLong,
-    /// `play.forward_long`
-    SkipForwardLong,
-    /// `play.slower`
-    Slower,
-    /// `play.faster`
-    Faster,
-    /// `play.loop`
-    ToggleLoop,
-    /// `play.jump`
-    JumpToTime,
-    /// `segment.next`
-    NextSegment,
-    /// `segment.prev`
-    PrevSegment,
-    /// `segment.commit`
-    Commit,
-    /// `segment.split`
-    Split,
-    /// `segment.merge`
-    Merge,
-    /// `segment.identifying`
-    ToggleIdentifying,
-    /// `segment.start_earlier`
-    StartEarlier,
-    /// `segment.start_later`
-    StartLater,
-    /// `segment.end_earlier`
-    EndEarlier,
-    /// `segment.end_later`
-    EndLater,
-    /// `jump.next_marker`
-    NextMarker,
-    /// `jump.prev_marker`
-    PrevMarker,
-    /// `jump.next_question`
-    NextQuestion,
-    /// `jump.prev_question`
-    PrevQuestion,
-    /// `jump.next_pause`
-    NextPause,
-    /// `jump.prev_pause`
-    PrevPause,
-    /// `speaker.interviewer`
-    SpeakerInterviewer,
-    /// `speaker.participant`
-    SpeakerParticipant,
-    /// `speaker.rename`
-    RenameSpeaker,
-    /// `insert.laughter`
-    InsertLaughter,
-    /// `insert.sigh`
-    InsertSigh,
-    /// `insert.inaudible`
-    InsertInaudible,
-    /// `insert.overlap`
-    InsertOverlap,
-    /// `insert.timestamp`
-    InsertTimestamp,
-    /// `quit`
-    Quit,
-    /// `mode.insert`
-    StartTyping,
-    /// `mode.normal`
-    StopTyping,
+/// Declares a screen's action enum from one row per action: `Variant => "name", "doc",
+/// [modes];`, or for a family of actions with a parameter, `Variant(Type) => [modes];`, where
+/// `Type` lists its values (`all()`) and names and documents each (`action_name()`,
+/// `action_doc()`). Generates the enum, `all()` in row order, `name()`, `doc()` and `modes()`.
+macro_rules! actions {
+    ($(#[$meta:meta])* $vis:vis enum $Enum:ident { $($rows:tt)* }) => {
+        actions!(@row [$(#[$meta])* $vis $Enum] [out p] [] [] [] [] [] $($rows)*);
+    };
+    (@row $head:tt [$out:ident $p:ident] [$($vars:tt)*] [$($all:tt)*] [$($names:tt)*] [$($docs:tt)*] [$($modes:tt)*]
+        $(#[$vmeta:meta])* $V:ident => $name:literal, $doc:literal, [$($mode:ident),+]; $($rest:tt)*) => {
+        actions!(@row $head [$out $p]
+            [$($vars)* $(#[$vmeta])* $V,]
+            [$($all)* $out.push(Self::$V);]
+            [$($names)* Self::$V => $name,]
+            [$($docs)* Self::$V => $doc,]
+            [$($modes)* Self::$V => &[$(Mode::$mode),+],]
+            $($rest)*);
+    };
+    (@row $head:tt [$out:ident $p:ident] [$($vars:tt)*] [$($all:tt)*] [$($names:tt)*] [$($docs:tt)*] [$($modes:tt)*]
+        $(#[$vmeta:meta])* $V:ident($T:ty) => [$($mode:ident),+]; $($rest:tt)*) => {
+        actions!(@row $head [$out $p]
+            [$($vars)* $(#[$vmeta])* $V($T),]
+            [$($all)* $out.extend(<$T>::all().map(Self::$V));]
+            [$($names)* Self::$V($p) => $p.action_name(),]
+            [$($docs)* Self::$V($p) => $p.action_doc(),]
+            [$($modes)* Self::$V(_) => &[$(Mode::$mode),+],]
+            $($rest)*);
+    };
+    (@row [$(#[$meta:meta])* $vis:vis $Enum:ident] [$out:ident $p:ident] [$($vars:tt)*] [$($all:tt)*] [$($names:tt)*]
+        [$($docs:tt)*] [$($modes:tt)*]) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        $vis enum $Enum { $($vars)* }
+
+        impl $Enum {
+            /// Every action, in the order the help screen lists them.
+            pub fn all() -> Vec<Self> {
+                let mut $out = Vec::new();
+                $($all)*
+                $out
+            }
+
+            /// The name keymap files use for it, e.g. `marker.laughter`.
+            pub fn name(self) -> &'static str {
+                match self { $($names)* }
+            }
+
+            /// One-line description; the help screen shows it when no keymap row gives a `desc`.
+            pub fn doc(self) -> &'static str {
+                match self { $($docs)* }
+            }
+
+            /// The modes it can be bound in.
+            pub fn modes(self) -> &'static [Mode] {
+                match self { $($modes)* }
+            }
+        }
+    };
 }
 
-/// The name keymap files use to unbind a key.
-pub const NOOP: &str = "noop";
+/// A marker kind that one key makes (`marker.laughter`): its row in `model/marker.rs` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MarkKey(pub MarkerKind);
 
-/// What `noop` does, for the README and error messages.
-pub const NOOP_DOC: &str = "Unbind this key";
+impl MarkKey {
+    /// Every kind with a key.
+    pub fn all() -> impl Iterator<Item = MarkKey> {
+        MarkerKind::ALL.into_iter().filter(|k| k.row().key.is_some()).map(MarkKey)
+    }
 
-// Static tables so `name()` and `doc()` stay `&'static str` for the speaker actions too.
+    fn action_name(self) -> &'static str {
+        self.0.row().key.map_or("marker", |(name, _)| name)
+    }
+
+    fn action_doc(self) -> &'static str {
+        self.0.row().key.map_or("Mark", |(_, doc)| doc)
+    }
+}
+
+/// A speaker number, 1 to 9 (`speaker.3`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SpeakerKey(pub u8);
+
+// Static tables so names and docs stay `&'static str`.
 const SPEAKER_NAMES: [&str; 9] = [
     "speaker.1",
     "speaker.2",
@@ -197,240 +166,218 @@ const SPEAKER_DOCS: [&str; 9] = [
     "Speaker 9 starts talking",
 ];
 
-impl Action {
-    /// Every action, in the order the help screen lists them.
-    pub const ALL: &'static [Action] = &[
-        Action::MarkLaughter,
-        Action::MarkSigh,
-        Action::MarkLongPause,
-        Action::MarkQuote,
-        Action::MarkIdentifying,
-        Action::MarkFollowUp,
-        Action::MarkNote,
-        Action::UndoMarker,
-        Action::Speaker(1),
-        Action::Speaker(2),
-        Action::Speaker(3),
-        Action::Speaker(4),
-        Action::Speaker(5),
-        Action::Speaker(6),
-        Action::Speaker(7),
-        Action::Speaker(8),
-        Action::Speaker(9),
-        Action::GuideNext,
-        Action::GuidePrev,
-        Action::GuideNextSection,
-        Action::GuidePrevSection,
-        Action::GuideAsked,
-        Action::TogglePause,
-        Action::StopRecording,
-        Action::TogglePlay,
-        Action::Play,
-        Action::Stop,
-        Action::SkipBack,
-        Action::SkipForward,
-        Action::SkipBackLong,
-        Action::SkipForwardLong,
-        Action::Slower,
-        Action::Faster,
-        Action::ToggleLoop,
-        Action::JumpToTime,
-        Action::NextSegment,
-        Action::PrevSegment,
-        Action::Commit,
-        Action::Split,
-        Action::Merge,
-        Action::ToggleIdentifying,
-        Action::StartEarlier,
-        Action::StartLater,
-        Action::EndEarlier,
-        Action::EndLater,
-        Action::NextMarker,
-        Action::PrevMarker,
-        Action::NextQuestion,
-        Action::PrevQuestion,
-        Action::NextPause,
-        Action::PrevPause,
-        Action::SpeakerInterviewer,
-        Action::SpeakerParticipant,
-        Action::RenameSpeaker,
-        Action::InsertLaughter,
-        Action::InsertSigh,
-        Action::InsertInaudible,
-        Action::InsertOverlap,
-        Action::InsertTimestamp,
-        Action::StartTyping,
-        Action::StopTyping,
-        Action::Help,
-        Action::Quit,
-    ];
-
-    /// The name keymap files use for this action, e.g. `marker.laughter`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Action::MarkLaughter => "marker.laughter",
-            Action::MarkSigh => "marker.sigh",
-            Action::MarkLongPause => "marker.long_pause",
-            Action::MarkQuote => "marker.quote",
-            Action::MarkIdentifying => "marker.identifying",
-            Action::MarkFollowUp => "marker.follow_up",
-            Action::MarkNote => "marker.note",
-            Action::UndoMarker => "marker.undo",
-            Action::Speaker(n) => speaker_index(n).map_or("speaker.invalid", |i| SPEAKER_NAMES[i]),
-            Action::GuideNext => "guide.next",
-            Action::GuidePrev => "guide.prev",
-            Action::GuideNextSection => "guide.next_section",
-            Action::GuidePrevSection => "guide.prev_section",
-            Action::GuideAsked => "guide.asked",
-            Action::TogglePause => "recording.pause",
-            Action::StopRecording => "recording.stop",
-            Action::Help => "help",
-            Action::TogglePlay => "play.toggle",
-            Action::Play => "play.play",
-            Action::Stop => "play.stop",
-            Action::SkipBack => "play.back",
-            Action::SkipForward => "play.forward",
-            Action::SkipBackLong => "play.back_long",
-            Action::SkipForwardLong => "play.forward_long",
-            Action::Slower => "play.slower",
-            Action::Faster => "play.faster",
-            Action::ToggleLoop => "play.loop",
-            Action::JumpToTime => "play.jump",
-            Action::NextSegment => "segment.next",
-            Action::PrevSegment => "segment.prev",
-            Action::Commit => "segment.commit",
-            Action::Split => "segment.split",
-            Action::ToggleIdentifying => "segment.identifying",
-            Action::Merge => "segment.merge",
-            Action::StartEarlier => "segment.start_earlier",
-            Action::StartLater => "segment.start_later",
-            Action::EndEarlier => "segment.end_earlier",
-            Action::EndLater => "segment.end_later",
-            Action::NextMarker => "jump.next_marker",
-            Action::PrevMarker => "jump.prev_marker",
-            Action::NextQuestion => "jump.next_question",
-            Action::PrevQuestion => "jump.prev_question",
-            Action::NextPause => "jump.next_pause",
-            Action::PrevPause => "jump.prev_pause",
-            Action::SpeakerInterviewer => "speaker.interviewer",
-            Action::SpeakerParticipant => "speaker.participant",
-            Action::RenameSpeaker => "speaker.rename",
-            Action::InsertLaughter => "insert.laughter",
-            Action::InsertSigh => "insert.sigh",
-            Action::InsertInaudible => "insert.inaudible",
-            Action::InsertOverlap => "insert.overlap",
-            Action::InsertTimestamp => "insert.timestamp",
-            Action::Quit => "quit",
-            Action::StartTyping => "mode.insert",
-            Action::StopTyping => "mode.normal",
-        }
+impl SpeakerKey {
+    /// Speakers 1 to 9.
+    pub fn all() -> impl Iterator<Item = SpeakerKey> {
+        (1..=9).map(SpeakerKey)
     }
 
-    /// One-line description; the help screen shows it when no keymap row gives a `desc`.
-    pub fn doc(self) -> &'static str {
-        match self {
-            Action::MarkLaughter => "Mark laughter",
-            Action::MarkSigh => "Mark a sigh",
-            Action::MarkLongPause => "Mark a long pause",
-            Action::MarkQuote => "Mark a key quote",
-            Action::MarkIdentifying => "Mark: identifying, redact later",
-            Action::MarkFollowUp => "Mark: follow up later",
-            Action::MarkNote => "Type a note (Enter saves, Esc cancels)",
-            Action::UndoMarker => "Undo the last marker",
-            Action::Speaker(n) => speaker_index(n).map_or("Speaker (number out of range)", |i| SPEAKER_DOCS[i]),
-            Action::GuideNext => "Next guide question",
-            Action::GuidePrev => "Previous guide question",
-            Action::GuideNextSection => "Next guide section",
-            Action::GuidePrevSection => "Previous guide section",
-            Action::GuideAsked => "Mark the selected question as asked now",
-            Action::TogglePause => "Pause or resume recording",
-            Action::StopRecording => "Stop recording and save (asks first)",
-            Action::Help => "Show or hide the key help",
-            Action::TogglePlay => "Play or pause (resuming rewinds a little)",
-            Action::Play => "Play (resuming rewinds a little)",
-            Action::Stop => "Stop playing",
-            Action::SkipBack => "Skip back a little",
-            Action::SkipForward => "Skip forward a little",
-            Action::SkipBackLong => "Skip back further",
-            Action::SkipForwardLong => "Skip forward further",
-            Action::Slower => "Play slower (pitch kept)",
-            Action::Faster => "Play faster (pitch kept)",
-            Action::ToggleLoop => "Loop the current segment on or off",
-            Action::JumpToTime => "Jump to a time (type it, Enter)",
-            Action::NextSegment => "Next segment",
-            Action::PrevSegment => "Previous segment",
-            Action::Commit => "Save the text and go to the next segment",
-            Action::Split => "Split the segment at the playhead",
-            Action::ToggleIdentifying => "Mark the segment identifying (anonymised in exports); again to unmark",
-            Action::Merge => "Merge the segment with the next",
-            Action::StartEarlier => "Move the segment's start earlier",
-            Action::StartLater => "Move the segment's start later",
-            Action::EndEarlier => "Move the segment's end earlier",
-            Action::EndLater => "Move the segment's end later",
-            Action::NextMarker => "Jump to the next marker",
-            Action::PrevMarker => "Jump to the previous marker",
-            Action::NextQuestion => "Jump to the next guide question",
-            Action::PrevQuestion => "Jump to the previous guide question",
-            Action::NextPause => "Jump to the next pause",
-            Action::PrevPause => "Jump to the previous pause",
-            Action::SpeakerInterviewer => "Speaker: the interviewer (I)",
-            Action::SpeakerParticipant => "Speaker: the participant (their code)",
-            Action::RenameSpeaker => "Rename a speaker in every session",
-            Action::InsertLaughter => "Insert laughter",
-            Action::InsertSigh => "Insert a sigh",
-            Action::InsertInaudible => "Insert an inaudible passage with its time",
-            Action::InsertOverlap => "Insert overlapping speech",
-            Action::InsertTimestamp => "Insert the playhead's time",
-            Action::Quit => "Save and quit",
-            Action::StartTyping => "Start typing (modal keymaps)",
-            Action::StopTyping => "Stop typing: letters are commands again (modal keymaps)",
-        }
+    fn index(self) -> usize {
+        usize::from(self.0.clamp(1, 9) - 1)
     }
 
-    /// The action a keymap file names `name`, if any (`noop` is not one).
-    pub fn from_name(name: &str) -> Option<Action> {
-        Action::ALL.iter().copied().find(|a| a.name() == name)
+    fn action_name(self) -> &'static str {
+        SPEAKER_NAMES[self.index()]
     }
 
-    /// The modes this action can be bound in.
-    pub fn modes(self) -> &'static [Mode] {
-        match self {
-            Action::Help | Action::Speaker(_) => &[Mode::Record, Mode::Review, Mode::ReviewNormal],
-            Action::StartTyping => &[Mode::ReviewNormal],
-            Action::StopTyping => &[Mode::Review],
-            Action::MarkLaughter
-            | Action::MarkSigh
-            | Action::MarkLongPause
-            | Action::MarkQuote
-            | Action::MarkIdentifying
-            | Action::MarkFollowUp
-            | Action::MarkNote
-            | Action::UndoMarker
-            | Action::GuideNext
-            | Action::GuidePrev
-            | Action::GuideNextSection
-            | Action::GuidePrevSection
-            | Action::GuideAsked
-            | Action::TogglePause
-            | Action::StopRecording => &[Mode::Record],
-            _ => &[Mode::Review, Mode::ReviewNormal],
-        }
-    }
-
-    /// Whether this action can be bound in `mode`.
-    pub fn is_valid_in(self, mode: Mode) -> bool {
-        self.modes().contains(&mode)
+    fn action_doc(self) -> &'static str {
+        SPEAKER_DOCS[self.index()]
     }
 }
 
-fn speaker_index(n: u8) -> Option<usize> {
-    (1..=9).contains(&n).then(|| usize::from(n - 1))
+actions! {
+    /// What a key can do on the recording screen.
+    pub enum RecordAction {
+        /// Drop a marker of this kind now (a note opens a text field first).
+        Mark(MarkKey) => [Record];
+        /// Undo the last marker.
+        UndoMarker => "marker.undo", "Undo the last marker", [Record];
+        /// A speaker starts talking (focus groups).
+        Speaker(SpeakerKey) => [Record];
+        /// Next guide question.
+        GuideNext => "guide.next", "Next guide question", [Record];
+        /// Previous guide question.
+        GuidePrev => "guide.prev", "Previous guide question", [Record];
+        /// Next guide section.
+        GuideNextSection => "guide.next_section", "Next guide section", [Record];
+        /// Previous guide section.
+        GuidePrevSection => "guide.prev_section", "Previous guide section", [Record];
+        /// The selected question is asked now.
+        GuideAsked => "guide.asked", "Mark the selected question as asked now", [Record];
+        /// Start, pause or resume.
+        TogglePause => "recording.pause", "Pause or resume recording", [Record];
+        /// Stop and save (asks first).
+        StopRecording => "recording.stop", "Stop recording and save (asks first)", [Record];
+        /// The key help.
+        Help => "help", "Show or hide the key help", [Record];
+    }
+}
+
+actions! {
+    /// What a key can do on the review screen.
+    pub enum ReviewAction {
+        /// Focus-group member speaks (first, as the help screen has always listed them).
+        Speaker(SpeakerKey) => [Review, ReviewNormal];
+        /// Play or pause.
+        TogglePlay => "play.toggle", "Play or pause (resuming rewinds a little)", [Review, ReviewNormal];
+        /// Play.
+        Play => "play.play", "Play (resuming rewinds a little)", [Review, ReviewNormal];
+        /// Stop playing.
+        Stop => "play.stop", "Stop playing", [Review, ReviewNormal];
+        /// Skip back.
+        SkipBack => "play.back", "Skip back a little", [Review, ReviewNormal];
+        /// Skip forward.
+        SkipForward => "play.forward", "Skip forward a little", [Review, ReviewNormal];
+        /// Skip back further.
+        SkipBackLong => "play.back_long", "Skip back further", [Review, ReviewNormal];
+        /// Skip forward further.
+        SkipForwardLong => "play.forward_long", "Skip forward further", [Review, ReviewNormal];
+        /// Slower.
+        Slower => "play.slower", "Play slower (pitch kept)", [Review, ReviewNormal];
+        /// Faster.
+        Faster => "play.faster", "Play faster (pitch kept)", [Review, ReviewNormal];
+        /// Loop the segment.
+        ToggleLoop => "play.loop", "Loop the current segment on or off", [Review, ReviewNormal];
+        /// Jump to a typed time.
+        JumpToTime => "play.jump", "Jump to a time (type it, Enter)", [Review, ReviewNormal];
+        /// Next segment.
+        NextSegment => "segment.next", "Next segment", [Review, ReviewNormal];
+        /// Previous segment.
+        PrevSegment => "segment.prev", "Previous segment", [Review, ReviewNormal];
+        /// Save the text and go on.
+        Commit => "segment.commit", "Save the text and go to the next segment", [Review, ReviewNormal];
+        /// Split at the playhead.
+        Split => "segment.split", "Split the segment at the playhead", [Review, ReviewNormal];
+        /// Join with the next.
+        Merge => "segment.merge", "Merge the segment with the next", [Review, ReviewNormal];
+        /// Mark identifying, or unmark.
+        ToggleIdentifying => "segment.identifying",
+            "Mark the segment identifying (anonymised in exports); again to unmark", [Review, ReviewNormal];
+        /// Start earlier.
+        StartEarlier => "segment.start_earlier", "Move the segment's start earlier", [Review, ReviewNormal];
+        /// Start later.
+        StartLater => "segment.start_later", "Move the segment's start later", [Review, ReviewNormal];
+        /// End earlier.
+        EndEarlier => "segment.end_earlier", "Move the segment's end earlier", [Review, ReviewNormal];
+        /// End later.
+        EndLater => "segment.end_later", "Move the segment's end later", [Review, ReviewNormal];
+        /// Next marker.
+        NextMarker => "jump.next_marker", "Jump to the next marker", [Review, ReviewNormal];
+        /// Previous marker.
+        PrevMarker => "jump.prev_marker", "Jump to the previous marker", [Review, ReviewNormal];
+        /// Next guide question.
+        NextQuestion => "jump.next_question", "Jump to the next guide question", [Review, ReviewNormal];
+        /// Previous guide question.
+        PrevQuestion => "jump.prev_question", "Jump to the previous guide question", [Review, ReviewNormal];
+        /// Next pause.
+        NextPause => "jump.next_pause", "Jump to the next pause", [Review, ReviewNormal];
+        /// Previous pause.
+        PrevPause => "jump.prev_pause", "Jump to the previous pause", [Review, ReviewNormal];
+        /// The interviewer speaks.
+        SpeakerInterviewer => "speaker.interviewer", "Speaker: the interviewer (I)", [Review, ReviewNormal];
+        /// The participant speaks.
+        SpeakerParticipant => "speaker.participant", "Speaker: the participant (their code)", [Review, ReviewNormal];
+        /// Rename a speaker everywhere.
+        RenameSpeaker => "speaker.rename", "Rename a speaker in every session", [Review, ReviewNormal];
+        /// Insert laughter.
+        InsertLaughter => "insert.laughter", "Insert laughter", [Review, ReviewNormal];
+        /// Insert a sigh.
+        InsertSigh => "insert.sigh", "Insert a sigh", [Review, ReviewNormal];
+        /// Insert inaudible speech.
+        InsertInaudible => "insert.inaudible", "Insert an inaudible passage with its time", [Review, ReviewNormal];
+        /// Insert overlapping speech.
+        InsertOverlap => "insert.overlap", "Insert overlapping speech", [Review, ReviewNormal];
+        /// Insert the time.
+        InsertTimestamp => "insert.timestamp", "Insert the playhead's time", [Review, ReviewNormal];
+        /// Letters type text (modal keymaps).
+        StartTyping => "mode.insert", "Start typing (modal keymaps)", [ReviewNormal];
+        /// Letters are commands (modal keymaps).
+        StopTyping => "mode.normal", "Stop typing: letters are commands again (modal keymaps)", [Review];
+        /// The key help.
+        Help => "help", "Show or hide the key help", [Review, ReviewNormal];
+        /// Save and leave.
+        Quit => "quit", "Save and quit", [Review, ReviewNormal];
+    }
+}
+
+/// Something a key can do, on either screen. `noop` is not an action: it is how a keymap file
+/// unbinds a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// On the recording screen.
+    Record(RecordAction),
+    /// On the review screen.
+    Review(ReviewAction),
+}
+
+/// The name keymap files use to unbind a key.
+pub const NOOP: &str = "noop";
+
+/// What `noop` does, for the README and error messages.
+pub const NOOP_DOC: &str = "Unbind this key";
+
+impl Action {
+    /// Every action, in the order the help screen lists them: the recording screen's, then the
+    /// review screen's.
+    pub fn all() -> Vec<Action> {
+        RecordAction::all()
+            .into_iter()
+            .map(Action::Record)
+            .chain(ReviewAction::all().into_iter().map(Action::Review))
+            .collect()
+    }
+
+    /// The name keymap files use for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Record(a) => a.name(),
+            Action::Review(a) => a.name(),
+        }
+    }
+
+    /// One-line description.
+    pub fn doc(self) -> &'static str {
+        match self {
+            Action::Record(a) => a.doc(),
+            Action::Review(a) => a.doc(),
+        }
+    }
+
+    /// The modes it can be bound in.
+    pub fn modes(self) -> &'static [Mode] {
+        match self {
+            Action::Record(a) => a.modes(),
+            Action::Review(a) => a.modes(),
+        }
+    }
+
+    /// Whether it can be bound in `mode`.
+    pub fn is_valid_in(self, mode: Mode) -> bool {
+        self.modes().contains(&mode)
+    }
+
+    /// Whether it names a speaker by number (the help screen folds these into one row).
+    pub fn is_speaker(self) -> bool {
+        matches!(self, Action::Record(RecordAction::Speaker(_)) | Action::Review(ReviewAction::Speaker(_)))
+    }
+
+    /// The action `name` means in `mode`; if it means none there, the action of that name on
+    /// another screen (which the caller refuses, naming the modes it belongs to).
+    pub fn from_name(name: &str, mode: Mode) -> Option<Action> {
+        let mut named = Action::all().into_iter().filter(|a| a.name() == name);
+        let first = named.next()?;
+        Some(std::iter::once(first).chain(named).find(|a| a.is_valid_in(mode)).unwrap_or(first))
+    }
 }
 
 /// The action names as an error message lists them, with the speakers folded into one item.
 pub(crate) fn action_names_for_humans() -> String {
-    let mut names: Vec<&str> =
-        Action::ALL.iter().filter(|a| !matches!(a, Action::Speaker(_))).map(|a| a.name()).collect();
+    let mut names: Vec<&str> = Vec::new();
+    for action in Action::all().into_iter().filter(|a| !a.is_speaker()) {
+        if !names.contains(&action.name()) {
+            names.push(action.name());
+        }
+    }
     names.push("speaker.1 … speaker.9");
     names.push(NOOP);
     names.join(", ")
@@ -438,7 +385,7 @@ pub(crate) fn action_names_for_humans() -> String {
 
 /// The known action name closest to `name`, if it is close enough to be a likely typo.
 pub(crate) fn closest_action_name(name: &str) -> Option<&'static str> {
-    let candidates = Action::ALL.iter().map(|a| a.name()).chain([NOOP]);
+    let candidates = Action::all().into_iter().map(Action::name).chain([NOOP]);
     let (best, distance) = candidates.map(|c| (c, edit_distance(name, c))).min_by_key(|&(_, d)| d)?;
     // A third of the name may be wrong; more than that is a different word, not a typo.
     (distance <= (best.chars().count() / 3).max(1)).then_some(best)

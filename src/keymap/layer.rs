@@ -129,7 +129,7 @@ fn parse_action(
     if name == NOOP {
         return Ok(None);
     }
-    let action = Action::from_name(name).ok_or_else(|| KeymapError::UnknownAction {
+    let action = Action::from_name(name, mode).ok_or_else(|| KeymapError::UnknownAction {
         origin: origin.to_string(),
         location,
         name: name.clone(),

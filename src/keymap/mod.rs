@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use crossterm::event::{KeyEvent, KeyEventKind};
 
-pub use action::{Action, Mode, NOOP, NOOP_DOC};
+pub use action::{Action, MarkKey, Mode, NOOP, NOOP_DOC, RecordAction, ReviewAction, SpeakerKey};
 pub use error::{KeymapError, Location};
 pub use key::KeyBinding;
 pub use layer::KeymapLayer;
@@ -197,16 +197,34 @@ impl Keymap {
         self.entries(mode).iter().find(|e| e.key == key).map(|e| e.action)
     }
 
+    /// The recording screen's action for `event`.
+    pub fn record_action(&self, event: &KeyEvent) -> Option<RecordAction> {
+        match self.action(Mode::Record, event)? {
+            Action::Record(action) => Some(action),
+            // Layers refuse review actions in the record mode, so this never matches.
+            Action::Review(_) => None,
+        }
+    }
+
+    /// The review screen's action for `event` in `mode` (typing, or normal).
+    pub fn review_action(&self, mode: Mode, event: &KeyEvent) -> Option<ReviewAction> {
+        match self.action(mode, event)? {
+            Action::Review(action) => Some(action),
+            // Layers refuse record actions in the review modes, so this never matches.
+            Action::Record(_) => None,
+        }
+    }
+
     /// The keys bound to `action` in `mode`, in the order the keymap files list them.
     pub fn keys_for(&self, mode: Mode, action: Action) -> Vec<KeyBinding> {
         self.entries(mode).iter().filter(|e| e.action == action).map(|e| e.key).collect()
     }
 
-    /// The help overlay for `mode`: bound actions in [`Action::ALL`] order.
+    /// The help overlay for `mode`: bound actions in [`Action::all`] order.
     pub fn help(&self, mode: Mode) -> Vec<HelpRow> {
         let entries = self.entries(mode);
         let mut rows = Vec::new();
-        for &action in Action::ALL {
+        for action in Action::all() {
             let bound: Vec<&Entry> = entries.iter().filter(|e| e.action == action).collect();
             if bound.is_empty() {
                 continue;

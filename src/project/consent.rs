@@ -5,12 +5,14 @@ use std::fs;
 
 use super::{Keyring, Project, ProjectError};
 use crate::crypto;
+use crate::model::ParticipantCode;
 use crate::securefs;
 
-const CONSENT_FILE: &str = "consent.json.age";
+/// File name of a participant's consent record, in their folder.
+pub const CONSENT_FILE: &str = "consent.json.age";
 
 /// Where a participant's consent stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConsentStatus {
     /// Asked, not yet given: record, but do not analyse or publish.
@@ -22,6 +24,9 @@ pub enum ConsentStatus {
 }
 
 impl ConsentStatus {
+    /// Every status, in the order `--help` lists them.
+    pub const ALL: [ConsentStatus; 3] = [ConsentStatus::Pending, ConsentStatus::Given, ConsentStatus::Withdrawn];
+
     /// The status as a word.
     pub fn label(self) -> &'static str {
         match self {
@@ -52,7 +57,7 @@ impl Drop for Consent {
 
 impl Project {
     /// Stores `consent` for participant `id`, encrypted to them; needs no passphrase.
-    pub fn set_consent(&self, id: &str, consent: &Consent) -> Result<(), ProjectError> {
+    pub fn set_consent(&self, id: &ParticipantCode, consent: &Consent) -> Result<(), ProjectError> {
         let recipient = self.participant_recipient(id)?;
         let path = self.participant_dir(id).join(CONSENT_FILE);
         let plain = zeroize::Zeroizing::new(
@@ -67,7 +72,7 @@ impl Project {
 
 impl Keyring {
     /// Participant `id`'s consent record, or `None` if none was ever stored.
-    pub fn consent(&mut self, id: &str) -> Result<Option<Consent>, ProjectError> {
+    pub fn consent(&mut self, id: &ParticipantCode) -> Result<Option<Consent>, ProjectError> {
         let path = self.project().participant_dir(id).join(CONSENT_FILE);
         let sealed = match fs::read(&path) {
             Ok(sealed) => sealed,
@@ -78,7 +83,21 @@ impl Keyring {
         let plain = crypto::decrypt_bytes(&identity, &sealed, &path)?;
         serde_json::from_slice(&plain).map(Some).map_err(|e| ProjectError::BadConfig {
             path,
-            reason: format!("the consent record is damaged ({e}); set it again with `verbatim participant consent`"),
+            reason: format!("the consent record is damaged ({e}); record the consent again"),
         })
+    }
+}
+
+/// Why a text is not a consent status.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a consent status; use pending, given or withdrawn")]
+pub struct ConsentStatusError(pub String);
+
+impl std::str::FromStr for ConsentStatus {
+    type Err = ConsentStatusError;
+
+    fn from_str(text: &str) -> Result<Self, ConsentStatusError> {
+        let name = text.trim().to_ascii_lowercase();
+        ConsentStatus::ALL.into_iter().find(|s| s.label() == name).ok_or_else(|| ConsentStatusError(text.into()))
     }
 }

@@ -1,11 +1,13 @@
-//! The unlocked key hierarchy: the project identity and, on demand, participant identities.
+//! The unlocked key hierarchy: the project identity and, on demand, participant identities;
+//! and the project key's other sealed copies (a new passphrase, the supervisors').
 
 use std::collections::HashMap;
 use std::fs;
 
 use super::{Project, ProjectError};
-use crate::crypto::{self, ExposeSecret, Identity};
-use crate::securefs::IoContext;
+use crate::crypto::{self, ExposeSecret, Identity, Recipient, SecretString};
+use crate::model::ParticipantCode;
+use crate::securefs::{self, IoContext};
 
 /// The project identity, unlocked, plus participant identities decrypted as they are needed.
 ///
@@ -13,7 +15,7 @@ use crate::securefs::IoContext;
 pub struct Keyring {
     project: Project,
     identity: Identity,
-    participants: HashMap<String, Identity>,
+    participants: HashMap<ParticipantCode, Identity>,
 }
 
 impl Keyring {
@@ -36,7 +38,7 @@ impl Keyring {
     }
 
     /// Decrypts (once) and returns the identity of participant `id`.
-    pub fn participant(&mut self, id: &str) -> Result<&Identity, ProjectError> {
+    pub fn participant(&mut self, id: &ParticipantCode) -> Result<&Identity, ProjectError> {
         if !self.participants.contains_key(id) {
             // Also checks that the participant exists, before any file is read.
             let expected = self.project.participant_recipient(id)?;
@@ -57,18 +59,44 @@ impl Keyring {
                 }
                 .into());
             }
-            self.participants.insert(id.to_string(), identity);
+            self.participants.insert(id.clone(), identity);
         }
         self.participants
             .get(id)
-            .ok_or_else(|| super::ParticipantError::Unknown { code: id.into(), known: vec![] }.into())
+            .ok_or_else(|| super::ParticipantError::Unknown { code: id.clone(), known: vec![] }.into())
     }
 
     /// The participant's identity as age-keygen text, for `verbatim key export`.
-    pub fn participant_identity_text(&mut self, id: &str) -> Result<crypto::SecretString, ProjectError> {
+    pub fn participant_identity_text(&mut self, id: &ParticipantCode) -> Result<crypto::SecretString, ProjectError> {
         let identity = self.participant(id)?;
         let text = crypto::identity_file_text(identity, &format!("verbatim participant {id} (exported; keep it safe)"));
         debug_assert!(text.expose_secret().contains("AGE-SECRET-KEY-"));
         Ok(text)
     }
+
+    /// Re-encrypts the project key under `new`; nothing else is touched.
+    pub fn change_passphrase(&self, new: &SecretString) -> Result<(), ProjectError> {
+        let path = self.project().identity_path();
+        let text = crypto::identity_file_text(self.project_identity(), "verbatim project identity");
+        let sealed = crypto::encrypt_with_passphrase(new, text.expose_secret().as_bytes(), &path)?;
+        securefs::write_atomic(&path, &sealed)?;
+        Ok(())
+    }
+}
+
+/// Writes (or removes, with no supervisors) the project key sealed to the supervisors.
+pub(super) fn seal_for_supervisors(project: &Project, identity: &Identity) -> Result<(), ProjectError> {
+    let path = project.supervisor_identity_path();
+    let supervisors = project.supervisors()?;
+    if supervisors.is_empty() {
+        if path.exists() {
+            securefs::overwrite_and_remove(&path)?;
+        }
+        return Ok(());
+    }
+    let text = crypto::identity_file_text(identity, "verbatim project identity (for the supervisor)");
+    let recipients: Vec<&Recipient> = supervisors.iter().collect();
+    let sealed = crypto::encrypt_to(&recipients, text.expose_secret().as_bytes(), &path)?;
+    securefs::write_atomic(&path, &sealed)?;
+    Ok(())
 }

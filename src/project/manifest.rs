@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Keyring, Project, ProjectError};
 use crate::crypto;
+use crate::model::{ParticipantCode, SessionId};
 use crate::securefs;
 
 /// File name of the manifest in the project folder.
@@ -16,18 +17,33 @@ pub const MANIFEST_FILE: &str = "exports.json.age";
 const MANIFEST_VERSION: u32 = 1;
 
 /// One file written for a participant.
+/// What kind of file a record is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportKind {
+    /// A transcript or data export (`verbatim export`).
+    Export,
+    /// An audio clip or its excerpt (`verbatim clips`).
+    Clip,
+    /// Decrypted audio (`verbatim decrypt`).
+    Decrypt,
+    /// A participant's exported key (`verbatim key export`).
+    Key,
+}
+
+/// One file verbatim wrote outside the project.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ExportRecord {
     /// Whose data it holds.
-    pub participant: String,
-    /// The session, if it came from one (a key export has none).
+    pub participant: ParticipantCode,
+    /// The session it came from, if one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session: Option<String>,
-    /// Absolute path as written.
+    pub session: Option<SessionId>,
+    /// Where it was written (absolute).
     pub path: PathBuf,
-    /// `export`, `clip`, `key` or `decrypt`.
-    pub kind: String,
-    /// Whether it was written unencrypted.
+    /// What it is.
+    pub kind: ExportKind,
+    /// Written unencrypted.
     pub plaintext: bool,
     /// When, RFC 3339.
     pub written: String,
@@ -41,13 +57,19 @@ struct Manifest {
 
 impl ExportRecord {
     /// A record for `path`, written now.
-    pub fn now(participant: &str, session: Option<&str>, path: &Path, kind: &str, plaintext: bool) -> Self {
+    pub fn now(
+        participant: &ParticipantCode,
+        session: Option<&SessionId>,
+        path: &Path,
+        kind: ExportKind,
+        plaintext: bool,
+    ) -> Self {
         let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
         Self {
-            participant: participant.to_string(),
-            session: session.map(str::to_string),
+            participant: participant.clone(),
+            session: session.cloned(),
             path,
-            kind: kind.to_string(),
+            kind,
             plaintext,
             written: chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         }
@@ -87,14 +109,19 @@ impl Keyring {
     }
 
     /// Follows a participant rename: their code and session ids in every record.
-    pub fn rename_in_exports(&self, old: &str, new: &str, sessions: &[(String, String)]) -> Result<(), ProjectError> {
+    pub fn rename_in_exports(
+        &self,
+        old: &ParticipantCode,
+        new: &ParticipantCode,
+        sessions: &[(SessionId, SessionId)],
+    ) -> Result<(), ProjectError> {
         let mut manifest = self.read_manifest()?;
         if manifest.files.is_empty() {
             return Ok(());
         }
-        for record in manifest.files.iter_mut().filter(|r| r.participant == old) {
-            record.participant = new.to_string();
-            if let Some((_, renamed)) = sessions.iter().find(|(from, _)| record.session.as_deref() == Some(from)) {
+        for record in manifest.files.iter_mut().filter(|r| r.participant == *old) {
+            record.participant = new.clone();
+            if let Some((_, renamed)) = sessions.iter().find(|(from, _)| record.session.as_ref() == Some(from)) {
                 record.session = Some(renamed.clone());
             }
         }

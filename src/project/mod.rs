@@ -17,16 +17,16 @@ mod forget;
 mod keys;
 mod manifest;
 mod participants;
+mod rotation;
 mod shred;
 mod supervisor;
 
-pub use consent::{Consent, ConsentStatus};
+pub use consent::{CONSENT_FILE, Consent, ConsentStatus};
 pub use forget::{ForgetPlan, ForgetReport};
 pub use keys::Keyring;
-pub use manifest::{ExportRecord, MANIFEST_FILE};
-pub use participants::{ParticipantError, SESSIONS_DIR, validate_participant_id};
+pub use manifest::{ExportKind, ExportRecord, MANIFEST_FILE};
+pub use participants::{ParticipantError, SESSIONS_DIR};
 pub use shred::ShredReport;
-pub use supervisor::SUPERVISOR_IDENTITY_FILE;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -39,12 +39,16 @@ pub const FORMAT_VERSION: u32 = 1;
 const CONFIG_FILE: &str = "verbatim.toml";
 const IDENTITY_FILE: &str = "identity.age";
 const PARTICIPANTS_DIR: &str = "participants";
+/// Present while the project key is being replaced ([`rotation`]).
+const ROTATING_FILE: &str = ".rotating";
+/// File holding the project key sealed to the supervisors.
+pub const SUPERVISOR_IDENTITY_FILE: &str = "identity.supervisor.age";
 
 /// Failures opening or changing a project.
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectError {
     /// The folder is not a verbatim project.
-    #[error("{}: not a verbatim project (no {CONFIG_FILE}). Create one with `verbatim init {}`.", .0.display(), .0.display())]
+    #[error("{}: not a verbatim project (no {CONFIG_FILE})", .0.display())]
     NotAProject(PathBuf),
     /// `init` was pointed at something that exists and is not empty.
     #[error("{}: already exists and is not empty{}. Choose a new folder name; nothing was written.", path.display(), if *is_project { " (it is a verbatim project)" } else { "" })]
@@ -184,6 +188,22 @@ impl Project {
         self.root.join(PARTICIPANTS_DIR)
     }
 
+    /// The supervisors' recipients from `verbatim.toml`.
+    pub fn supervisors(&self) -> Result<Vec<Recipient>, ProjectError> {
+        let path = self.root().join(CONFIG_FILE);
+        self.config().supervisors.iter().map(|text| Ok(crypto::parse_recipient(text, &path)?)).collect()
+    }
+
+    /// Path of the project key sealed to the supervisors.
+    pub fn supervisor_identity_path(&self) -> PathBuf {
+        self.root().join(SUPERVISOR_IDENTITY_FILE)
+    }
+
+    /// Whether a replacement of the project key is under way (the next unlock finishes it).
+    fn is_rotating(&self) -> bool {
+        self.root.join(ROTATING_FILE).exists()
+    }
+
     /// Sets (or clears) the retention date in `verbatim.toml`.
     pub fn set_retention(&mut self, until: Option<chrono::NaiveDate>) -> Result<(), ProjectError> {
         let mut config = self.config.clone();
@@ -195,9 +215,9 @@ impl Project {
 
     /// Unlocks the project identity with the passphrase (about one second of scrypt).
     pub fn unlock(&self, passphrase: &SecretString) -> Result<Keyring, ProjectError> {
-        if self.root.join(forget::ROTATING_FILE).exists() {
+        if self.is_rotating() {
             // A `forget` was interrupted while replacing the project key: finish it first.
-            let identity = forget::rotate_project_key(self, passphrase)?;
+            let identity = rotation::rotate(self, passphrase)?;
             return Ok(Keyring::new(Project::open(&self.root)?, identity));
         }
         let path = self.identity_path();

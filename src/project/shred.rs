@@ -1,10 +1,10 @@
 //! The end of a project: every key and every file verbatim holds or exported is destroyed.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use super::{Keyring, ProjectError};
-use crate::crypto::{self, ExposeSecret, SecretString};
+use super::{Keyring, ProjectError, rotation};
+use crate::model::ParticipantCode;
 use crate::securefs::{self, IoContext};
 
 /// What `shred` destroyed.
@@ -13,7 +13,7 @@ pub struct ShredReport {
     /// Key files overwritten and deleted (the project's and every participant's).
     pub keys: usize,
     /// Participants whose folders went.
-    pub participants: Vec<String>,
+    pub participants: Vec<ParticipantCode>,
     /// Exported files deleted.
     pub deleted_exports: Vec<PathBuf>,
     /// Exported files the manifest lists that were already gone.
@@ -49,13 +49,13 @@ impl Keyring {
             .map(|id| project.participant_identity_path(id))
             .chain([
                 project.identity_path(),
-                project.root().join(super::forget::NEXT_IDENTITY_FILE),
+                project.root().join(rotation::NEXT_IDENTITY_FILE),
                 project.supervisor_identity_path(),
             ])
             .filter(|p| p.exists())
             .collect();
         for key in &keys {
-            overwrite_and_remove(key)?;
+            securefs::overwrite_and_remove(key)?;
         }
         report.keys = keys.len();
         let root = project.root();
@@ -63,25 +63,4 @@ impl Keyring {
         securefs::sync_dir(&securefs::parent_of(root))?;
         Ok(report)
     }
-
-    /// Re-encrypts the project key under `new`; nothing else is touched.
-    pub fn change_passphrase(&self, new: &SecretString) -> Result<(), ProjectError> {
-        let path = self.project().identity_path();
-        let text = crypto::identity_file_text(self.project_identity(), "verbatim project identity");
-        let sealed = crypto::encrypt_with_passphrase(new, text.expose_secret().as_bytes(), &path)?;
-        securefs::write_atomic(&path, &sealed)?;
-        Ok(())
-    }
-}
-
-/// Overwrites a small key file with zeros before unlinking it, so the ciphertext does not
-/// linger in freed blocks on filesystems that overwrite in place.
-pub(super) fn overwrite_and_remove(path: &Path) -> Result<(), ProjectError> {
-    use std::io::Write;
-    let len = fs::metadata(path).at(path, "reading the key file")?.len();
-    let mut file = fs::OpenOptions::new().write(true).open(path).at(path, "opening the key file")?;
-    file.write_all(&vec![0u8; usize::try_from(len).unwrap_or(0)]).at(path, "overwriting the key")?;
-    file.sync_all().at(path, "syncing")?;
-    fs::remove_file(path).at(path, "deleting the key")?;
-    Ok(())
 }

@@ -8,27 +8,9 @@
 //! removing a supervisor (which replaces the project key) only stops them opening the project
 //! from then on.
 
-use std::path::PathBuf;
-
-use super::{Keyring, Project, ProjectError};
-use crate::crypto::{self, ExposeSecret, Identity, Recipient, SecretString};
-use crate::securefs;
-
-/// File holding the project key sealed to the supervisors.
-pub const SUPERVISOR_IDENTITY_FILE: &str = "identity.supervisor.age";
-
-impl Project {
-    /// The supervisors' recipients from `verbatim.toml`.
-    pub fn supervisors(&self) -> Result<Vec<Recipient>, ProjectError> {
-        let path = self.root().join(super::CONFIG_FILE);
-        self.config().supervisors.iter().map(|text| Ok(crypto::parse_recipient(text, &path)?)).collect()
-    }
-
-    /// Path of the project key sealed to the supervisors.
-    pub fn supervisor_identity_path(&self) -> PathBuf {
-        self.root().join(SUPERVISOR_IDENTITY_FILE)
-    }
-}
+use super::keys::seal_for_supervisors;
+use super::{Keyring, Project, ProjectError, rotation};
+use crate::crypto::{Recipient, SecretString};
 
 impl Keyring {
     /// Adds `recipient` as a supervisor and seals the project key to every supervisor.
@@ -71,37 +53,21 @@ impl Keyring {
         project.require_supervisor(recipient)?;
         let root = project.root().to_path_buf();
         // The lock first: if we stop after the config changed, the next unlock still rotates.
-        securefs::write_atomic(&root.join(super::forget::ROTATING_FILE), b"verbatim is replacing the project key\n")?;
+        rotation::begin(&root)?;
         let mut config = project.config().clone();
         let text = recipient.to_string();
         config.supervisors.retain(|s| *s != text);
         super::write_config(&root, &config)?;
         drop(self);
-        super::forget::rotate_project_key(&Project::open(&root)?, passphrase)?;
+        rotation::rotate(&Project::open(&root)?, passphrase)?;
         Ok(())
     }
-}
-
-/// Writes (or removes, with no supervisors) the project key sealed to the supervisors.
-pub(super) fn seal_for_supervisors(project: &Project, identity: &Identity) -> Result<(), ProjectError> {
-    let path = project.supervisor_identity_path();
-    let supervisors = project.supervisors()?;
-    if supervisors.is_empty() {
-        if path.exists() {
-            super::shred::overwrite_and_remove(&path)?;
-        }
-        return Ok(());
-    }
-    let text = crypto::identity_file_text(identity, "verbatim project identity (for the supervisor)");
-    let recipients: Vec<&Recipient> = supervisors.iter().collect();
-    let sealed = crypto::encrypt_to(&recipients, text.expose_secret().as_bytes(), &path)?;
-    securefs::write_atomic(&path, &sealed)?;
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::project::SUPERVISOR_IDENTITY_FILE;
 
     #[test]
     fn a_removal_cut_after_the_config_changed_is_finished_by_unlock() {
@@ -109,13 +75,13 @@ mod tests {
         let root = dir.path().join("proj");
         let pass = SecretString::from("a passphrase for tests".to_string());
         let project = Project::init(&root, &pass).unwrap();
-        let supervisor = crypto::generate_identity();
+        let supervisor = crate::crypto::generate_identity();
         let mut keyring = project.unlock(&pass).unwrap();
         keyring.add_supervisor(&supervisor.to_public()).unwrap();
         let old = keyring.project_identity().to_public().to_string();
         assert!(root.join(SUPERVISOR_IDENTITY_FILE).exists());
         // Replay the removal up to the config change, then "crash" before the rotation.
-        securefs::write_atomic(&root.join(super::super::forget::ROTATING_FILE), b"").unwrap();
+        rotation::begin(&root).unwrap();
         let mut config = keyring.project().config().clone();
         config.supervisors.clear();
         super::super::write_config(&root, &config).unwrap();

@@ -1,28 +1,30 @@
-//! Sessions: one recorded or imported interview, with its encrypted audio and metadata.
+//! Sessions: one recorded or imported interview, with its encrypted audio, metadata, markers,
+//! transcript and cached layers, and [`Opened`], the one read model every command uses.
 //!
-//! A session folder is `participants/ID/sessions/SESSION/` and holds `audio.wav.age` and
-//! `session.json.age` (later also markers and transcript), all encrypted to the participant.
-//! Session ids are `YYYYMMDDTHHMMSSZ-ID`: UTC, so they sort by start time across DST changes.
+//! A session folder is `participants/CODE/sessions/ID/` and holds `audio.wav.age` and
+//! `session.json.age`, later `markers.json.age`, `transcript.json.age` and the pipeline's
+//! layers (`analysis.json.age`), all encrypted to the participant.
 
+mod dir;
+mod import;
 pub mod markers;
-mod ops;
+mod opened;
 mod recording;
+mod recover;
 mod rename;
-pub mod saver;
-mod store;
 pub mod transcript;
 
-pub use ops::{ImportFailure, RecoverOutcome, decrypt_to_wav, import_file, recover, verify_audio};
+pub use dir::{SessionDir, SessionError, SessionStatus, SessionSummary};
+pub use import::{ImportFailure, import_file};
+pub use opened::Opened;
 pub use recording::{InputChoice, RecordError, RecordingNotice, RecordingSession, RecordingSummary};
-pub use rename::rename_participant;
+pub use recover::{RecoverOutcome, decrypt_to_wav, recover, verify_audio};
+pub use rename::{rename_participant, rename_speaker};
 
-pub use store::{
-    SessionDir, SessionError, SessionSummary, parse_sealed_json, read_sealed_json, write_sealed_json, zeroizing_json,
-};
-
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset};
 
 use crate::audio::wav::AudioSpec;
+use crate::model::{Ms, ParticipantCode, SessionId};
 
 /// Version of `session.json` this build writes.
 pub const META_VERSION: u32 = 1;
@@ -36,6 +38,8 @@ pub const LOCK_FILE: &str = "recording.lock";
 pub const SALVAGING_SUFFIX: &str = ".salvaging";
 /// Suffix given to an interrupted original that `recover` replaced.
 pub const INTERRUPTED_SUFFIX: &str = ".interrupted";
+/// Prefix of a session folder being built (an import or a recording not yet started).
+pub const STAGING_PREFIX: &str = ".staging-";
 
 /// Where a session is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -67,6 +71,16 @@ pub enum AudioSource {
     },
 }
 
+impl AudioSource {
+    /// `recording` or `import`, as listings and exports name it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            AudioSource::Recording { .. } => "recording",
+            AudioSource::Import { .. } => "import",
+        }
+    }
+}
+
 /// The guide as it was when the session started, so later edits do not rewrite history.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GuideSnapshot {
@@ -82,9 +96,9 @@ pub struct SessionMeta {
     /// Layout version of this record.
     pub version: u32,
     /// The session id (also the folder name).
-    pub id: String,
+    pub id: SessionId,
     /// The participant code.
-    pub participant: String,
+    pub participant: ParticipantCode,
     /// When the audio starts, with the recorder's UTC offset.
     pub started: DateTime<FixedOffset>,
     /// When recording ended, if it ended normally.
@@ -106,27 +120,8 @@ pub struct SessionMeta {
 }
 
 impl SessionMeta {
-    /// Length of the audio in milliseconds.
-    pub fn duration_ms(&self) -> u64 {
-        self.audio.frames_to_ms(self.frames)
-    }
-}
-
-/// Builds the session id for a participant and a start time.
-pub fn session_id(started: DateTime<Utc>, participant: &str) -> String {
-    format!("{}-{participant}", started.format("%Y%m%dT%H%M%SZ"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-
-    #[test]
-    fn ids_sort_by_time_across_participants() {
-        let a = session_id(Utc.with_ymd_and_hms(2026, 3, 29, 0, 59, 0).unwrap(), "P10");
-        let b = session_id(Utc.with_ymd_and_hms(2026, 3, 29, 1, 1, 0).unwrap(), "P02");
-        assert_eq!(a, "20260329T005900Z-P10");
-        assert!(a < b);
+    /// Length of the audio.
+    pub fn duration(&self) -> Ms {
+        Ms(self.audio.frames_to_ms(self.frames))
     }
 }

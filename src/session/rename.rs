@@ -1,40 +1,38 @@
-//! Renaming a participant code (a typo, or a code scheme changed): their folder, every session
-//! id and metadata, and transcript speaker labels follow. The key stays the same.
+//! Renames that reach across sessions: a participant's code (a typo, or a new code scheme),
+//! and a speaker's label in every transcript of the project.
 //!
-//! Each step is safe to repeat, so running the same rename again after a crash finishes it.
+//! A participant rename moves their folder, every session id and metadata, and the export
+//! manifest; each step is safe to repeat, so running the same rename again after a crash
+//! finishes it. Transcripts name the participant as [`Speaker::Participant`], so they follow
+//! without being rewritten (a version 1 transcript is rewritten once, as version 2).
 
 use std::fs;
 
-use super::transcript::{TRANSCRIPT_FILE, TRANSCRIPT_VERSION, Transcript};
-use super::{SessionDir, SessionError, write_sealed_json};
-use crate::project::{Keyring, ParticipantError, SESSIONS_DIR, validate_participant_id};
+use super::transcript::{self, TRANSCRIPT_VERSION};
+use super::{SessionDir, SessionError};
+use crate::model::{ParticipantCode, SessionId, Speaker};
+use crate::project::{Keyring, ParticipantError, ProjectError, SESSIONS_DIR};
 use crate::securefs::{self, IoContext};
-
-/// The session id with its participant part renamed: `20261120T090000Z-P01.2` → `…-P07.2`.
-fn renamed_id(id: &str, old: &str, new: &str) -> Option<String> {
-    let (time, rest) = id.split_once("Z-")?;
-    let (code, suffix) = rest.split_once('.').map_or((rest, None), |(c, s)| (c, Some(s)));
-    (code == old).then(|| match suffix {
-        Some(suffix) => format!("{time}Z-{new}.{suffix}"),
-        None => format!("{time}Z-{new}"),
-    })
-}
+use crate::store::{self, SealedError};
 
 /// Renames participant `old` to `new`; returns the sessions renamed (old id, new id).
-pub fn rename_participant(keyring: &mut Keyring, old: &str, new: &str) -> Result<Vec<(String, String)>, SessionError> {
-    validate_participant_id(new).map_err(crate::project::ProjectError::from)?;
+pub fn rename_participant(
+    keyring: &mut Keyring,
+    old: &ParticipantCode,
+    new: &ParticipantCode,
+) -> Result<Vec<(SessionId, SessionId)>, SessionError> {
     let project = keyring.project().clone();
     let known = project.participants()?;
     let (old_dir, new_dir) = (project.participant_dir(old), project.participant_dir(new));
     let resuming = !old_dir.exists() && new_dir.exists();
     if !resuming {
         project.require_participant(old)?;
-        if known.iter().any(|k| k.eq_ignore_ascii_case(new)) {
-            return Err(crate::project::ProjectError::from(ParticipantError::Exists(new.into())).into());
+        if known.iter().any(|k| k.clashes_with(new)) {
+            return Err(ProjectError::from(ParticipantError::Exists(new.clone())).into());
         }
-        for session in SessionDir::list(&project)?.iter().filter(|s| s.participant == old) {
+        for session in SessionDir::list(&project)?.iter().filter(|s| s.participant == *old) {
             if session.recorder_alive() {
-                return Err(SessionError::BadMeta {
+                return Err(SessionError::Invalid {
                     path: session.path.clone(),
                     reason:
                         "it is being recorded right now; rename once the recording has stopped (nothing was changed)"
@@ -48,43 +46,66 @@ pub fn rename_participant(keyring: &mut Keyring, old: &str, new: &str) -> Result
     let recipient = identity.to_public();
     let sessions_dir = new_dir.join(SESSIONS_DIR);
     let mut renamed = Vec::new();
-    let mut entries: Vec<String> = fs::read_dir(&sessions_dir)
+    let mut entries: Vec<SessionId> = fs::read_dir(&sessions_dir)
         .at(&sessions_dir, "listing sessions")?
-        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .filter_map(|e| e.ok()?.file_name().to_string_lossy().parse().ok())
         .collect();
     entries.sort();
     for id in entries {
-        let Some(new_id) = renamed_id(&id, old, new) else { continue };
-        let session = SessionDir { id: id.clone(), participant: new.to_string(), path: sessions_dir.join(&id) };
+        let Some(new_id) = id.renamed(old, new) else { continue };
+        let session = SessionDir { id: id.clone(), participant: new.clone(), path: sessions_dir.join(id.as_str()) };
         let mut meta = session.read_meta(&identity)?;
         meta.id = new_id.clone();
-        meta.participant = new.to_string();
+        meta.participant = new.clone();
         session.write_meta(&recipient, &meta)?;
-        if let Some(mut transcript) = Transcript::read(&session.path, &identity)? {
-            for segment in &mut transcript.segments {
-                if segment.speaker.as_deref() == Some(old) {
-                    segment.speaker = Some(new.to_string());
-                }
-            }
-            transcript.version = TRANSCRIPT_VERSION;
-            write_sealed_json(&session.path.join(TRANSCRIPT_FILE), &recipient, &transcript)?;
+        // A version 1 transcript names the participant by code: read it with the old code
+        // while that is still its meaning, and keep it as version 2, where the participant
+        // is a speaker of their own and follows any later rename.
+        if transcript_version(&session, &identity)?.is_some_and(|v| v < TRANSCRIPT_VERSION)
+            && let Some(t) = transcript::read(&session.path, &identity, old)?
+        {
+            transcript::write(&session.path, &recipient, &t)?;
         }
-        securefs::rename_durable(&session.path, &sessions_dir.join(&new_id))?;
+        securefs::rename_durable(&session.path, &sessions_dir.join(new_id.as_str()))?;
         renamed.push((id, new_id));
     }
     keyring.rename_in_exports(old, new, &renamed)?;
     Ok(renamed)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::renamed_id;
-
-    #[test]
-    fn only_the_participant_part_of_an_id_changes() {
-        assert_eq!(renamed_id("20261120T090000Z-P01", "P01", "P07").as_deref(), Some("20261120T090000Z-P07"));
-        assert_eq!(renamed_id("20261120T090000Z-P01.2", "P01", "P07").as_deref(), Some("20261120T090000Z-P07.2"));
-        assert_eq!(renamed_id("20261120T090000Z-P011", "P01", "P07"), None);
-        assert_eq!(renamed_id("20261120T090000Z-P02", "P01", "P07"), None);
+fn transcript_version(session: &SessionDir, identity: &crate::crypto::Identity) -> Result<Option<u32>, SealedError> {
+    let path = session.path.join(transcript::TRANSCRIPT_FILE);
+    match store::open(&path, identity) {
+        Ok(plain) => Ok(Some(store::version(&plain, &path, TRANSCRIPT_VERSION)?)),
+        Err(SealedError::Missing(_)) => Ok(None),
+        Err(e) => Err(e),
     }
+}
+
+/// Renames the speaker labelled `from` to the label `to` in every transcript of the project
+/// except `except`'s, each read and written with its own participant's key. Labels are
+/// compared as each session shows them, so `P01` only ever matches in P01's sessions, and the
+/// new label means in each session what it would mean typed there. Returns the segments changed.
+pub fn rename_speaker(keyring: &mut Keyring, except: &SessionId, from: &str, to: &str) -> Result<usize, SessionError> {
+    let project = keyring.project().clone();
+    let mut renamed = 0;
+    for other in SessionDir::list(&project)?.into_iter().filter(|s| s.id != *except) {
+        let identity = keyring.participant(&other.participant)?.clone();
+        let Some(mut transcript) = transcript::read(&other.path, &identity, &other.participant)? else { continue };
+        let code = &other.participant;
+        let target = Speaker::from_label(to, code);
+        let mut here = 0;
+        for segment in &mut transcript.segments {
+            if segment.speaker.as_ref().is_some_and(|s| s.short_label(code) == from) {
+                segment.speaker = Some(target.clone());
+                here += 1;
+            }
+        }
+        if here > 0 {
+            let recipient = project.participant_recipient(code)?;
+            transcript::write(&other.path, &recipient, &transcript)?;
+            renamed += here;
+        }
+    }
+    Ok(renamed)
 }

@@ -1,13 +1,8 @@
 //! The terminal screens: one event enum in, a draw → next event → update loop generic over the backend.
 
-mod common;
-pub mod live;
-pub mod meter;
 pub mod record;
-mod record_view;
 pub mod review;
-pub mod review_live;
-mod review_view;
+pub mod widgets;
 
 use std::time::{Duration, Instant};
 
@@ -151,8 +146,3 @@ pub fn restore_terminal() {
     let _ = crossterm::terminal::disable_raw_mode();
     let _ = crossterm::execute!(std::io::stdout(), crossterm::terminal::LeaveAlternateScreen, crossterm::cursor::Show);
 }
-
-#[cfg(test)]
-mod review_tests;
-#[cfg(test)]
-mod tests;

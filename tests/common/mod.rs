@@ -7,6 +7,16 @@ pub mod tmux;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// A participant code, for the library calls that take one.
+pub fn code(text: &str) -> verbatim::model::ParticipantCode {
+    text.parse().expect("a valid participant code")
+}
+
+/// A session id, for the library calls that take one.
+pub fn session_id(text: &str) -> verbatim::model::SessionId {
+    text.parse().expect("a valid session id")
+}
+
 /// The passphrase every test project uses.
 pub const PASS: &str = "correct horse battery staple";
 

@@ -4,18 +4,32 @@
 use super::*;
 use crate::audio::store::EncryptedAudioWriter;
 use crate::export::document::{AnalysisInfo, ExportMarker, SessionInfo};
+use crate::model::Speaker;
+use crate::model::transcript::tokens_from_text;
 use crate::session::SessionState;
 
 fn seg(start_ms: u64, end_ms: u64, speaker: Option<&str>, text: &str) -> ExportSegment {
-    ExportSegment { start_ms, end_ms, speaker: speaker.map(str::to_string), text: text.into(), anonymised: false }
+    let code = "P07".parse().unwrap();
+    let speaker = speaker.map(|label| Speaker::from_label(label, &code));
+    ExportSegment {
+        span: Span::ms(start_ms, end_ms),
+        speaker_label: speaker.as_ref().map(|s| s.short_label(&code).into_owned()),
+        speaker,
+        tokens: tokens_from_text(text),
+        anonymised: false,
+    }
 }
 
 fn pause(start_ms: u64, end_ms: u64) -> Pause {
-    Pause { start_ms, end_ms, duration_ms: end_ms - start_ms }
+    Pause::from(Span::ms(start_ms, end_ms))
 }
 
 fn marker(kind: MarkerKind, at_ms: u64) -> ExportMarker {
-    ExportMarker { kind, at_ms, end_ms: None, note: None, speaker: None, question: None, off_tape_ms: None }
+    ExportMarker { kind, at: Ms(at_ms), end: None, note: None, speaker: None, question: None, off_tape: None }
+}
+
+fn span(start_ms: u64, end_ms: u64) -> Span {
+    Span::ms(start_ms, end_ms)
 }
 
 fn doc(segments: Vec<ExportSegment>, markers: Vec<ExportMarker>, anonymised: Vec<Pause>) -> SessionDocument {
@@ -24,18 +38,18 @@ fn doc(segments: Vec<ExportSegment>, markers: Vec<ExportMarker>, anonymised: Vec
         format_version: 1,
         generator: "test".into(),
         session: SessionInfo {
-            id: "20261120T090000Z-P07".into(),
-            participant: "P07".into(),
+            id: "20261120T090000Z-P07".parse().unwrap(),
+            participant: "P07".parse().unwrap(),
             started: "2026-11-20T10:00:00+01:00".into(),
             ended: None,
-            duration_ms: 10_000,
+            duration: Ms(10_000),
             state: SessionState::Complete,
             source: "import",
             sample_rate: 48_000,
             channels: 1,
-            dropped_ms: 0,
+            dropped: Ms::ZERO,
         },
-        analysis: AnalysisInfo { version: 1, noise_floor_db: -60.0, speech_level_db: -20.0, speech_ms: 0 },
+        analysis: AnalysisInfo { version: 1, noise_floor_db: -60.0, speech_level_db: -20.0, speech: Ms::ZERO },
         pauses: Vec::new(),
         micro_pauses: Vec::new(),
         segments,
@@ -55,24 +69,24 @@ fn three() -> Vec<ExportSegment> {
 fn a_marker_points_into_its_segment_the_one_before_a_pause_or_the_first() {
     let s = three();
     // Inside, more than the reaction time after the previous segment ended.
-    assert_eq!(pointed_segments(&s, 6_000), Some(1..=1));
-    assert_eq!(marker_span(&s, 6_000), (3_500, 8_000));
+    assert_eq!(pointed_segments(&s, Ms(6_000)), Some(1..=1));
+    assert_eq!(marker_span(&s, Ms(6_000)), span(3_500, 8_000));
     // Inside, just after it began: the segment before is meant too (as for identifying marks).
-    assert_eq!(pointed_segments(&s, 4_000), Some(0..=1));
-    assert_eq!(marker_span(&s, 4_000), (1_000, 8_000));
+    assert_eq!(pointed_segments(&s, Ms(4_000)), Some(0..=1));
+    assert_eq!(marker_span(&s, Ms(4_000)), span(1_000, 8_000));
     // In the 3 s pause: the segment before it.
-    assert_eq!(pointed_segments(&s, 9_500), Some(1..=1));
-    assert_eq!(marker_span(&s, 9_500), (3_500, 8_000));
+    assert_eq!(pointed_segments(&s, Ms(9_500)), Some(1..=1));
+    assert_eq!(marker_span(&s, Ms(9_500)), span(3_500, 8_000));
     // On a segment's first millisecond: that segment (and the previous, 3 s back, is too far).
-    assert_eq!(marker_span(&s, 11_000), (11_000, 14_000));
+    assert_eq!(marker_span(&s, Ms(11_000)), span(11_000, 14_000));
     // Before the first segment: the first one.
-    assert_eq!(pointed_segments(&s, 200), Some(0..=0));
-    assert_eq!(marker_span(&s, 200), (1_000, 3_000));
+    assert_eq!(pointed_segments(&s, Ms(200)), Some(0..=0));
+    assert_eq!(marker_span(&s, Ms(200)), span(1_000, 3_000));
     // After the last: the last one.
-    assert_eq!(marker_span(&s, 20_000), (11_000, 14_000));
+    assert_eq!(marker_span(&s, Ms(20_000)), span(11_000, 14_000));
     // No segments (silent audio): the marker instant itself.
-    assert_eq!(pointed_segments(&[], 5_000), None);
-    assert_eq!(marker_span(&[], 5_000), (5_000, 5_000));
+    assert_eq!(pointed_segments(&[], Ms(5_000)), None);
+    assert_eq!(marker_span(&[], Ms(5_000)), span(5_000, 5_000));
 }
 
 #[test]
@@ -81,29 +95,29 @@ fn clips_are_padded_clamped_numbered_and_in_frames() {
     quote.note = Some("ring back".into());
     let d = doc(three(), vec![marker(MarkerKind::Quote, 200), marker(MarkerKind::Laughter, 6_000), quote], Vec::new());
     // 15 s of 48 kHz audio.
-    let clips = plan(&d, MarkerKind::Quote, 2_000, 48_000, 720_000);
+    let clips = plan(&d, MarkerKind::Quote, Ms(2_000), 48_000, 720_000);
     assert_eq!(clips.len(), 2, "only quotes");
     // 1000..3000 padded to -1000..5000, clamped at the start of the audio.
-    assert_eq!((clips[0].number, clips[0].start_ms, clips[0].end_ms), (1, 0, 5_000));
+    assert_eq!((clips[0].number, clips[0].span), (1, span(0, 5_000)));
     assert_eq!(clips[0].frames, 0..240_000);
     // 11000..14000 padded to 9000..16000, clamped at the end (15 s).
-    assert_eq!((clips[1].number, clips[1].start_ms, clips[1].end_ms), (2, 9_000, 15_000));
+    assert_eq!((clips[1].number, clips[1].span), (2, span(9_000, 15_000)));
     assert_eq!(clips[1].frames, 432_000..720_000);
     assert_eq!(clips[1].note.as_deref(), Some("ring back"));
-    assert_eq!(clips[1].marker_ms, 12_000);
+    assert_eq!(clips[1].marker, Ms(12_000));
     assert_eq!(clips[1].file_stem("S", MarkerKind::Quote), "S-quote-02-00h00m09s");
     // No padding: exactly the segment. At 44.1 kHz, 1 ms is 44.1 frames.
-    let clips = plan(&d, MarkerKind::Laughter, 0, 44_100, 44_100 * 15);
-    assert_eq!((clips[0].start_ms, clips[0].end_ms), (3_500, 8_000));
+    let clips = plan(&d, MarkerKind::Laughter, Ms(0), 44_100, 44_100 * 15);
+    assert_eq!(clips[0].span, span(3_500, 8_000));
     assert_eq!(clips[0].frames, 154_350..352_800);
     // No segments: marker ± pad.
     let silent = doc(Vec::new(), vec![marker(MarkerKind::Sigh, 4_000)], Vec::new());
-    let clips = plan(&silent, MarkerKind::Sigh, 1_500, 16_000, 16_000 * 10);
-    assert_eq!((clips[0].start_ms, clips[0].end_ms, clips[0].frames.clone()), (2_500, 5_500, 40_000..88_000));
-    assert!(plan(&silent, MarkerKind::Quote, 1_500, 16_000, 160_000).is_empty());
+    let clips = plan(&silent, MarkerKind::Sigh, Ms(1_500), 16_000, 16_000 * 10);
+    assert_eq!((clips[0].span, clips[0].frames.clone()), (span(2_500, 5_500), 40_000..88_000));
+    assert!(plan(&silent, MarkerKind::Quote, Ms(1_500), 16_000, 160_000).is_empty());
     // A marker past the end of the audio gives an empty clip at the end, not a panic.
     let past = doc(Vec::new(), vec![marker(MarkerKind::Note, 30_000)], Vec::new());
-    let clips = plan(&past, MarkerKind::Note, 1_000, 16_000, 160_000);
+    let clips = plan(&past, MarkerKind::Note, Ms(1_000), 16_000, 160_000);
     assert_eq!(clips[0].frames, 160_000..160_000);
 }
 
@@ -119,7 +133,7 @@ fn redaction_covers_whole_frames_at_44_1_and_48_khz() {
     assert_eq!(redaction(&spans, 100_000..200_000, 48_000), Vec::<Range<u64>>::new());
     // Through plan: the clip of a quote next to an identifying passage.
     let d = doc(three(), vec![marker(MarkerKind::Quote, 6_000)], vec![pause(11_000, 14_000), pause(7_000, 7_500)]);
-    let clip = &plan(&d, MarkerKind::Quote, 2_000, 48_000, 48_000 * 20)[0];
+    let clip = &plan(&d, MarkerKind::Quote, Ms(2_000), 48_000, 48_000 * 20)[0];
     assert_eq!(clip.frames, 72_000..480_000);
     assert_eq!(clip.silence, [336_000..360_000]);
     assert_eq!(clip.silenced_frames(), 24_000);
@@ -144,14 +158,16 @@ fn silence_is_128_for_8_bit_and_0_otherwise_on_the_right_frames() {
 
 #[test]
 fn padding_parses_seconds_and_milliseconds() {
-    assert_eq!(parse_pad("2s").unwrap(), 2_000);
-    assert_eq!(parse_pad("1.5s").unwrap(), 1_500);
-    assert_eq!(parse_pad("500ms").unwrap(), 500);
-    assert_eq!(parse_pad("0").unwrap(), 0);
-    assert_eq!(parse_pad("0s").unwrap(), 0);
-    assert_eq!(parse_pad(" 3 ").unwrap(), 3_000);
-    assert_eq!(parse_pad("600s").unwrap(), 600_000);
-    for bad in ["", "s", "-1s", "2m", "soon", "inf", "NaN", "1e3ms", "601s", "1..5s"] {
+    assert_eq!(parse_pad("2s").unwrap(), Ms(2_000));
+    assert_eq!(parse_pad("1.5s").unwrap(), Ms(1_500));
+    assert_eq!(parse_pad("500ms").unwrap(), Ms(500));
+    assert_eq!(parse_pad("0").unwrap(), Ms(0));
+    assert_eq!(parse_pad("0s").unwrap(), Ms(0));
+    assert_eq!(parse_pad(" 3 ").unwrap(), Ms(3_000));
+    assert_eq!(parse_pad("600s").unwrap(), Ms(600_000));
+    // One grammar for every length: minutes read too.
+    assert_eq!(parse_pad("2m").unwrap(), Ms(120_000));
+    for bad in ["", "s", "-1s", "11m", "soon", "inf", "NaN", "1e3ms", "601s", "1..5s"] {
         let err = parse_pad(bad).unwrap_err().to_string();
         assert!(err.contains("500ms"), "{bad:?} should be refused: {err}");
     }
@@ -170,14 +186,14 @@ fn kinds_parse_with_dashes_and_identifying_is_refused() {
     );
     assert!(matches!(parse_kind("gap"), Err(ClipError::UnknownKind { .. })));
     assert!(matches!(parse_kind("identifying"), Err(ClipError::IdentifyingKind)));
-    assert_eq!(kind_name(MarkerKind::FollowUp), "follow_up");
+    assert_eq!(MarkerKind::FollowUp.name(), "follow_up");
 }
 
 #[test]
 fn the_excerpt_withholds_anonymised_text_and_marks_empty_segments() {
     use crate::export::convention::{Convention, Lang};
+    use crate::export::formats::excerpt;
     use crate::export::skeleton::{self, Credits};
-    use crate::export::text::excerpt;
     let mut segments = vec![
         seg(500, 2_000, Some("I"), "Fortell om jobben."),
         seg(3_600_500, 3_602_000, Some("P07"), ""),
@@ -190,17 +206,18 @@ fn the_excerpt_withholds_anonymised_text_and_marks_empty_segments() {
     let credits = Credits::default();
     let sk = skeleton::build(&d, &plain, Lang::En, &credits);
     assert_eq!(
-        excerpt(&sk, &plain, 1_999, 3_607_000).as_str(),
-        "[00:00:00] I: Fortell om jobben.\n[01:00:00] P07: ___\n[01:00:03] ?: Og så?\n[01:00:06] P07: [anonymised]\n"
+        excerpt(&sk, &plain, span(1_999, 3_607_000)).as_str(),
+        // One-to-one with the interviewer known: the unattributed turn is the participant's.
+        "[00:00:00] I: Fortell om jobben.\n[01:00:00] P07: ___\n[01:00:03] P07: Og så?\n[01:00:06] P07: [anonymised]\n"
     );
-    assert_eq!(excerpt(&sk, &plain, 2_000, 3_600_500).as_str(), "", "touching is not overlapping");
+    assert_eq!(excerpt(&sk, &plain, span(2_000, 3_600_500)).as_str(), "", "touching is not overlapping");
 
     let mut note = marker(MarkerKind::Note, 3_601_000);
     note.note = Some("spør om nattevakter".into());
     let d = doc(d.segments.clone(), vec![note], vec![pause(3_606_000, 3_608_000)]);
-    let clip = &plan(&d, MarkerKind::Note, 1_000, 16_000, 16_000 * 3_700)[0];
+    let clip = &plan(&d, MarkerKind::Note, Ms(1_000), 16_000, 16_000 * 3_700)[0];
     let sk = skeleton::build(&d, &plain, Lang::Nb, &credits);
-    let text = clip_text(&d, MarkerKind::Note, clip, &excerpt(&sk, &plain, clip.start_ms, clip.end_ms), Lang::Nb);
+    let text = clip_text(&d, MarkerKind::Note, clip, &excerpt(&sk, &plain, clip.span), Lang::Nb);
     assert_eq!(
         text.as_str(),
         "Økt: 20261120T090000Z-P07\nDeltaker: P07\nType: notat\nMarkør ved: 01:00:01.0\n\
@@ -230,10 +247,9 @@ fn a_clip_is_a_complete_wav_with_its_silence_sealed_or_plain() {
     // smaller than the clip, so several reads cross the silence boundaries.
     let clip = Clip {
         number: 1,
-        marker_ms: 0,
+        marker: Ms(0),
         note: None,
-        start_ms: 0,
-        end_ms: 0,
+        span: span(0, 0),
         frames: 70_001..170_000,
         silence: vec![80_000..90_000, 169_990..170_000],
     };

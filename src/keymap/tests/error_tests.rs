@@ -121,7 +121,10 @@ fn unbinding_the_last_stop_key_names_the_layer_that_did_it() {
     std::fs::create_dir(&project).unwrap();
     std::fs::write(project.join("keymap.toml"), "record = [ { key = \"C-q\", action = \"recording.stop\" } ]").unwrap();
     let map = Keymap::load_with(None, Some(&project), Some(&user)).unwrap();
-    assert_eq!(map.keys_for(Mode::Record, Action::StopRecording), [KeyBinding::parse("C-q").unwrap()]);
+    assert_eq!(
+        map.keys_for(Mode::Record, Action::Record(RecordAction::StopRecording)),
+        [KeyBinding::parse("C-q").unwrap()]
+    );
 }
 
 #[test]

@@ -1,8 +1,0 @@
-//! The JSON export: the [`SessionDocument`] as pretty-printed JSON (schema: docs/export-json.md).
-
-use super::SessionDocument;
-
-/// Renders the document into a buffer of exact size that is wiped when dropped.
-pub fn render(document: &SessionDocument) -> Result<zeroize::Zeroizing<Vec<u8>>, serde_json::Error> {
-    crate::session::zeroizing_json(document)
-}
