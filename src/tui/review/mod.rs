@@ -105,7 +105,10 @@ impl<P: Playback, S: TranscriptSink> ReviewApp<P, S> {
         context.markers.sort_by_key(|m| m.at);
         // A modal keymap (vim) opens in normal mode, where letters are commands.
         let typing = keymap.help(Mode::ReviewNormal).is_empty();
-        let editor = transcript.segments.first().map_or_else(TextInput::new, |s| TextInput::from_tokens(&s.tokens));
+        let mut editor = transcript.segments.first().map_or_else(TextInput::new, |s| TextInput::from_tokens(&s.tokens));
+        // The screen opens with the cursor at the start of the first segment (moving to a
+        // segment puts it at the end, ready to go on typing).
+        editor.handle(KeyEvent::new(KeyCode::Home, KeyModifiers::NONE));
         Self {
             transport: Transport::new(player),
             sink,
