@@ -171,7 +171,7 @@ fn layers_point_one_way_with_no_module_cycle() {
             let Some(other) = path.first() else { continue };
             if other != own {
                 top.entry(own.clone()).or_default().insert(other.clone());
-            } else if module.len() >= 2 && path.len() >= 2 && path[1] != module[1] && submodules.contains(&path[..2].to_vec()) {
+            } else if module.len() >= 2 && path.len() >= 2 && path[1] != module[1] && submodules.contains(&path[..2]) {
                 let key = |m: &[String]| format!("{}::{}", m[0], m[1]);
                 siblings.entry(key(module)).or_default().insert(key(&path));
             }
