@@ -21,7 +21,7 @@ pub const SEALED_CHUNK_SIZE: u64 = CHUNK_SIZE + 16;
 /// Upper bound on the scrypt cost we accept when unlocking (2^20: about 1 GiB and 4 s).
 ///
 /// A file demanding more is refused instead of tying the machine up for minutes.
-pub const MAX_SCRYPT_WORK_FACTOR: u8 = 20;
+pub(crate) const MAX_SCRYPT_WORK_FACTOR: u8 = 20;
 
 /// What went wrong while encrypting or decrypting, always naming the file.
 #[derive(Debug, thiserror::Error)]
@@ -76,7 +76,7 @@ pub enum CryptoError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamDamage {
     /// The damaged file.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// Byte offset in the file where the first unreadable chunk starts.
     pub offset: u64,
     /// Index of that chunk in the age STREAM (0-based).
@@ -111,7 +111,7 @@ pub fn generate_identity() -> Identity {
 }
 
 /// Renders an identity as `age-keygen` does, so `age -d -i FILE` accepts it.
-pub fn identity_file_text(identity: &Identity, comment: &str) -> SecretString {
+pub(crate) fn identity_file_text(identity: &Identity, comment: &str) -> SecretString {
     let created = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let public = identity.to_public().to_string();
     let secret = identity.to_string();
@@ -166,7 +166,7 @@ pub fn encrypt_to(recipients: &[&Recipient], plaintext: &[u8], path: &Path) -> R
 }
 
 /// Encrypts a small plaintext with a passphrase (scrypt), as `age -p` does.
-pub fn encrypt_with_passphrase(
+pub(crate) fn encrypt_with_passphrase(
     passphrase: &SecretString,
     plaintext: &[u8],
     path: &Path,
@@ -185,7 +185,7 @@ fn seal(recipients: &[&dyn age::Recipient], plaintext: &[u8], path: &Path) -> Re
 }
 
 /// Starts an age stream to `recipients` over any writer.
-pub fn recipients_writer<W: Write>(
+pub(crate) fn recipients_writer<W: Write>(
     recipients: &[&Recipient],
     output: W,
     path: &Path,
@@ -205,7 +205,7 @@ fn stream_writer<W: Write>(
 }
 
 /// Decrypts a passphrase-protected identity file into its X25519 identity.
-pub fn unlock_identity(sealed: &[u8], passphrase: &SecretString, path: &Path) -> Result<Identity, CryptoError> {
+pub(crate) fn unlock_identity(sealed: &[u8], passphrase: &SecretString, path: &Path) -> Result<Identity, CryptoError> {
     let bytes = decrypt_with_passphrase(sealed, passphrase, path)?;
     let text = std::str::from_utf8(&bytes).map_err(|_| CryptoError::BadKeyFile {
         path: path.to_path_buf(),
@@ -256,7 +256,10 @@ pub fn decrypt_bytes(
 }
 
 /// Opens an encrypted file for streaming, seekable reading.
-pub fn open_stream(identity: &dyn age::Identity, path: &Path) -> Result<StreamReader<BufReader<File>>, CryptoError> {
+pub(crate) fn open_stream(
+    identity: &dyn age::Identity,
+    path: &Path,
+) -> Result<StreamReader<BufReader<File>>, CryptoError> {
     use crate::securefs::IoContext;
     let file = File::open(path).at(path, "opening")?;
     let decryptor = age::Decryptor::new_buffered(BufReader::with_capacity(SEALED_CHUNK_SIZE as usize, file))
@@ -274,7 +277,7 @@ pub fn payload_start(file_head: &[u8]) -> u64 {
 }
 
 /// Reads a payload start offset from the beginning of a file on disk.
-pub fn payload_start_of_file(path: &Path) -> Result<u64, CryptoError> {
+pub(crate) fn payload_start_of_file(path: &Path) -> Result<u64, CryptoError> {
     use crate::securefs::IoContext;
     let mut head = Vec::with_capacity(4096);
     File::open(path).and_then(|f| f.take(16 * 1024).read_to_end(&mut head)).at(path, "reading header")?;
@@ -317,7 +320,7 @@ pub fn read_to_end_checked<R: Read, W: Write + ?Sized>(
 }
 
 /// Describes the damage found after `intact_bytes` of authenticated plaintext.
-pub fn damage_at(path: &Path, intact_bytes: u64, sealed_len: u64, payload_start: u64) -> StreamDamage {
+pub(crate) fn damage_at(path: &Path, intact_bytes: u64, sealed_len: u64, payload_start: u64) -> StreamDamage {
     let chunk = intact_bytes / CHUNK_SIZE;
     let offset = payload_start + chunk * SEALED_CHUNK_SIZE;
     // A failure in the file's last, shorter-than-full piece (or past the end) is what a cut

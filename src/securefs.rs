@@ -8,21 +8,21 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 /// Mode of every directory verbatim creates.
-pub const DIR_MODE: u32 = 0o700;
+pub(crate) const DIR_MODE: u32 = 0o700;
 /// Mode of every file verbatim creates.
-pub const FILE_MODE: u32 = 0o600;
+pub(crate) const FILE_MODE: u32 = 0o600;
 
 /// A filesystem failure with the path it happened on.
 #[derive(Debug, thiserror::Error)]
 #[error("{}: {action}: {source}{}", path.display(), hint(source))]
 pub struct FsError {
     /// The file or folder concerned.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// What we were doing, in words.
-    pub action: &'static str,
+    pub(crate) action: &'static str,
     /// The operating system's error.
     #[source]
-    pub source: io::Error,
+    pub(crate) source: io::Error,
 }
 
 fn hint(err: &io::Error) -> &'static str {
@@ -35,7 +35,7 @@ fn hint(err: &io::Error) -> &'static str {
 }
 
 /// Attaches a path and an action to an `io::Error`.
-pub trait IoContext<T> {
+pub(crate) trait IoContext<T> {
     /// Names the path and what was being done when the error happened.
     fn at(self, path: &Path, action: &'static str) -> Result<T, FsError>;
 }
@@ -47,7 +47,7 @@ impl<T> IoContext<T> for io::Result<T> {
 }
 
 /// Creates one directory with mode 0700; fails if it exists.
-pub fn create_dir(path: &Path) -> Result<(), FsError> {
+pub(crate) fn create_dir(path: &Path) -> Result<(), FsError> {
     DirBuilder::new().mode(DIR_MODE).create(path).at(path, "creating folder")?;
     // The umask may have removed bits we asked for; it cannot add any, so this only tightens.
     fs::set_permissions(path, fs::Permissions::from_mode(DIR_MODE)).at(path, "setting folder mode")
@@ -70,7 +70,7 @@ pub fn create_dir_all(path: &Path) -> Result<(), FsError> {
 }
 
 /// Creates a new file with mode 0600; fails if it exists.
-pub fn create_new(path: &Path) -> Result<File, FsError> {
+pub(crate) fn create_new(path: &Path) -> Result<File, FsError> {
     OpenOptions::new().write(true).create_new(true).mode(FILE_MODE).open(path).at(path, "creating file")
 }
 
@@ -96,7 +96,7 @@ pub fn sync_dir(dir: &Path) -> Result<(), FsError> {
 /// Writes `bytes` to `path` atomically: temp file, fsync, rename, fsync of the folder.
 ///
 /// A reader sees either the old file or the new one, never a mix, even after a crash.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
     let dir = parent_of(path);
     let tmp = temp_sibling(path);
     let result = (|| {
@@ -114,13 +114,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
 }
 
 /// Renames `from` to `to` and syncs the folder holding `to`.
-pub fn rename_durable(from: &Path, to: &Path) -> Result<(), FsError> {
+pub(crate) fn rename_durable(from: &Path, to: &Path) -> Result<(), FsError> {
     fs::rename(from, to).at(to, "renaming")?;
     sync_dir(&parent_of(to))
 }
 
 /// The folder holding `path` (`.` for a bare file name).
-pub fn parent_of(path: &Path) -> PathBuf {
+pub(crate) fn parent_of(path: &Path) -> PathBuf {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -128,7 +128,7 @@ pub fn parent_of(path: &Path) -> PathBuf {
 }
 
 /// A hidden, unique temp name next to `path`, so a rename stays on one filesystem.
-pub fn temp_sibling(path: &Path) -> PathBuf {
+pub(crate) fn temp_sibling(path: &Path) -> PathBuf {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let unique = format!(
         ".{name}.tmp-{}-{}",
@@ -140,7 +140,7 @@ pub fn temp_sibling(path: &Path) -> PathBuf {
 
 /// Overwrites a small key file with zeros before unlinking it, so the ciphertext does not
 /// linger in freed blocks on filesystems that overwrite in place.
-pub fn overwrite_and_remove(path: &Path) -> Result<(), FsError> {
+pub(crate) fn overwrite_and_remove(path: &Path) -> Result<(), FsError> {
     let len = fs::metadata(path).at(path, "reading the key file")?.len();
     let mut file = fs::OpenOptions::new().write(true).open(path).at(path, "opening the key file")?;
     file.write_all(&vec![0u8; usize::try_from(len).unwrap_or(0)]).at(path, "overwriting the key")?;

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 
 /// The top-level modules from the bottom layer up: each may use only those before it.
 const LAYERS: &[&str] = &[
-    "model", "securefs", "crypto", "store", "audio", "guide", "analysis", "keymap", "project", "pipeline",
-    "session", "report", "export", "tui", "cli",
+    "model", "securefs", "crypto", "store", "audio", "guide", "analysis", "keymap", "project", "pipeline", "session",
+    "report", "export", "tui", "cli",
 ];
 
 /// The longest a source file may grow.
@@ -89,7 +89,8 @@ fn references(text: &str, here: &[String], is_binary: bool) -> Vec<Vec<String>> 
                 if name.is_empty() {
                     if let Some(group) = tail.strip_prefix('{') {
                         for item in group.split('}').next().unwrap_or("").split(',') {
-                            let first: String = item.trim().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                            let first: String =
+                                item.trim().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
                             if !first.is_empty() {
                                 let mut path = base.clone();
                                 path.push(first);
@@ -190,7 +191,11 @@ fn layers_point_one_way_with_no_module_cycle() {
     for (from, to) in [("analysis", "session"), ("audio", "analysis"), ("store", "session")] {
         assert!(!top.get(from).is_some_and(|u| u.contains(to)), "{from} uses {to}");
     }
-    for (from, to) in [("project::forget", "project::supervisor"), ("project::supervisor", "project::forget"), ("project::shred", "project::forget")] {
+    for (from, to) in [
+        ("project::forget", "project::supervisor"),
+        ("project::supervisor", "project::forget"),
+        ("project::shred", "project::forget"),
+    ] {
         assert!(!siblings.get(from).is_some_and(|u| u.contains(to)), "{from} uses {to}");
     }
 }
@@ -205,7 +210,10 @@ fn the_reader_sees_paths_as_the_compiler_does() {
     assert!(has(&["model", "ParticipantCode"]) && has(&["session", "Opened"]), "{found:?}");
     assert!(!found.iter().any(|f| f.first().is_some_and(|m| m == "tui")), "comments are not code: {found:?}");
     assert!(!found.iter().any(|f| f.first().is_some_and(|m| m == "cli")), "test modules are left out: {found:?}");
-    let graph = BTreeMap::from([("a".to_string(), BTreeSet::from(["b".to_string()])), ("b".to_string(), BTreeSet::from(["a".to_string()]))]);
+    let graph = BTreeMap::from([
+        ("a".to_string(), BTreeSet::from(["b".to_string()])),
+        ("b".to_string(), BTreeSet::from(["a".to_string()])),
+    ]);
     assert_eq!(cycle(&graph).map(|c| c.len()), Some(3));
 }
 

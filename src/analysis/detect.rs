@@ -31,20 +31,20 @@ const MIN_SPREAD_DB: f32 = 6.0;
 
 /// The room as the detector saw it, and where it heard sound.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Detection {
+pub(crate) struct Detection {
     /// Regions of sound, as frame ranges.
-    pub sound: Vec<Range<usize>>,
+    pub(crate) sound: Vec<Range<usize>>,
     /// The median noise floor in dB (band energy).
-    pub floor_db: f32,
+    pub(crate) floor_db: f32,
     /// The median speech level in dB (band energy).
-    pub level_db: f32,
+    pub(crate) level_db: f32,
 }
 
 /// Finds the regions of sound in `frames_db` (one value per 10 ms frame).
 ///
 /// Besides the input it keeps only one floor and level per second, so memory grows by the
 /// input's 1.4 MB per hour of audio and not by a multiple of it.
-pub fn detect(frames_db: &[f32]) -> Detection {
+pub(crate) fn detect(frames_db: &[f32]) -> Detection {
     let room = Room::measure(frames_db);
     let mut sound = Vec::new();
     let mut start: Option<usize> = None;

@@ -9,12 +9,12 @@
 use zeroize::Zeroizing;
 
 /// Length of one analysis frame in milliseconds.
-pub const FRAME_MS: u64 = 10;
+pub(crate) const FRAME_MS: u64 = 10;
 /// Energy reported for a frame of digital silence.
-pub const SILENT_DB: f32 = -120.0;
+pub(crate) const SILENT_DB: f32 = -120.0;
 
 /// Accumulates mono samples and emits one energy value (dBFS) per 10 ms frame.
-pub struct FrameEnergy {
+pub(crate) struct FrameEnergy {
     rate: u64,
     /// One mains period (50 Hz) in samples.
     comb: usize,
@@ -33,7 +33,7 @@ pub struct FrameEnergy {
 
 impl FrameEnergy {
     /// A meter for mono audio at `rate` frames per second.
-    pub fn new(rate: u32) -> Self {
+    pub(crate) fn new(rate: u32) -> Self {
         let rate = u64::from(rate.max(100));
         let comb = usize::try_from((rate + 25) / 50).unwrap_or(1).max(1);
         let lag = usize::try_from((rate + 1600) / 3200).unwrap_or(1).max(1);
@@ -59,7 +59,8 @@ impl FrameEnergy {
     }
 
     /// Feeds the next mono samples.
-    pub fn push(&mut self, mono: &[f32]) {
+    #[cfg(test)]
+    fn push(&mut self, mono: &[f32]) {
         let history = self.history();
         self.work.truncate(history);
         crate::audio::pcm::reserve_wiped(&mut self.work, mono.len());
@@ -68,7 +69,7 @@ impl FrameEnergy {
     }
 
     /// Feeds raw PCM of layout `spec` (whole frames), mixed to mono on the way in.
-    pub fn push_pcm(&mut self, spec: crate::audio::wav::AudioSpec, pcm: &[u8]) {
+    pub(crate) fn push_pcm(&mut self, spec: crate::audio::wav::AudioSpec, pcm: &[u8]) {
         let history = self.history();
         self.work.truncate(history);
         crate::audio::pcm::append_mono_wiped(spec, pcm, &mut self.work);
@@ -98,19 +99,14 @@ impl FrameEnergy {
         self.work.truncate(history);
     }
 
-    /// The energy of each complete frame so far, in dB relative to full scale.
-    pub fn frames_db(&self) -> &[f32] {
-        &self.frames_db
-    }
-
     /// Finishes, returning one value per complete frame (a partial last frame is dropped).
-    pub fn finish(self) -> Vec<f32> {
+    pub(crate) fn finish(self) -> Vec<f32> {
         self.frames_db
     }
 }
 
 /// Energy as dB relative to a full-scale square wave; digital silence is [`SILENT_DB`].
-pub fn to_db(mean_square: f32) -> f32 {
+pub(crate) fn to_db(mean_square: f32) -> f32 {
     if mean_square <= 1e-12 { SILENT_DB } else { 10.0 * mean_square.log10() }
 }
 

@@ -12,7 +12,7 @@ pub mod detect;
 pub mod energy;
 pub mod score;
 pub mod segments;
-pub mod vad;
+pub(crate) mod vad;
 
 use std::ops::Range;
 
@@ -24,9 +24,9 @@ use energy::{FRAME_MS, FrameEnergy};
 /// Version of the analysis this build makes; a cached one from another version is redone.
 pub const ANALYSIS_VERSION: u32 = 1;
 /// Shortest silence reported as a pause.
-pub const MIN_PAUSE: Ms = Ms(200);
+pub(crate) const MIN_PAUSE: Ms = Ms(200);
 /// Shortest silence reported as a micro-pause (conventions such as Jefferson's `(.)`).
-pub const MIN_MICRO_PAUSE: Ms = Ms(100);
+pub(crate) const MIN_MICRO_PAUSE: Ms = Ms(100);
 /// earshot's score from which a frame of a short burst counts as voice. Higher than its usual
 /// 0.5: on a burst heard from cold, earshot gives white noise up to 0.7, while words and laughs
 /// reach 0.8-1.0 within a few frames.
@@ -76,7 +76,7 @@ pub enum AnalysisError {
 }
 
 /// Lowest sample rate analysed (telephone audio is 8 kHz).
-pub const MIN_RATE: u32 = 4_000;
+pub(crate) const MIN_RATE: u32 = 4_000;
 
 /// Analyses a whole source; `progress(done, total)` is called with frames read.
 pub fn analyze(source: &mut dyn PcmSource, progress: &mut dyn FnMut(u64, u64)) -> Result<Analysis, AnalysisError> {
@@ -106,7 +106,10 @@ pub fn analyze(source: &mut dyn PcmSource, progress: &mut dyn FnMut(u64, u64)) -
 }
 
 /// Stage 1: reads every frame once and measures its speech-band energy (dB per 10 ms frame).
-pub fn measure(source: &mut dyn PcmSource, progress: &mut dyn FnMut(u64, u64)) -> Result<Vec<f32>, AnalysisError> {
+pub(crate) fn measure(
+    source: &mut dyn PcmSource,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Vec<f32>, AnalysisError> {
     let spec = source.spec();
     let total = source.frames();
     let align = usize::from(spec.block_align()).max(1);

@@ -24,15 +24,15 @@ const MAX_SPLIT_MS: u64 = 10_000;
 
 /// One piece for the transcriber: from the first voice in it to the end of the last, and the
 /// focus-group member the live speaker keys say is talking, if any were pressed.
-pub type Piece = (Span, Option<Speaker>);
+pub(crate) type Piece = (Span, Option<Speaker>);
 
 /// A speaker key pressed during recording.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SpeakerMark {
     /// When the key was pressed.
-    pub at: Ms,
+    pub(crate) at: Ms,
     /// The speaker number, 1-9.
-    pub speaker: u8,
+    pub(crate) speaker: u8,
 }
 
 impl SpeakerMark {

@@ -22,7 +22,7 @@ const VAD_FRAME: usize = 256;
 const WARMUP_FRAMES: usize = 12;
 
 /// Runs earshot over stretches of a source, resampling when it is not at 16 kHz.
-pub struct VoiceCheck {
+pub(crate) struct VoiceCheck {
     rate: u32,
     detector: Box<earshot::Detector>,
     resampler: Option<Fft<f32>>,
@@ -31,12 +31,12 @@ pub struct VoiceCheck {
     mono: Zeroizing<Vec<f32>>,
     resampled: Zeroizing<Vec<f32>>,
     /// 10 ms frames the detector has judged, warm-up included.
-    pub judged_frames: u64,
+    pub(crate) judged_frames: u64,
 }
 
 impl VoiceCheck {
     /// A checker for audio at `rate` frames per second.
-    pub fn new(rate: u32) -> Result<Self, AnalysisError> {
+    pub(crate) fn new(rate: u32) -> Result<Self, AnalysisError> {
         let resampler = if rate == VAD_RATE {
             None
         } else {
@@ -59,7 +59,11 @@ impl VoiceCheck {
 
     /// earshot's voice probability (0-1) for each 10 ms frame in `frames`, the detector having
     /// heard [`WARMUP_FRAMES`] before them.
-    pub fn scores(&mut self, source: &mut dyn PcmSource, frames: Range<usize>) -> Result<Vec<f32>, AnalysisError> {
+    pub(crate) fn scores(
+        &mut self,
+        source: &mut dyn PcmSource,
+        frames: Range<usize>,
+    ) -> Result<Vec<f32>, AnalysisError> {
         if frames.is_empty() {
             return Ok(Vec::new());
         }

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// Seconds of audio the ring holds, to ride out slow disks and fsync stalls.
-pub const RING_SECONDS: usize = 10;
+pub(crate) const RING_SECONDS: usize = 10;
 
 /// How far past the last delivered block the audio clock is interpolated: a little more than
 /// the longest device period in use, so a stalled input freezes the clock instead of running on.
@@ -21,25 +21,25 @@ pub struct CaptureStats {
     /// The instant `last_push_ns` counts from.
     clock_base: Instant,
     /// When the newest block arrived, in ns since `clock_base` (0: none yet).
-    pub last_push_ns: AtomicU64,
+    pub(crate) last_push_ns: AtomicU64,
     /// Frames accepted into the ring.
     pub frames_captured: AtomicU64,
     /// Frames lost because the ring was full.
     pub overflow_frames: AtomicU64,
     /// Device over-runs reported by the audio host.
-    pub xruns: AtomicU64,
+    pub(crate) xruns: AtomicU64,
     /// Set by the host's error callback on an over-run; the next data callback measures the gap.
     pub xrun_pending: AtomicBool,
     /// Frames the device lost in over-runs, measured from stream timestamps.
     pub xrun_frames: AtomicU64,
     /// Why the input stopped delivering audio ([`InputFailure`] as `u8`; 0 while it is fine).
-    pub input_failure: AtomicU8,
+    pub(crate) input_failure: AtomicU8,
     /// Peak |sample| since the meter last read it, as `f32::to_bits` (monotonic for x >= 0).
-    pub peak_bits: AtomicU32,
+    pub(crate) peak_bits: AtomicU32,
     /// Sum of squared 16-bit samples since the meter last read it (for RMS).
-    pub sum_squares: AtomicU64,
+    pub(crate) sum_squares: AtomicU64,
     /// Samples summed into `sum_squares`.
-    pub meter_samples: AtomicU64,
+    pub(crate) meter_samples: AtomicU64,
     /// While set, incoming audio is discarded instead of recorded.
     pub paused: AtomicBool,
 }
@@ -66,7 +66,7 @@ impl Default for CaptureStats {
 impl CaptureStats {
     /// Records that a block just arrived (called by the callback; no allocation, no lock).
     #[inline]
-    pub fn note_block_arrived(&self) {
+    pub(crate) fn note_block_arrived(&self) {
         let ns = self.clock_base.elapsed().as_nanos() as u64;
         self.last_push_ns.store(ns.max(1), Ordering::Release);
     }
@@ -74,7 +74,7 @@ impl CaptureStats {
     /// The audio clock now, in frames: frames delivered plus the time since the newest block
     /// (capped), because a device delivers a block only once it has been captured. This is
     /// what marker timestamps use, so they follow the keypress, not the device's period.
-    pub fn clock_frames(&self, sample_rate: u32) -> u64 {
+    pub(crate) fn clock_frames(&self, sample_rate: u32) -> u64 {
         let frames = self.frames();
         let last = self.last_push_ns.load(Ordering::Acquire);
         if last == 0 || self.paused.load(Ordering::Relaxed) {
@@ -92,7 +92,7 @@ impl CaptureStats {
 
     /// Takes the peak and RMS since the last call, or `None` if no audio arrived since (the
     /// device delivers in blocks; a meter should hold its reading between them, not flicker).
-    pub fn take_levels(&self) -> Option<(f32, f32)> {
+    pub(crate) fn take_levels(&self) -> Option<(f32, f32)> {
         if self.meter_samples.load(Ordering::Relaxed) == 0 {
             return None;
         }
@@ -100,7 +100,7 @@ impl CaptureStats {
     }
 
     /// Takes the RMS level (0.0 to 1.0 full scale) since the last call and resets it.
-    pub fn take_rms(&self) -> f32 {
+    pub(crate) fn take_rms(&self) -> f32 {
         let sum = self.sum_squares.swap(0, Ordering::Relaxed);
         let n = self.meter_samples.swap(0, Ordering::Relaxed);
         if n == 0 { 0.0 } else { ((sum as f64 / n as f64).sqrt() / 32768.0) as f32 }
@@ -117,7 +117,7 @@ impl CaptureStats {
     }
 
     /// Why the input stopped, if it did.
-    pub fn input_failure(&self) -> Option<InputFailure> {
+    pub(crate) fn input_failure(&self) -> Option<InputFailure> {
         InputFailure::from_code(self.input_failure.load(Ordering::Acquire))
     }
 }
@@ -145,12 +145,12 @@ impl InputFailure {
     }
 
     /// Records this failure unless an earlier one is already recorded.
-    pub fn report(self, stats: &CaptureStats) {
+    pub(crate) fn report(self, stats: &CaptureStats) {
         let _ = stats.input_failure.compare_exchange(0, self as u8, Ordering::AcqRel, Ordering::Acquire);
     }
 
     /// What the interviewer is told.
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             Self::DeviceGone => "the microphone or the audio server went away",
             Self::StreamInvalidated => "the audio system closed the input stream",
@@ -195,7 +195,7 @@ pub struct CaptureSink {
 }
 
 /// The consumer end, drained by the writer thread.
-pub type CaptureRing = rtrb::Consumer<i16>;
+pub(crate) type CaptureRing = rtrb::Consumer<i16>;
 
 /// Creates the ring for `channels` at `sample_rate`, preallocated for [`RING_SECONDS`].
 pub fn capture_ring(sample_rate: u32, channels: u16, stats: Arc<CaptureStats>) -> (CaptureSink, CaptureRing) {
@@ -206,24 +206,25 @@ pub fn capture_ring(sample_rate: u32, channels: u16, stats: Arc<CaptureStats>) -
 
 /// Converts a float sample to 16-bit PCM, saturating at full scale.
 #[inline]
-pub fn f32_to_i16(sample: f32) -> i16 {
+pub(crate) fn f32_to_i16(sample: f32) -> i16 {
     // `as` saturates and maps NaN to 0, so a broken driver value cannot wrap around.
     (sample * 32768.0).round() as i16
 }
 
 impl CaptureSink {
     /// Records one callback's worth of interleaved float samples. Realtime-safe.
-    pub fn push_f32(&mut self, interleaved: &[f32]) {
+    pub(crate) fn push_f32(&mut self, interleaved: &[f32]) {
         self.push_samples(interleaved);
     }
 
     /// Records one callback's worth of interleaved 16-bit samples. Realtime-safe.
-    pub fn push_i16(&mut self, interleaved: &[i16]) {
+    #[cfg(test)]
+    fn push_i16(&mut self, interleaved: &[i16]) {
         self.push_samples(interleaved);
     }
 
     /// Records one callback's worth of interleaved samples of any supported type. Realtime-safe.
-    pub fn push_samples<T: CaptureSample>(&mut self, interleaved: &[T]) {
+    pub(crate) fn push_samples<T: CaptureSample>(&mut self, interleaved: &[T]) {
         let (mut peak, mut sum_squares) = (0u16, 0u64);
         for s in interleaved {
             let v = s.to_i16();
@@ -253,22 +254,22 @@ impl CaptureSink {
     }
 
     /// The shared counters.
-    pub fn stats(&self) -> &CaptureStats {
+    pub(crate) fn stats(&self) -> &CaptureStats {
         &self.stats
     }
 
     /// A handle on the shared counters, for callbacks that outlive this borrow.
-    pub fn shared_stats(&self) -> Arc<CaptureStats> {
+    pub(crate) fn shared_stats(&self) -> Arc<CaptureStats> {
         self.stats.clone()
     }
 
     /// Interleaved channels per frame.
-    pub fn channels(&self) -> usize {
+    pub(crate) fn channels(&self) -> usize {
         self.channels
     }
 
     /// Counts frames a device over-run lost, as measured by the data callback.
-    pub fn note_lost_frames(&self, frames: u64) {
+    pub(crate) fn note_lost_frames(&self, frames: u64) {
         self.stats.xrun_frames.fetch_add(frames, Ordering::Relaxed);
     }
 }

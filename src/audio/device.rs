@@ -12,10 +12,11 @@ use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use cpal::{BufferSize, ErrorKind, InputCallbackInfo, SampleFormat as CpalFormat, StreamConfig, StreamInstant};
 
 use super::capture::{CaptureSample, CaptureSink, CaptureStats, InputFailure};
+use super::host_noise::HostNoiseFilter;
 use super::wav::{AudioSpec, SampleFormat};
 
 /// The rate verbatim asks for unless the device cannot do it.
-pub const PREFERRED_RATE: u32 = 48_000;
+pub(crate) const PREFERRED_RATE: u32 = 48_000;
 /// Device period asked for. Marker times do not depend on it (the audio clock is interpolated
 /// between blocks); a longer period costs less CPU: at 20 ms, PulseAudio delivered every 5 ms
 /// and the recorder used 2–3× the CPU of `parecord | age`.
@@ -44,7 +45,7 @@ pub enum DeviceError {
         "the input device {device:?} offers no format verbatim can record ({reason}); choose another with --device"
     )]
     Unsupported {
-        /// The device.
+        /// The device as `verbatim devices` lists it.
         device: String,
         /// What the host said.
         reason: String,
@@ -52,7 +53,7 @@ pub enum DeviceError {
     /// The host refused to start the stream.
     #[error("could not start recording from {device:?}: {reason}. Is another program using it exclusively?")]
     Start {
-        /// The device.
+        /// The device as `verbatim devices` lists it.
         device: String,
         /// What the host said.
         reason: String,
@@ -82,13 +83,14 @@ pub struct InputDevice {
 }
 
 /// A running capture stream. Dropping it stops capture.
-pub struct LiveInput {
+pub(crate) struct LiveInput {
     _stream: cpal::Stream,
 }
 
 /// The hosts to try, best first: the sound servers before raw ALSA, which would fight them.
 ///
-/// ALSA is only opened when asked for, because probing its plugins prints noise on stderr.
+/// ALSA is only opened when asked for, because probing its plugins prints noise on stderr
+/// (which the callers hide with a [`HostNoiseFilter`] anyway).
 fn hosts(include_alsa: bool) -> Vec<cpal::Host> {
     let mut hosts: Vec<cpal::Host> = cpal::available_hosts()
         .into_iter()
@@ -119,6 +121,7 @@ pub(crate) fn device_name(device: &cpal::Device) -> String {
 
 /// Lists the input devices of the running sound server (or of ALSA if none runs; `all`: both).
 pub fn list_inputs(all: bool) -> Result<Vec<DeviceInfo>, DeviceError> {
+    let _quiet = HostNoiseFilter::install();
     let mut found = Vec::new();
     let mut errors = Vec::new();
     for host in if all { hosts(true) } else { usable_hosts() } {
@@ -155,6 +158,7 @@ impl InputDevice {
     /// Finds `name` (or the default input) and picks a format: 48 kHz 16-bit mono unless
     /// `channels` asks for stereo or the device only offers stereo.
     pub fn open(name: Option<&str>, channels: Option<u16>) -> Result<Self, DeviceError> {
+        let _quiet = HostNoiseFilter::install();
         let mut available = Vec::new();
         let mut candidates = usable_hosts();
         if name.is_some() && candidates.iter().all(|h| is_sound_server(h.id().name())) {
@@ -190,7 +194,8 @@ impl InputDevice {
     }
 
     /// Finds the same device on the same audio system again, after it went away.
-    pub fn reopen(&self) -> Result<Self, DeviceError> {
+    pub(crate) fn reopen(&self) -> Result<Self, DeviceError> {
+        let _quiet = HostNoiseFilter::install();
         let not_back = || DeviceError::NoInput(format!("{:?} on {} is not back yet", self.name, self.host));
         let host = hosts(!is_sound_server(&self.host))
             .into_iter()
@@ -210,17 +215,17 @@ impl InputDevice {
     }
 
     /// The device's name.
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         &self.name
     }
 
     /// The audio system it belongs to.
-    pub fn host(&self) -> &str {
+    pub(crate) fn host(&self) -> &str {
         &self.host
     }
 
     /// What will be stored: the device's rate and channels as 16-bit PCM.
-    pub fn spec(&self) -> AudioSpec {
+    pub(crate) fn spec(&self) -> AudioSpec {
         AudioSpec {
             sample_rate: self.config.sample_rate,
             channels: self.config.channels,
@@ -230,7 +235,8 @@ impl InputDevice {
     }
 
     /// Starts capture into `sink`.
-    pub fn start(&self, sink: CaptureSink) -> Result<LiveInput, DeviceError> {
+    pub(crate) fn start(&self, sink: CaptureSink) -> Result<LiveInput, DeviceError> {
+        let _quiet = HostNoiseFilter::install();
         let stats = sink.shared_stats();
         let errors = {
             let stats = stats.clone();

@@ -12,16 +12,16 @@ use std::time::{Duration, Instant};
 use super::capture::CaptureSink;
 
 /// Frames per virtual callback: 10 ms at 48 kHz, a typical device period.
-pub const BLOCK_MS: u32 = 10;
+pub(crate) const BLOCK_MS: u32 = 10;
 
 /// Why the virtual device cannot start.
 #[derive(Debug, thiserror::Error)]
 #[error("{}: {reason}", path.display())]
 pub struct FileSourceError {
     /// The input file.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// What is wrong with it.
-    pub reason: String,
+    pub(crate) reason: String,
 }
 
 /// Where the virtual microphone's WAV comes from.
@@ -86,24 +86,24 @@ impl FileSource {
     }
 
     /// The file's name for messages and metadata.
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         self.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
     }
 
     /// Frames per second of the file (the virtual device's rate).
-    pub fn sample_rate(&self) -> u32 {
+    pub(crate) fn sample_rate(&self) -> u32 {
         self.reader.spec().sample_rate
     }
 
     /// Channels of the file.
-    pub fn channels(&self) -> u16 {
+    pub(crate) fn channels(&self) -> u16 {
         self.reader.spec().channels
     }
 
     /// Starts a thread that delivers the file block by block on a real-time clock.
     ///
     /// The thread ends at the end of the file or when `stop` is set; `ended` is set then.
-    pub fn spawn(
+    pub(crate) fn spawn(
         self,
         mut sink: CaptureSink,
         stop: Arc<AtomicBool>,

@@ -3,6 +3,7 @@
 pub mod capture;
 pub mod device;
 pub mod file_source;
+pub mod host_noise;
 pub mod import;
 pub mod output;
 pub mod pcm;

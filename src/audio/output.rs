@@ -29,7 +29,7 @@ pub enum OutputError {
     /// The device cannot play the session's format.
     #[error("the output device {device:?} cannot play this session ({reason}); choose another with --device")]
     Unsupported {
-        /// The device.
+        /// The device as `verbatim devices` lists it.
         device: String,
         /// What the host said.
         reason: String,
@@ -37,7 +37,7 @@ pub enum OutputError {
     /// The host refused to start the stream.
     #[error("could not start playing on {device:?}: {reason}. Is another program using it exclusively?")]
     Start {
-        /// The device.
+        /// The device as `verbatim devices` lists it.
         device: String,
         /// What the host said.
         reason: String,
@@ -63,11 +63,11 @@ pub struct OutputShared {
     /// True while the player wants sound (silence is then an underrun).
     pub playing: AtomicBool,
     /// The device failed or disappeared.
-    pub failed: AtomicBool,
+    pub(crate) failed: AtomicBool,
 }
 
 /// A running output stream. Dropping it stops playback.
-pub struct AudioOutput {
+pub(crate) struct AudioOutput {
     _stream: cpal::Stream,
     name: String,
     shared: Arc<OutputShared>,
@@ -76,7 +76,8 @@ pub struct AudioOutput {
 impl AudioOutput {
     /// Opens `name` (or the default output) at `rate` and starts it, playing what `ring` holds
     /// (mono `f32`, copied to every output channel).
-    pub fn open(name: Option<&str>, rate: u32, ring: rtrb::Consumer<f32>) -> Result<Self, OutputError> {
+    pub(crate) fn open(name: Option<&str>, rate: u32, ring: rtrb::Consumer<f32>) -> Result<Self, OutputError> {
+        let _quiet = super::host_noise::HostNoiseFilter::install();
         let mut available = Vec::new();
         for host in usable_hosts() {
             let device = match name {
@@ -107,12 +108,12 @@ impl AudioOutput {
     }
 
     /// The device's name.
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         &self.name
     }
 
     /// The atomics the callback updates.
-    pub fn shared(&self) -> &Arc<OutputShared> {
+    pub(crate) fn shared(&self) -> &Arc<OutputShared> {
         &self.shared
     }
 }

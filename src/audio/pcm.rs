@@ -48,7 +48,7 @@ impl PcmSource for EncryptedAudioReader {
 
 /// Makes room for `additional` more values without leaving decrypted audio behind: a growing
 /// `Vec` frees its old buffer unwiped, so this grows by hand and the old buffer is wiped.
-pub fn reserve_wiped<T: Zeroize + Copy>(buf: &mut Zeroizing<Vec<T>>, additional: usize) {
+pub(crate) fn reserve_wiped<T: Zeroize + Copy>(buf: &mut Zeroizing<Vec<T>>, additional: usize) {
     let need = buf.len() + additional;
     if buf.capacity() >= need {
         return;
@@ -59,14 +59,14 @@ pub fn reserve_wiped<T: Zeroize + Copy>(buf: &mut Zeroizing<Vec<T>>, additional:
 }
 
 /// [`append_mono`] into a buffer that is wiped when it grows or is dropped.
-pub fn append_mono_wiped(spec: AudioSpec, pcm: &[u8], out: &mut Zeroizing<Vec<f32>>) {
+pub(crate) fn append_mono_wiped(spec: AudioSpec, pcm: &[u8], out: &mut Zeroizing<Vec<f32>>) {
     let frame_bytes = usize::from(spec.channels.max(1)) * usize::from(spec.bits_per_sample / 8).max(1);
     reserve_wiped(out, pcm.len() / frame_bytes);
     append_mono(spec, pcm, out);
 }
 
 /// Appends the mono mix of whole frames in `pcm` to `out`; a trailing partial frame is ignored.
-pub fn append_mono(spec: AudioSpec, pcm: &[u8], out: &mut Vec<f32>) {
+pub(crate) fn append_mono(spec: AudioSpec, pcm: &[u8], out: &mut Vec<f32>) {
     let channels = usize::from(spec.channels.max(1));
     let width = usize::from(spec.bits_per_sample / 8).max(1);
     let frame_bytes = channels * width;

@@ -10,9 +10,9 @@ use zeroize::Zeroizing;
 use super::pcm::{self, PcmError, PcmSource};
 
 /// Slowest playback speed.
-pub const MIN_SPEED: f32 = 0.5;
+pub(crate) const MIN_SPEED: f32 = 0.5;
 /// Fastest playback speed.
-pub const MAX_SPEED: f32 = 2.0;
+pub(crate) const MAX_SPEED: f32 = 2.0;
 /// Source read per refill: 50 ms, small enough that a seek or a speed change is heard at once.
 const READ_MS: u64 = 50;
 
@@ -63,7 +63,7 @@ impl<S: PcmSource> Playhead<S> {
     }
 
     /// Frames per second of the source (and of what is rendered).
-    pub fn rate(&self) -> u32 {
+    pub(crate) fn rate(&self) -> u32 {
         self.rate
     }
 
@@ -78,7 +78,7 @@ impl<S: PcmSource> Playhead<S> {
     }
 
     /// The current speed.
-    pub fn speed(&self) -> f32 {
+    pub(crate) fn speed(&self) -> f32 {
         self.speed
     }
 

@@ -148,12 +148,12 @@ impl Player {
     }
 
     /// True while playing.
-    pub fn is_playing(&self) -> bool {
+    pub(crate) fn is_playing(&self) -> bool {
         self.output.shared().playing.load(Ordering::Acquire)
     }
 
     /// The source frame being heard now (as handed to the device).
-    pub fn position(&self) -> u64 {
+    pub(crate) fn position(&self) -> u64 {
         match heard(&self.published, self.output.shared()) {
             Some((at, generation)) if generation >= self.sent.get() => at.min(self.frames as f64) as u64,
             _ => self.pending.get(),
@@ -166,7 +166,7 @@ impl Player {
     }
 
     /// The source's frames per second.
-    pub fn rate(&self) -> u32 {
+    pub(crate) fn rate(&self) -> u32 {
         self.rate
     }
 

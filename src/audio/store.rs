@@ -104,12 +104,12 @@ impl EncryptedAudioWriter {
     }
 
     /// Updates the path used in messages after the folder holding the open file was renamed.
-    pub fn set_path(&mut self, path: &Path) {
+    pub(crate) fn set_path(&mut self, path: &Path) {
         self.path = path.to_path_buf();
     }
 
     /// The layout being written.
-    pub fn spec(&self) -> AudioSpec {
+    pub(crate) fn spec(&self) -> AudioSpec {
         self.spec
     }
 

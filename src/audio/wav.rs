@@ -8,7 +8,7 @@
 use std::io::Read;
 
 /// Size field value meaning "unknown, read to the end".
-pub const STREAMING_SIZE: u32 = 0xFFFF_FFFF;
+pub(crate) const STREAMING_SIZE: u32 = 0xFFFF_FFFF;
 const FORMAT_PCM: u16 = 1;
 const FORMAT_FLOAT: u16 = 3;
 const FORMAT_EXTENSIBLE: u16 = 0xFFFE;
@@ -72,7 +72,7 @@ pub enum WavError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedHeader {
     /// The sample layout.
-    pub spec: AudioSpec,
+    pub(crate) spec: AudioSpec,
     /// Offset of the first PCM byte.
     pub data_offset: u64,
     /// Declared data length; `None` for a streaming header (0 or `0xFFFFFFFF`).
@@ -81,12 +81,12 @@ pub struct ParsedHeader {
 
 impl AudioSpec {
     /// Bytes one sample occupies.
-    pub fn bytes_per_sample(&self) -> u16 {
+    pub(crate) fn bytes_per_sample(&self) -> u16 {
         self.bits_per_sample / 8
     }
 
     /// Bytes one frame (all channels) occupies.
-    pub fn block_align(&self) -> u16 {
+    pub(crate) fn block_align(&self) -> u16 {
         // Saturating: a layout read from session metadata has not been through `validate`.
         self.bytes_per_sample().saturating_mul(self.channels)
     }

@@ -15,7 +15,7 @@ use super::store::{AudioStoreError, EncryptedAudioWriter};
 const IDLE: Duration = Duration::from_millis(50);
 
 /// Commands to the writer thread.
-pub enum WriterCommand {
+pub(crate) enum WriterCommand {
     /// Drain what is left of the current ring, then continue from this one (a reconnected input).
     Attach(CaptureRing),
     /// Drain what is left, finalise the file and exit.
@@ -24,7 +24,7 @@ pub enum WriterCommand {
 
 /// Events from the writer thread.
 #[derive(Debug)]
-pub enum WriterEvent {
+pub(crate) enum WriterEvent {
     /// The file was finalised with this many frames.
     Finished {
         /// Frames in the file.
@@ -40,7 +40,7 @@ pub enum WriterEvent {
 }
 
 /// Starts the writer thread.
-pub fn spawn_writer(
+pub(crate) fn spawn_writer(
     mut ring: CaptureRing,
     mut writer: EncryptedAudioWriter,
     commands: Receiver<WriterCommand>,

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use verbatim::audio::device::InputDevice;
 use verbatim::audio::file_source::FileSource;
+use verbatim::audio::host_noise::HostNoiseFilter;
 use verbatim::guide::Guide;
 use verbatim::keymap::Keymap;
 use verbatim::model::{Ms, ParticipantCode};
@@ -214,6 +215,8 @@ fn screen(
         input: recording.source_label().to_string(),
     };
     let mut app = RecordApp::new(recording, keymap, guide, heading);
+    // ALSA's own lines (an xrun, a device that went away) would tear the screen.
+    let _quiet = HostNoiseFilter::install();
     let mut terminal =
         ratatui::try_init().context("cannot open the terminal for the recording screen; use --headless")?;
     // The loop stops on its own when the interviewer confirms; signals and --for stop it too.

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result};
+use verbatim::audio::host_noise::HostNoiseFilter;
 use verbatim::audio::player::Player;
 use verbatim::keymap::Keymap;
 use verbatim::model::{Ms, SessionId};
@@ -67,6 +68,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let flag = interrupted.clone();
     // Ctrl+C (outside raw mode), SIGTERM and a closed terminal save and quit.
     ctrlc::set_handler(move || flag.store(true, Ordering::Release))?;
+    // ALSA's own lines (an underrun, a device that went away) would tear the screen.
+    let _quiet = HostNoiseFilter::install();
     let mut terminal = ratatui::try_init().context("cannot open the terminal for the review screen")?;
     let outcome = (|| -> Result<()> {
         let mut guarded =

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
-pub use super::document::pointed_segments;
+pub(crate) use super::document::pointed_segments;
 use super::document::{ExportSegment, Pause, SessionDocument};
 use crate::audio::store::{AudioStoreError, EncryptedAudioReader};
 use crate::audio::wav::{self, AudioSpec, SampleFormat, WavError};
@@ -92,7 +92,7 @@ pub fn parse_pad(text: &str) -> Result<Ms, ClipError> {
 
 /// The stretch a marker's clip covers before padding: its segments, or the marker instant
 /// itself when there are no segments (silent audio).
-pub fn marker_span(segments: &[ExportSegment], at: Ms) -> Span {
+pub(crate) fn marker_span(segments: &[ExportSegment], at: Ms) -> Span {
     match pointed_segments(segments, at) {
         Some(range) => Span::new(segments[*range.start()].span.start, segments[*range.end()].span.end),
         None => Span::new(at, at),
@@ -101,7 +101,7 @@ pub fn marker_span(segments: &[ExportSegment], at: Ms) -> Span {
 
 /// The frames of a clip to silence: each anonymised span overlapping `clip` (absolute frames),
 /// rounded outward and cut to the clip.
-pub fn redaction(anonymised: &[Pause], clip: Range<u64>, sample_rate: u32) -> Vec<Range<u64>> {
+pub(crate) fn redaction(anonymised: &[Pause], clip: Range<u64>, sample_rate: u32) -> Vec<Range<u64>> {
     anonymised
         .iter()
         .filter_map(|p| {
@@ -113,12 +113,12 @@ pub fn redaction(anonymised: &[Pause], clip: Range<u64>, sample_rate: u32) -> Ve
 }
 
 /// The byte that encodes silence: 128 for 8-bit PCM (unsigned in WAV), 0 for the rest.
-pub fn silence_byte(spec: &AudioSpec) -> u8 {
+pub(crate) fn silence_byte(spec: &AudioSpec) -> u8 {
     if spec.sample_format == SampleFormat::Int && spec.bits_per_sample == 8 { 128 } else { 0 }
 }
 
 /// Overwrites with silence the frames of `pcm` (starting at absolute frame `first`) that fall in `ranges`.
-pub fn apply_silence(pcm: &mut [u8], first: u64, ranges: &[Range<u64>], spec: &AudioSpec) {
+pub(crate) fn apply_silence(pcm: &mut [u8], first: u64, ranges: &[Range<u64>], spec: &AudioSpec) {
     let align = u64::from(spec.block_align());
     let end = first + pcm.len() as u64 / align.max(1);
     for range in ranges {
@@ -135,15 +135,15 @@ pub struct Clip {
     /// 1-based, among this session's markers of the kind, in time order.
     pub number: usize,
     /// Where the marker is.
-    pub marker: Ms,
+    pub(crate) marker: Ms,
     /// The marker's typed note.
-    pub note: Option<String>,
+    pub(crate) note: Option<String>,
     /// What it covers (padded and clamped).
     pub span: Span,
     /// Frames of the session audio: `start..end`.
-    pub frames: Range<u64>,
+    pub(crate) frames: Range<u64>,
     /// Frames to silence, absolute, within `frames`.
-    pub silence: Vec<Range<u64>>,
+    pub(crate) silence: Vec<Range<u64>>,
 }
 
 impl Clip {
@@ -187,17 +187,17 @@ pub fn plan(doc: &SessionDocument, kind: MarkerKind, pad: Ms, sample_rate: u32, 
 /// The clip text file's labels, in both languages.
 mod labels {
     use crate::model::Text;
-    pub const SESSION: Text = Text::new("Session", "Økt");
-    pub const PARTICIPANT: Text = Text::new("Participant", "Deltaker");
-    pub const KIND: Text = Text::new("Kind", "Type");
-    pub const MARKER: Text = Text::new("Marker at", "Markør ved");
-    pub const CLIP: Text = Text::new("Clip", "Klipp");
-    pub const NOTE: Text = Text::new("Note: ", "Notat: ");
-    pub const SILENCED: Text = Text::new(
+    pub(crate) const SESSION: Text = Text::new("Session", "Økt");
+    pub(crate) const PARTICIPANT: Text = Text::new("Participant", "Deltaker");
+    pub(crate) const KIND: Text = Text::new("Kind", "Type");
+    pub(crate) const MARKER: Text = Text::new("Marker at", "Markør ved");
+    pub(crate) const CLIP: Text = Text::new("Clip", "Klipp");
+    pub(crate) const NOTE: Text = Text::new("Note: ", "Notat: ");
+    pub(crate) const SILENCED: Text = Text::new(
         "Identifying passages in this span are silenced in the audio.\n",
         "Identifiserende passasjer i dette tidsrommet er gjort stille i lyden.\n",
     );
-    pub const TRANSCRIPT: Text = Text::new("\nTranscript:\n", "\nTranskripsjon:\n");
+    pub(crate) const TRANSCRIPT: Text = Text::new("\nTranscript:\n", "\nTranskripsjon:\n");
 }
 
 /// The text file next to a clip: session, participant, kind, span, note, and `excerpt` (the

@@ -10,7 +10,7 @@ pub use crate::model::Lang;
 use crate::model::{Ms, SpeakerNames};
 
 /// The conventions built into the binary, as (name for `--convention`, TOML text).
-pub const SHIPPED: &[(&str, &str)] = &[
+pub(crate) const SHIPPED: &[(&str, &str)] = &[
     ("plain", include_str!("conventions/plain.toml")),
     ("jefferson", include_str!("conventions/jefferson.toml")),
     ("gat2", include_str!("conventions/gat2.toml")),
@@ -57,7 +57,7 @@ pub enum ConventionError {
 /// Text that may differ by language: one string for both, or `{ en = "…", nb = "…" }`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 #[serde(untagged)]
-pub enum Label {
+pub(crate) enum Label {
     /// The same in every language.
     Same(String),
     /// One per language.
@@ -71,7 +71,7 @@ pub enum Label {
 
 impl Label {
     /// The text in `lang`.
-    pub fn get(&self, lang: Lang) -> &str {
+    pub(crate) fn get(&self, lang: Lang) -> &str {
         match (self, lang) {
             (Self::Same(s), _) => s,
             (Self::ByLang { en, .. }, Lang::En) => en,
@@ -85,9 +85,9 @@ impl Label {
 #[serde(deny_unknown_fields)]
 pub struct Mark {
     /// The notation; may hold `{text}`, `{time}` or `{time_f4}` where the convention says.
-    pub mark: Label,
+    pub(crate) mark: Label,
     /// What it means, for the legend.
-    pub legend: Label,
+    pub(crate) legend: Label,
 }
 
 /// A pause notation for pauses up to `up_to_ms` (the last band has no limit).
@@ -97,44 +97,44 @@ pub struct PauseBand {
     /// Longest pause, ms, this band writes; absent on the last band.
     pub up_to_ms: Option<u64>,
     /// The notation; `{tenths}` is the length as `1.2`, `{seconds}` in whole seconds.
-    pub mark: Label,
+    pub(crate) mark: Label,
     /// What it means, for the legend.
-    pub legend: Label,
+    pub(crate) legend: Label,
 }
 
 /// Non-speech marks.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Marks {
-    /// Laughter.
-    pub laughter: Mark,
-    /// A sigh.
-    pub sigh: Mark,
+pub(crate) struct Marks {
+    /// For laughter (`((lacht))`, `[laughter]`, `(laughs)`).
+    pub(crate) laughter: Mark,
+    /// For a sigh, audible breath out.
+    pub(crate) sigh: Mark,
     /// An inaudible passage (`{time}` hh:mm:ss, `{time_f4}` hh:mm:ss-d).
-    pub inaudible: Mark,
+    pub(crate) inaudible: Mark,
     /// Overlapping speech begins.
-    pub overlap: Mark,
+    pub(crate) overlap: Mark,
     /// A note or event that is not speech (`{text}`).
-    pub comment: Mark,
+    pub(crate) comment: Mark,
     /// Replaces a passage marked identifying.
-    pub anonymised: Mark,
+    pub(crate) anonymised: Mark,
 }
 
 /// Speaker labels.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Speakers {
+pub(crate) struct Speakers {
     /// The interviewer (review's `I`).
-    pub interviewer: Label,
+    pub(crate) interviewer: Label,
     /// The participant; `{code}` is their code.
-    pub participant: Label,
+    pub(crate) participant: Label,
 }
 
 /// How a turn is laid out in text formats.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Layout {
+pub(crate) struct Layout {
     /// One turn: `{start}`/`{end}` (hh:mm:ss), `{start_f4}`/`{end_f4}` (hh:mm:ss-d), `{speaker}`, `{text}`.
-    pub turn: String,
+    pub(crate) turn: String,
     /// Stands for a stretch of speech nobody has typed yet.
-    pub placeholder: Label,
+    pub(crate) placeholder: Label,
 }
 
 /// A convention file as written: every field optional so a file can extend another and
@@ -183,17 +183,17 @@ struct MarksFile {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Convention {
     /// Its name, as the header and legend give it.
-    pub name: String,
+    pub(crate) name: String,
     /// Whether micro-pauses (0.1-0.19 s) are written too.
     pub micro_pauses: bool,
     /// Speaker labels.
-    pub speakers: Speakers,
+    pub(crate) speakers: Speakers,
     /// Turn layout.
-    pub layout: Layout,
+    pub(crate) layout: Layout,
     /// Pause bands, shortest first.
     pub pauses: Vec<PauseBand>,
     /// Non-speech marks.
-    pub marks: Marks,
+    pub(crate) marks: Marks,
 }
 
 impl Convention {

@@ -8,25 +8,25 @@ use crate::model::{Mark, Marker, MarkerKind, Ms, ParticipantCode, SessionId, Spa
 use crate::session::{Opened, SessionError, SessionMeta, SessionState};
 
 /// Version of the JSON layout ([`SessionDocument`]); bumped on incompatible change.
-pub const DOCUMENT_VERSION: u32 = 1;
+pub(crate) const DOCUMENT_VERSION: u32 = 1;
 
 /// Everything an export needs, in one serialisable value.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SessionDocument {
     /// Always `"verbatim-session"`, so a reader can tell what the file is.
-    pub format: &'static str,
+    pub(crate) format: &'static str,
     /// [`DOCUMENT_VERSION`].
-    pub format_version: u32,
+    pub(crate) format_version: u32,
     /// The program that wrote it.
-    pub generator: String,
+    pub(crate) generator: String,
     /// Session metadata.
-    pub session: SessionInfo,
+    pub(crate) session: SessionInfo,
     /// How the pauses were found.
-    pub analysis: AnalysisInfo,
+    pub(crate) analysis: AnalysisInfo,
     /// Silences of 200 ms or more between stretches of voice.
     pub pauses: Vec<Pause>,
     /// Silences of 100-199 ms between stretches of voice.
-    pub micro_pauses: Vec<Pause>,
+    pub(crate) micro_pauses: Vec<Pause>,
     /// Pieces for transcription, in time order.
     pub segments: Vec<ExportSegment>,
     /// The interviewer's markers, in time order.
@@ -42,43 +42,43 @@ pub struct SessionDocument {
 
 /// Session metadata for exports.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct SessionInfo {
+pub(crate) struct SessionInfo {
     /// Session id.
-    pub id: SessionId,
+    pub(crate) id: SessionId,
     /// Participant code.
-    pub participant: ParticipantCode,
+    pub(crate) participant: ParticipantCode,
     /// Start of the audio, RFC 3339 with the recorder's offset.
-    pub started: String,
+    pub(crate) started: String,
     /// End of recording, if it ended normally.
-    pub ended: Option<String>,
+    pub(crate) ended: Option<String>,
     /// Length of the audio.
     #[serde(rename = "duration_ms")]
-    pub duration: Ms,
+    pub(crate) duration: Ms,
     /// `recording`, `complete` or `recovered`.
-    pub state: SessionState,
+    pub(crate) state: SessionState,
     /// `recording` or `import`.
-    pub source: &'static str,
+    pub(crate) source: &'static str,
     /// Sample rate of the stored audio.
-    pub sample_rate: u32,
+    pub(crate) sample_rate: u32,
     /// Channels of the stored audio.
-    pub channels: u16,
+    pub(crate) channels: u16,
     /// Audio lost while recording.
     #[serde(rename = "dropped_ms")]
-    pub dropped: Ms,
+    pub(crate) dropped: Ms,
 }
 
 /// How the analysis saw the recording.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct AnalysisInfo {
+pub(crate) struct AnalysisInfo {
     /// Analysis version.
-    pub version: u32,
+    pub(crate) version: u32,
     /// Median noise floor (speech-band energy, dB relative to full scale).
-    pub noise_floor_db: f32,
+    pub(crate) noise_floor_db: f32,
     /// Median speech level on the same scale.
-    pub speech_level_db: f32,
+    pub(crate) speech_level_db: f32,
     /// Total voice found.
     #[serde(rename = "speech_ms")]
-    pub speech: Ms,
+    pub(crate) speech: Ms,
 }
 
 /// A stretch of silence (or of withheld audio), with its length.
@@ -89,7 +89,7 @@ pub struct Pause {
     pub span: Span,
     /// How long.
     #[serde(rename = "duration_ms")]
-    pub duration: Ms,
+    pub(crate) duration: Ms,
 }
 
 impl From<Span> for Pause {
@@ -103,24 +103,24 @@ impl From<Span> for Pause {
 pub struct ExportSegment {
     /// Where.
     #[serde(flatten)]
-    pub span: Span,
+    pub(crate) span: Span,
     /// Who speaks, if known.
     #[serde(skip)]
-    pub speaker: Option<Speaker>,
+    pub(crate) speaker: Option<Speaker>,
     /// The same as the review screen labels it (`I`, `P01`, `L2`), or null.
     #[serde(rename = "speaker")]
     pub speaker_label: Option<String>,
     /// The transcribed text as typed; empty until someone types it, and empty when anonymised.
     #[serde(rename = "text", serialize_with = "text")]
-    pub tokens: Vec<Token>,
+    pub(crate) tokens: Vec<Token>,
     /// The segment holds an identifying passage: its text is withheld from every export and
     /// its audio silenced in every clip.
-    pub anonymised: bool,
+    pub(crate) anonymised: bool,
 }
 
 impl ExportSegment {
     /// Whether nothing has been typed (or it is withheld).
-    pub fn is_blank(&self) -> bool {
+    pub(crate) fn is_blank(&self) -> bool {
         self.tokens.is_empty()
     }
 }
@@ -134,59 +134,59 @@ fn text<S: serde::Serializer>(tokens: &[Token], s: S) -> Result<S::Ok, S::Error>
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ExportMarker {
     /// What it marks (`laughter`, `quote`, `note`…).
-    pub kind: MarkerKind,
+    pub(crate) kind: MarkerKind,
     /// Where.
     #[serde(rename = "at_ms")]
-    pub at: Ms,
+    pub(crate) at: Ms,
     /// End, for markers that span audio (none made live do yet).
     #[serde(rename = "end_ms", skip_serializing_if = "Option::is_none")]
-    pub end: Option<Ms>,
+    pub(crate) end: Option<Ms>,
     /// A typed note, the cause of a gap, or the question as asked.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
+    pub(crate) note: Option<String>,
     /// Speaker number, for `speaker`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub speaker: Option<u8>,
+    pub(crate) speaker: Option<u8>,
     /// The question's text in the guide, for `question`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub question: Option<String>,
+    pub(crate) question: Option<String>,
     /// Wall-clock length of a pause in recording, or audio lost in a gap (not in the audio).
     #[serde(rename = "off_tape_ms", skip_serializing_if = "Option::is_none")]
-    pub off_tape: Option<Ms>,
+    pub(crate) off_tape: Option<Ms>,
 }
 
 /// How far the interview got through its guide.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct GuideProgress {
     /// The guide's file name.
-    pub file_name: String,
-    /// Its title.
-    pub title: String,
+    pub(crate) file_name: String,
+    /// The title the guide file gives.
+    pub(crate) title: String,
     /// Questions marked as asked at least once.
     pub asked: usize,
     /// Questions in the guide.
     pub total: usize,
     /// Sections in order.
-    pub sections: Vec<GuideSection>,
+    pub(crate) sections: Vec<GuideSection>,
 }
 
 /// One section of the guide.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct GuideSection {
+pub(crate) struct GuideSection {
     /// Section title.
-    pub title: String,
+    pub(crate) title: String,
     /// Its questions in order.
-    pub questions: Vec<GuideQuestion>,
+    pub(crate) questions: Vec<GuideQuestion>,
 }
 
 /// One question and when it was asked.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct GuideQuestion {
+pub(crate) struct GuideQuestion {
     /// The question.
-    pub text: String,
+    pub(crate) text: String,
     /// Every time it was marked as asked.
     #[serde(rename = "asked_at_ms")]
-    pub asked_at: Vec<Ms>,
+    pub(crate) asked_at: Vec<Ms>,
 }
 
 impl SessionDocument {
@@ -267,12 +267,12 @@ pub fn build(
 
 /// An interviewer presses a key just after hearing what it marks, so a key marks the segment it
 /// falls in, and the one before when pressed this soon after that one ended.
-pub const REACTION: Ms = Ms(2_000);
+pub(crate) const REACTION: Ms = Ms(2_000);
 
 /// The segments a marker at `at` points into: the one it falls in, or the one before the pause
 /// it falls in (the first, if it comes before all), plus the one before that when the key came
 /// within [`REACTION`] of its end.
-pub fn pointed_segments(segments: &[ExportSegment], at: Ms) -> Option<std::ops::RangeInclusive<usize>> {
+pub(crate) fn pointed_segments(segments: &[ExportSegment], at: Ms) -> Option<std::ops::RangeInclusive<usize>> {
     let index = segments.partition_point(|s| s.span.start <= at).saturating_sub(1);
     let segment = segments.get(index)?;
     let first = match index.checked_sub(1).and_then(|i| segments.get(i)) {

@@ -79,7 +79,7 @@ impl ExportFormat {
         [Self::Json, Self::Txt, Self::Md, Self::Docx, Self::Vtt, Self::Srt, Self::Eaf, Self::F4, Self::Nvivo];
 
     /// The format's row: its name for `--format` and its file extension.
-    pub const fn row(self) -> (&'static str, &'static str) {
+    pub(crate) const fn row(self) -> (&'static str, &'static str) {
         match self {
             Self::Json => ("json", "json"),
             Self::Txt => ("txt", "txt"),
@@ -94,7 +94,7 @@ impl ExportFormat {
     }
 
     /// The name `--format` takes.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         self.row().0
     }
 
@@ -139,7 +139,7 @@ impl fmt::Display for ExportFormat {
 #[error("no export format {given:?}; choose from {}", ExportFormat::ALL.map(ExportFormat::name).join(", "))]
 pub struct FormatError {
     /// What was given.
-    pub given: String,
+    pub(crate) given: String,
 }
 
 impl FromStr for ExportFormat {

@@ -18,37 +18,38 @@ use crate::model::{Lang, MarkerKind, Ms, Tag, TagKind, Text, Token};
 #[derive(Debug)]
 pub struct Skeleton {
     /// The header facts and the legend.
-    pub header: Header,
+    pub(crate) header: Header,
     /// Questions, turns and the pauses between them, in time order.
-    pub blocks: Vec<Block>,
+    pub(crate) blocks: Vec<Block>,
 }
 
 /// What the header tells, with its labels in the export language.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Header {
+pub(crate) struct Header {
     /// The document title, e.g. `Transkripsjon`.
-    pub title: String,
+    pub(crate) title: String,
     /// (label, value) rows: project, participant, date, duration, transcriber, convention.
-    pub facts: Vec<(String, String)>,
+    pub(crate) facts: Vec<(String, String)>,
     /// The legend's heading.
-    pub legend_title: String,
+    pub(crate) legend_title: String,
     /// (notation, meaning) rows.
-    pub legend: Vec<(String, String)>,
+    pub(crate) legend: Vec<(String, String)>,
 }
 
 /// A piece of the skeleton.
 #[derive(Debug)]
-pub enum Block {
+pub(crate) enum Block {
     /// A guide question, where it was asked.
     Question {
         /// When it was marked.
         at: Ms,
-        /// Its text.
+        /// What was marked, in notation.
         text: String,
     },
     /// Pauses and marks between turns.
     Between {
-        /// Time of the first.
+        /// Time of the first (formats lay blocks out in order; the tests check that order).
+        #[cfg_attr(not(test), expect(dead_code, reason = "read by the tests of the block order"))]
         at: Ms,
         /// In notation, separated by spaces.
         text: String,
@@ -59,19 +60,15 @@ pub enum Block {
 
 /// One segment: who, when and what, in the convention's notation.
 #[derive(Debug)]
-pub struct Turn {
-    /// Start.
-    pub start: Ms,
-    /// End.
-    pub end: Ms,
+pub(crate) struct Turn {
+    pub(crate) start: Ms,
+    pub(crate) end: Ms,
     /// The speaker's label under the convention.
-    pub speaker: String,
+    pub(crate) speaker: String,
     /// What was said with the marks inline, or placeholders to fill.
-    pub text: Zeroizing<String>,
+    pub(crate) text: Zeroizing<String>,
     /// Whether someone typed text here.
-    pub filled: bool,
-    /// Whether it was replaced as identifying.
-    pub anonymised: bool,
+    pub(crate) filled: bool,
 }
 
 /// Who transcribed, and other things the session does not know.
@@ -86,20 +83,20 @@ pub struct Credits {
 /// Header and question labels, in both languages.
 mod labels {
     use crate::model::Text;
-    pub const TITLE: Text = Text::new("Transcript", "Transkripsjon");
-    pub const PROJECT: Text = Text::new("Project", "Prosjekt");
-    pub const PARTICIPANT: Text = Text::new("Participant", "Deltaker");
-    pub const SESSION: Text = Text::new("Session", "Økt");
-    pub const DATE: Text = Text::new("Date", "Dato");
-    pub const DURATION: Text = Text::new("Duration", "Varighet");
-    pub const TRANSCRIBER: Text = Text::new("Transcriber", "Transkribent");
-    pub const CONVENTION: Text = Text::new("Convention", "Konvensjon");
-    pub const LEGEND: Text = Text::new("Legend", "Tegnforklaring");
-    pub const QUESTION: Text = Text::new("Question", "Spørsmål");
+    pub(crate) const TITLE: Text = Text::new("Transcript", "Transkripsjon");
+    pub(crate) const PROJECT: Text = Text::new("Project", "Prosjekt");
+    pub(crate) const PARTICIPANT: Text = Text::new("Participant", "Deltaker");
+    pub(crate) const SESSION: Text = Text::new("Session", "Økt");
+    pub(crate) const DATE: Text = Text::new("Date", "Dato");
+    pub(crate) const DURATION: Text = Text::new("Duration", "Varighet");
+    pub(crate) const TRANSCRIBER: Text = Text::new("Transcriber", "Transkribent");
+    pub(crate) const CONVENTION: Text = Text::new("Convention", "Konvensjon");
+    pub(crate) const LEGEND: Text = Text::new("Legend", "Tegnforklaring");
+    pub(crate) const QUESTION: Text = Text::new("Question", "Spørsmål");
 }
 
 /// `Question` / `Spørsmål`, for formats that name guide questions.
-pub fn question_label(lang: Lang) -> &'static str {
+pub(crate) fn question_label(lang: Lang) -> &'static str {
     labels::QUESTION.get(lang)
 }
 
@@ -230,7 +227,6 @@ fn turn(segment: &ExportSegment, speaker: String, inside: &[&Event], convention:
         speaker,
         text,
         filled: !segment.anonymised && !segment.is_blank(),
-        anonymised: segment.anonymised,
     }
 }
 

@@ -22,17 +22,17 @@ use serde::{Deserialize, Serialize};
 mod tests;
 
 /// Largest guide accepted, in bytes; a guide is a page or two, anything bigger is the wrong file.
-pub const MAX_GUIDE_BYTES: usize = 1024 * 1024;
+pub(crate) const MAX_GUIDE_BYTES: usize = 1024 * 1024;
 /// Longest line accepted, in characters; longer lines cannot be shown usefully on a terminal.
-pub const MAX_LINE_CHARS: usize = 2000;
+pub(crate) const MAX_LINE_CHARS: usize = 2000;
 
 /// A parsed interview guide.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Guide {
     /// The `# Title` text.
-    pub title: String,
+    pub(crate) title: String,
     /// Non-blank text lines between the title and the first section, trimmed.
-    pub preamble: Vec<String>,
+    pub(crate) preamble: Vec<String>,
     /// The `## ` sections in order; each has at least one question.
     pub sections: Vec<Section>,
 }
@@ -41,9 +41,9 @@ pub struct Guide {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Section {
     /// The heading text.
-    pub title: String,
+    pub(crate) title: String,
     /// 1-based line of the heading.
-    pub line: usize,
+    pub(crate) line: usize,
     /// The section's questions in order.
     pub questions: Vec<Question>,
 }
@@ -52,20 +52,20 @@ pub struct Section {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Question {
     /// The item's text, without the list marker.
-    pub text: String,
+    pub(crate) text: String,
     /// 1-based line of the item.
-    pub line: usize,
+    pub(crate) line: usize,
     /// Follow-up probes written under the question.
-    pub probes: Vec<Probe>,
+    pub(crate) probes: Vec<Probe>,
 }
 
 /// A probe: an indented or parenthesised list item under a question.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Probe {
+pub(crate) struct Probe {
     /// The item's text as written (parentheses included), without the list marker.
-    pub text: String,
+    pub(crate) text: String,
     /// 1-based line of the item.
-    pub line: usize,
+    pub(crate) line: usize,
 }
 
 pub use crate::model::QuestionRef;
@@ -75,13 +75,13 @@ pub use crate::model::QuestionRef;
 #[error("{origin}{}: {message}. {hint}", at_line(.line))]
 pub struct GuideError {
     /// The file (or other source) the guide came from.
-    pub origin: String,
+    pub(crate) origin: String,
     /// 1-based line of the problem; 0 when it concerns the whole file.
-    pub line: usize,
+    pub(crate) line: usize,
     /// What is wrong, without a final full stop.
-    pub message: String,
+    pub(crate) message: String,
     /// What to do about it, as a sentence.
-    pub hint: String,
+    pub(crate) hint: String,
 }
 
 fn at_line(line: &usize) -> String {

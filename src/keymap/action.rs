@@ -25,7 +25,7 @@ impl Mode {
     pub const ALL: &'static [Mode] = &[Mode::Record, Mode::Review, Mode::ReviewNormal];
 
     /// The top-level key naming this mode in keymap files.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Mode::Record => "record",
             Mode::Review => "review",
@@ -34,7 +34,7 @@ impl Mode {
     }
 
     /// The mode a keymap file names `name`, if any.
-    pub fn from_name(name: &str) -> Option<Mode> {
+    pub(crate) fn from_name(name: &str) -> Option<Mode> {
         Mode::ALL.iter().copied().find(|m| m.name() == name)
     }
 
@@ -42,7 +42,7 @@ impl Mode {
     ///
     /// A user file can unbind anything, so without this check a typo could leave the
     /// interviewer on a screen they cannot leave or get help on.
-    pub fn required(self) -> &'static [(Action, &'static str)] {
+    pub(crate) fn required(self) -> &'static [(Action, &'static str)] {
         match self {
             Mode::Record => &[
                 (Action::Record(RecordAction::StopRecording), "the recording could not be stopped"),
@@ -95,24 +95,24 @@ macro_rules! actions {
 
         impl $Enum {
             /// Every action, in the order the help screen lists them.
-            pub fn all() -> Vec<Self> {
+            pub(crate) fn all() -> Vec<Self> {
                 let mut $out = Vec::new();
                 $($all)*
                 $out
             }
 
             /// The name keymap files use for it, e.g. `marker.laughter`.
-            pub fn name(self) -> &'static str {
+            pub(crate) fn name(self) -> &'static str {
                 match self { $($names)* }
             }
 
             /// One-line description; the help screen shows it when no keymap row gives a `desc`.
-            pub fn doc(self) -> &'static str {
+            pub(crate) fn doc(self) -> &'static str {
                 match self { $($docs)* }
             }
 
             /// The modes it can be bound in.
-            pub fn modes(self) -> &'static [Mode] {
+            pub(crate) fn modes(self) -> &'static [Mode] {
                 match self { $($modes)* }
             }
         }
@@ -121,11 +121,11 @@ macro_rules! actions {
 
 /// A marker kind that one key makes (`marker.laughter`): its row in `model/marker.rs` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct MarkKey(pub MarkerKind);
+pub struct MarkKey(pub(crate) MarkerKind);
 
 impl MarkKey {
     /// Every kind with a key.
-    pub fn all() -> impl Iterator<Item = MarkKey> {
+    pub(crate) fn all() -> impl Iterator<Item = MarkKey> {
         MarkerKind::ALL.into_iter().filter(|k| k.row().key.is_some()).map(MarkKey)
     }
 
@@ -140,7 +140,7 @@ impl MarkKey {
 
 /// A speaker number, 1 to 9 (`speaker.3`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct SpeakerKey(pub u8);
+pub struct SpeakerKey(pub(crate) u8);
 
 // Static tables so names and docs stay `&'static str`.
 const SPEAKER_NAMES: [&str; 9] = [
@@ -168,7 +168,7 @@ const SPEAKER_DOCS: [&str; 9] = [
 
 impl SpeakerKey {
     /// Speakers 1 to 9.
-    pub fn all() -> impl Iterator<Item = SpeakerKey> {
+    pub(crate) fn all() -> impl Iterator<Item = SpeakerKey> {
         (1..=9).map(SpeakerKey)
     }
 
@@ -328,7 +328,7 @@ impl Action {
     }
 
     /// The name keymap files use for it.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Action::Record(a) => a.name(),
             Action::Review(a) => a.name(),
@@ -336,7 +336,7 @@ impl Action {
     }
 
     /// One-line description.
-    pub fn doc(self) -> &'static str {
+    pub(crate) fn doc(self) -> &'static str {
         match self {
             Action::Record(a) => a.doc(),
             Action::Review(a) => a.doc(),
@@ -344,7 +344,7 @@ impl Action {
     }
 
     /// The modes it can be bound in.
-    pub fn modes(self) -> &'static [Mode] {
+    pub(crate) fn modes(self) -> &'static [Mode] {
         match self {
             Action::Record(a) => a.modes(),
             Action::Review(a) => a.modes(),
@@ -352,18 +352,18 @@ impl Action {
     }
 
     /// Whether it can be bound in `mode`.
-    pub fn is_valid_in(self, mode: Mode) -> bool {
+    pub(crate) fn is_valid_in(self, mode: Mode) -> bool {
         self.modes().contains(&mode)
     }
 
     /// Whether it names a speaker by number (the help screen folds these into one row).
-    pub fn is_speaker(self) -> bool {
+    pub(crate) fn is_speaker(self) -> bool {
         matches!(self, Action::Record(RecordAction::Speaker(_)) | Action::Review(ReviewAction::Speaker(_)))
     }
 
     /// The action `name` means in `mode`; if it means none there, the action of that name on
     /// another screen (which the caller refuses, naming the modes it belongs to).
-    pub fn from_name(name: &str, mode: Mode) -> Option<Action> {
+    pub(crate) fn from_name(name: &str, mode: Mode) -> Option<Action> {
         let mut named = Action::all().into_iter().filter(|a| a.name() == name);
         let first = named.next()?;
         Some(std::iter::once(first).chain(named).find(|a| a.is_valid_in(mode)).unwrap_or(first))

@@ -7,14 +7,14 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Location {
     /// Line number, starting at 1.
-    pub line: usize,
+    pub(crate) line: usize,
     /// Column in characters, starting at 1.
-    pub column: usize,
+    pub(crate) column: usize,
 }
 
 impl Location {
     /// The location of byte `offset` in `text`; offsets past the end or inside a char are clamped.
-    pub fn of_offset(text: &str, offset: usize) -> Location {
+    pub(crate) fn of_offset(text: &str, offset: usize) -> Location {
         let mut offset = offset.min(text.len());
         while !text.is_char_boundary(offset) {
             offset -= 1;

@@ -12,9 +12,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct KeyBinding {
     /// The key, e.g. `KeyCode::Char('l')` or `KeyCode::F(12)`.
-    pub code: KeyCode,
+    pub(crate) code: KeyCode,
     /// Control, Alt and Shift (and, from events only, Super, Hyper, Meta).
-    pub modifiers: KeyModifiers,
+    pub(crate) modifiers: KeyModifiers,
 }
 
 /// Named keys in the order the help for a bad key name lists them, with their codes.
@@ -44,7 +44,7 @@ F1 … F24, optionally after the modifiers C- (Control), A- (Alt) and S- (Shift)
 
 impl KeyBinding {
     /// A binding for `code` with `modifiers`, normalised the way events and key names are.
-    pub fn new(code: KeyCode, modifiers: KeyModifiers) -> KeyBinding {
+    pub(crate) fn new(code: KeyCode, modifiers: KeyModifiers) -> KeyBinding {
         let shift = modifiers.contains(KeyModifiers::SHIFT);
         match code {
             KeyCode::Char(c) => {
@@ -87,7 +87,7 @@ impl KeyBinding {
     }
 
     /// The binding a terminal key event stands for, normalised like parsed key names.
-    pub fn from_event(ev: &KeyEvent) -> KeyBinding {
+    pub(crate) fn from_event(ev: &KeyEvent) -> KeyBinding {
         KeyBinding::new(ev.code, ev.modifiers)
     }
 }

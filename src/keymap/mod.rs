@@ -25,13 +25,13 @@ pub use layer::KeymapLayer;
 use layer::{LayerRow, Strictness};
 
 /// The built-in keymap every other layer patches.
-pub const DEFAULT_KEYMAP: &str = include_str!("../../keymaps/default.toml");
+pub(crate) const DEFAULT_KEYMAP: &str = include_str!("../../keymaps/default.toml");
 
 /// How error messages name the built-in keymap.
 const DEFAULT_ORIGIN: &str = "built-in keymaps/default.toml";
 
 /// The keymap file name in the user's config directory and in a project directory.
-pub const KEYMAP_FILE: &str = "keymap.toml";
+pub(crate) const KEYMAP_FILE: &str = "keymap.toml";
 
 // Every `keymaps/*.toml` must be listed here; a test checks the directory against this table.
 static PRESETS: &[(&str, &str)] = &[
@@ -42,20 +42,14 @@ static PRESETS: &[(&str, &str)] = &[
     ("vim", include_str!("../../keymaps/vim.toml")),
 ];
 
-/// The keymap presets built into the binary, as (name for `--keymap`, TOML text).
-pub fn shipped_presets() -> &'static [(&'static str, &'static str)] {
-    PRESETS
-}
-
 /// One line of the help overlay: the keys bound to an action and what it does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HelpRow {
     /// The action's keys in canonical form, comma-separated, e.g. `down, j`.
-    pub keys: String,
-    /// The action.
-    pub action: Action,
+    pub(crate) keys: String,
+    pub(crate) action: Action,
     /// The description from the highest layer that gave one, else the action's doc.
-    pub desc: String,
+    pub(crate) desc: String,
 }
 
 /// The live key bindings of every mode, merged from all layers.
@@ -168,7 +162,7 @@ impl Keymap {
     }
 
     /// Like [`Keymap::load`], with the user keymap file given (or `None` for none), for tests.
-    pub fn load_with(
+    pub(crate) fn load_with(
         preset_or_path: Option<&str>,
         project_dir: Option<&Path>,
         user_file: Option<&Path>,
@@ -189,7 +183,7 @@ impl Keymap {
     }
 
     /// The action `event` triggers in `mode`; key releases trigger nothing.
-    pub fn action(&self, mode: Mode, event: &KeyEvent) -> Option<Action> {
+    pub(crate) fn action(&self, mode: Mode, event: &KeyEvent) -> Option<Action> {
         if event.kind == KeyEventKind::Release {
             return None;
         }
@@ -198,7 +192,7 @@ impl Keymap {
     }
 
     /// The recording screen's action for `event`.
-    pub fn record_action(&self, event: &KeyEvent) -> Option<RecordAction> {
+    pub(crate) fn record_action(&self, event: &KeyEvent) -> Option<RecordAction> {
         match self.action(Mode::Record, event)? {
             Action::Record(action) => Some(action),
             // Layers refuse review actions in the record mode, so this never matches.
@@ -207,7 +201,7 @@ impl Keymap {
     }
 
     /// The review screen's action for `event` in `mode` (typing, or normal).
-    pub fn review_action(&self, mode: Mode, event: &KeyEvent) -> Option<ReviewAction> {
+    pub(crate) fn review_action(&self, mode: Mode, event: &KeyEvent) -> Option<ReviewAction> {
         match self.action(mode, event)? {
             Action::Review(action) => Some(action),
             // Layers refuse record actions in the review modes, so this never matches.
@@ -247,7 +241,7 @@ impl Keymap {
 }
 
 /// Where the user's keymap lives: `$XDG_CONFIG_HOME/verbatim/keymap.toml`, else under `~/.config`.
-pub fn user_keymap_path() -> Option<PathBuf> {
+pub(crate) fn user_keymap_path() -> Option<PathBuf> {
     // The XDG spec says to ignore a relative XDG_CONFIG_HOME.
     let xdg = std::env::var_os("XDG_CONFIG_HOME").map(PathBuf::from).filter(|p| p.is_absolute());
     let base =

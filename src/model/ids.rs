@@ -16,9 +16,9 @@ pub struct ParticipantCode(String);
 #[error("participant code {code:?} is not allowed: {why}")]
 pub struct CodeError {
     /// The code as given.
-    pub code: String,
+    pub(crate) code: String,
     /// What is wrong and what would be right.
-    pub why: &'static str,
+    pub(crate) why: &'static str,
 }
 
 impl ParticipantCode {
@@ -28,7 +28,7 @@ impl ParticipantCode {
     }
 
     /// Whether two codes would clash as folder names on a case-insensitive disk.
-    pub fn clashes_with(&self, other: &ParticipantCode) -> bool {
+    pub(crate) fn clashes_with(&self, other: &ParticipantCode) -> bool {
         self.0.eq_ignore_ascii_case(&other.0)
     }
 }
@@ -104,17 +104,17 @@ pub struct SessionId(String);
 /// Why a text is not a session id.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0:?} is not a session id; they look like 20261120T090000Z-P01 (see `verbatim sessions`)")]
-pub struct SessionIdError(pub String);
+pub struct SessionIdError(pub(crate) String);
 
 impl SessionId {
     /// The id of a session of `participant` that started at `started`.
-    pub fn new(started: DateTime<Utc>, participant: &ParticipantCode) -> SessionId {
+    pub(crate) fn new(started: DateTime<Utc>, participant: &ParticipantCode) -> SessionId {
         SessionId(format!("{}-{participant}", started.format("%Y%m%dT%H%M%SZ")))
     }
 
     /// The `n`th session to start in the same second: `…-P01.2`. A '.' cannot occur in a
     /// participant code, so `…-P01.2` never reads as participant `P01-2`.
-    pub fn numbered(&self, n: u32) -> SessionId {
+    pub(crate) fn numbered(&self, n: u32) -> SessionId {
         SessionId(format!("{}.{n}", self.0))
     }
 
@@ -123,15 +123,9 @@ impl SessionId {
         &self.0
     }
 
-    /// The participant part of an id verbatim made (`P01` in `…Z-P01.2`).
-    pub fn participant_part(&self) -> Option<&str> {
-        let (_, rest) = self.0.split_once("Z-")?;
-        Some(rest.split_once('.').map_or(rest, |(code, _)| code))
-    }
-
     /// The id with its participant part renamed: `20261120T090000Z-P01.2` → `…-P07.2`; `None`
     /// if the id is not `old`'s.
-    pub fn renamed(&self, old: &ParticipantCode, new: &ParticipantCode) -> Option<SessionId> {
+    pub(crate) fn renamed(&self, old: &ParticipantCode, new: &ParticipantCode) -> Option<SessionId> {
         let (time, rest) = self.0.split_once("Z-")?;
         let (code, suffix) = rest.split_once('.').map_or((rest, None), |(c, s)| (c, Some(s)));
         (code == old.as_str()).then(|| match suffix {
@@ -242,7 +236,6 @@ mod tests {
         assert_eq!(a.as_str(), "20260329T005900Z-P10");
         assert!(a < b);
         assert_eq!(a.numbered(2).as_str(), "20260329T005900Z-P10.2");
-        assert_eq!(a.numbered(2).participant_part(), Some("P10"));
         let id = |s: &str| s.parse::<SessionId>().unwrap();
         let (p01, p07) = (code("P01"), code("P07"));
         assert_eq!(id("20261120T090000Z-P01").renamed(&p01, &p07), Some(id("20261120T090000Z-P07")));

@@ -15,10 +15,10 @@ pub enum Lang {
 
 impl Lang {
     /// Every language, in the order `--help` lists them.
-    pub const ALL: [Lang; 2] = [Lang::Nb, Lang::En];
+    pub(crate) const ALL: [Lang; 2] = [Lang::Nb, Lang::En];
 
     /// The code `--lang` takes.
-    pub fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> &'static str {
         match self {
             Lang::Nb => "nb",
             Lang::En => "en",
@@ -26,7 +26,7 @@ impl Lang {
     }
 
     /// The BCP 47 tag documents carry, e.g. in a Word file's language.
-    pub fn tag(self) -> &'static str {
+    pub(crate) fn tag(self) -> &'static str {
         match self {
             Lang::Nb => "nb-NO",
             Lang::En => "en-GB",
@@ -43,7 +43,7 @@ impl fmt::Display for Lang {
 /// Why a language code is not one verbatim writes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("no labels in language {0:?}; use nb (Norwegian Bokmål) or en (English)")]
-pub struct LangError(pub String);
+pub struct LangError(pub(crate) String);
 
 impl FromStr for Lang {
     type Err = LangError;
@@ -57,19 +57,19 @@ impl FromStr for Lang {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Text {
     /// English.
-    pub en: &'static str,
+    pub(crate) en: &'static str,
     /// Norwegian Bokmål.
-    pub nb: &'static str,
+    pub(crate) nb: &'static str,
 }
 
 impl Text {
     /// A label that reads `en` in English and `nb` in Norwegian.
-    pub const fn new(en: &'static str, nb: &'static str) -> Text {
+    pub(crate) const fn new(en: &'static str, nb: &'static str) -> Text {
         Text { en, nb }
     }
 
     /// The label in `lang`.
-    pub fn get(self, lang: Lang) -> &'static str {
+    pub(crate) fn get(self, lang: Lang) -> &'static str {
         match lang {
             Lang::En => self.en,
             Lang::Nb => self.nb,

@@ -22,9 +22,9 @@ pub struct QuestionRef {
 /// What a marker marks, without what it carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MarkerKind {
-    /// Laughter.
+    /// Someone laughed.
     Laughter,
-    /// A sigh.
+    /// Someone sighed or breathed out audibly.
     Sigh,
     /// A long pause the interviewer noticed.
     LongPause,
@@ -48,18 +48,18 @@ pub enum MarkerKind {
 
 /// A kind's row: its names and, for kinds made with one key, its keymap action.
 #[derive(Debug, Clone, Copy)]
-pub struct KindRow {
+pub(crate) struct KindRow {
     /// The name in files and on the command line (`follow_up`).
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// The label in exports and, in English, on the screens.
-    pub label: Text,
+    pub(crate) label: Text,
     /// The keymap action (`marker.follow_up`) and its help line, if one key makes it.
-    pub key: Option<(&'static str, &'static str)>,
+    pub(crate) key: Option<(&'static str, &'static str)>,
 }
 
 impl MarkerKind {
     /// Every kind, in the order help and lists show them.
-    pub const ALL: [MarkerKind; 11] = [
+    pub(crate) const ALL: [MarkerKind; 11] = [
         MarkerKind::Laughter,
         MarkerKind::Sigh,
         MarkerKind::LongPause,
@@ -75,7 +75,7 @@ impl MarkerKind {
 
     /// The kinds `verbatim clips --kind` cuts, in the order its help lists them. Identifying
     /// passages are never clipped: their audio is silenced in every clip.
-    pub const CLIPPED: [MarkerKind; 7] = [
+    pub(crate) const CLIPPED: [MarkerKind; 7] = [
         MarkerKind::Quote,
         MarkerKind::FollowUp,
         MarkerKind::Note,
@@ -86,7 +86,7 @@ impl MarkerKind {
     ];
 
     /// The kind's row: one line per kind, the single place its names live.
-    pub const fn row(self) -> KindRow {
+    pub(crate) const fn row(self) -> KindRow {
         const fn row(name: &'static str, en: &'static str, nb: &'static str) -> KindRow {
             KindRow { name, label: Text::new(en, nb), key: None }
         }
@@ -130,18 +130,18 @@ impl MarkerKind {
     }
 
     /// The label in `lang`.
-    pub fn label(self, lang: Lang) -> &'static str {
+    pub(crate) fn label(self, lang: Lang) -> &'static str {
         self.row().label.get(lang)
     }
 
     /// The kind named `name` in files and on the command line (`follow-up` reads too).
-    pub fn from_name(name: &str) -> Option<MarkerKind> {
+    pub(crate) fn from_name(name: &str) -> Option<MarkerKind> {
         let name = name.trim().to_ascii_lowercase().replace('-', "_");
         MarkerKind::ALL.into_iter().find(|k| k.name() == name)
     }
 
     /// Whether the interviewer made it (pauses and gaps are facts the recorder noted).
-    pub fn is_made_by_hand(self) -> bool {
+    pub(crate) fn is_made_by_hand(self) -> bool {
         !matches!(self, MarkerKind::Paused | MarkerKind::Gap)
     }
 }
@@ -165,17 +165,17 @@ impl<'de> serde::Deserialize<'de> for MarkerKind {
 /// What a marker marks, with what that kind carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mark {
-    /// Laughter.
+    /// Someone laughed.
     Laughter,
-    /// A sigh.
+    /// Someone sighed or breathed out audibly.
     Sigh,
-    /// A long pause.
+    /// A silence the interviewer noticed as long.
     LongPause,
     /// A key quote.
     Quote,
     /// Identifying: redact later.
     Identifying,
-    /// Follow up.
+    /// Something to come back to later in the interview.
     FollowUp,
     /// A typed note.
     Note(String),
@@ -204,7 +204,7 @@ pub enum Mark {
 
 impl Mark {
     /// The kind, without the payload.
-    pub fn kind(&self) -> MarkerKind {
+    pub(crate) fn kind(&self) -> MarkerKind {
         match self {
             Mark::Laughter => MarkerKind::Laughter,
             Mark::Sigh => MarkerKind::Sigh,
@@ -221,7 +221,7 @@ impl Mark {
     }
 
     /// The mark of a kind that carries nothing; `None` for kinds that need a payload.
-    pub fn plain(kind: MarkerKind) -> Option<Mark> {
+    pub(crate) fn plain(kind: MarkerKind) -> Option<Mark> {
         Some(match kind {
             MarkerKind::Laughter => Mark::Laughter,
             MarkerKind::Sigh => Mark::Sigh,
@@ -236,7 +236,7 @@ impl Mark {
     }
 
     /// The text it carries: a note, a question's text, or a gap's cause.
-    pub fn text(&self) -> Option<&str> {
+    pub(crate) fn text(&self) -> Option<&str> {
         match self {
             Mark::Note(text) | Mark::Gap { cause: text, .. } => Some(text),
             Mark::Question { text, .. } => text.as_deref(),
@@ -245,7 +245,7 @@ impl Mark {
     }
 
     /// Time that is not in the audio: a pause's wall-clock length, or the audio lost in a gap.
-    pub fn off_tape(&self) -> Option<Ms> {
+    pub(crate) fn off_tape(&self) -> Option<Ms> {
         match self {
             Mark::Paused { wall } => *wall,
             Mark::Gap { lost, .. } => *lost,
@@ -259,7 +259,7 @@ impl Mark {
 #[serde(try_from = "MarkerRecord", into = "MarkerRecord")]
 pub struct Marker {
     /// The audio frame it was made at: the clock's own reading.
-    pub frame: u64,
+    pub(crate) frame: u64,
     /// The same moment in milliseconds.
     pub at: Ms,
     /// What it marks.
@@ -272,7 +272,7 @@ impl Marker {
         Marker { frame, at: Ms::of_frames(frame, sample_rate), mark }
     }
 
-    /// Its kind.
+    /// What it marks, without the payload.
     pub fn kind(&self) -> MarkerKind {
         self.mark.kind()
     }

@@ -1,9 +1,9 @@
 //! The session's vocabulary as pure types, with no I/O: time on the audio clock, ids,
 //! speakers, markers and transcripts. Every other layer speaks in these.
 
-pub mod ids;
-pub mod lang;
-pub mod marker;
+pub(crate) mod ids;
+pub(crate) mod lang;
+pub(crate) mod marker;
 pub mod speaker;
 pub mod time;
 pub mod transcript;

@@ -9,7 +9,7 @@ use super::lang::{Lang, Text};
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Speaker {
-    /// The interviewer.
+    /// Whoever runs the interview (one per session).
     Interviewer,
     /// The session's participant, labelled by their code (so a renamed code follows).
     Participant,
@@ -25,9 +25,9 @@ pub enum Speaker {
 #[derive(Debug, Clone, Copy)]
 pub struct SpeakerNames<'a> {
     /// The interviewer's label, e.g. `I`.
-    pub interviewer: &'a str,
+    pub(crate) interviewer: &'a str,
     /// The participant's label; `{code}` stands for their code, e.g. `{code}` or `B`.
-    pub participant: &'a str,
+    pub(crate) participant: &'a str,
 }
 
 /// A segment nobody attributed.
@@ -35,7 +35,7 @@ const UNKNOWN: Text = Text::new("unknown speaker", "ukjent taler");
 
 impl Speaker {
     /// The label the review screen shows: `I`, the participant's code, `L2`, `S1` or the name.
-    pub fn short_label<'a>(&'a self, participant: &'a ParticipantCode) -> Cow<'a, str> {
+    pub(crate) fn short_label<'a>(&'a self, participant: &'a ParticipantCode) -> Cow<'a, str> {
         match self {
             Speaker::Interviewer => Cow::Borrowed("I"),
             Speaker::Participant => Cow::Borrowed(participant.as_str()),
@@ -88,7 +88,7 @@ fn member(text: &str, prefix: char) -> Option<u8> {
 
 /// The label of a segment that may have no speaker: its speaker's, or for an unattributed one
 /// `unknown` (see [`unknown_speaker`]).
-pub fn label_or(
+pub(crate) fn label_or(
     speaker: Option<&Speaker>,
     participant: &ParticipantCode,
     names: SpeakerNames<'_>,
@@ -104,7 +104,7 @@ pub fn label_or(
 /// interviewer is known (some segments are the interviewer's and every attributed one is the
 /// interviewer's or the participant's), everything else is the participant's; otherwise it is
 /// "unknown speaker" in words, never a `?` a reader might take for notation.
-pub fn unknown_speaker<'a>(
+pub(crate) fn unknown_speaker<'a>(
     speakers: impl IntoIterator<Item = Option<&'a Speaker>>,
     participant: &ParticipantCode,
     names: SpeakerNames<'_>,

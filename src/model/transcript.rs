@@ -13,7 +13,7 @@ use super::speaker::Speaker;
 use super::time::{Ms, Span};
 
 /// No segment gets shorter than this by splitting or nudging.
-pub const MIN_SEGMENT: Ms = Ms(100);
+pub(crate) const MIN_SEGMENT: Ms = Ms(100);
 
 /// Where a word came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -32,20 +32,20 @@ pub enum Source {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Word {
     /// The text, punctuation attached as typed.
-    pub text: String,
+    pub(crate) text: String,
     /// Where it was said, when known.
-    pub span: Option<Span>,
+    pub(crate) span: Option<Span>,
     /// How sure the recogniser was (0-1), for recognised words.
-    pub confidence: Option<f32>,
+    pub(crate) confidence: Option<f32>,
     /// Who wrote it.
-    pub source: Source,
+    pub(crate) source: Source,
     /// Written without a space before it (`word` `,` or `word` `[laughter]`).
-    pub glued: bool,
+    pub(crate) glued: bool,
 }
 
 impl Word {
     /// A typed word.
-    pub fn typed(text: impl Into<String>) -> Word {
+    pub(crate) fn typed(text: impl Into<String>) -> Word {
         Word { text: text.into(), span: None, confidence: None, source: Source::Typed, glued: false }
     }
 }
@@ -59,9 +59,9 @@ impl Drop for Word {
 /// A non-speech annotation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TagKind {
-    /// Laughter.
+    /// Someone laughed.
     Laughter,
-    /// A sigh.
+    /// Someone sighed or breathed out audibly.
     Sigh,
     /// Overlapping speech begins.
     Overlap,
@@ -71,10 +71,10 @@ pub enum TagKind {
 
 impl TagKind {
     /// Every tag kind.
-    pub const ALL: [TagKind; 4] = [TagKind::Laughter, TagKind::Sigh, TagKind::Overlap, TagKind::Inaudible];
+    pub(crate) const ALL: [TagKind; 4] = [TagKind::Laughter, TagKind::Sigh, TagKind::Overlap, TagKind::Inaudible];
 
     /// The name in notation and files: `laughter`.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             TagKind::Laughter => "laughter",
             TagKind::Sigh => "sigh",
@@ -88,22 +88,22 @@ impl TagKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tag {
     /// What it marks.
-    pub kind: TagKind,
+    pub(crate) kind: TagKind,
     /// When, if known (inaudible speech carries the time it was marked at).
-    pub at: Option<Ms>,
+    pub(crate) at: Option<Ms>,
     /// Written without a space before it.
-    pub glued: bool,
+    pub(crate) glued: bool,
 }
 
 impl Tag {
     /// A tag of `kind` with no time.
-    pub fn new(kind: TagKind) -> Tag {
+    pub(crate) fn new(kind: TagKind) -> Tag {
         Tag { kind, at: None, glued: false }
     }
 
     /// Reads the inside of `[…]` as a tag: `laughter`, `sigh`, `overlap`, `inaudible` or
     /// `inaudible 00:01:02`; anything else is not a tag.
-    pub fn parse(inside: &str) -> Option<Tag> {
+    pub(crate) fn parse(inside: &str) -> Option<Tag> {
         let kind = TagKind::ALL.into_iter().find(|k| inside.starts_with(k.name()))?;
         let rest = &inside[kind.name().len()..];
         if rest.is_empty() {
@@ -117,7 +117,7 @@ impl Tag {
     }
 
     /// How it is shown while typing: `[laughter]`, `[inaudible 00:01:02]`.
-    pub fn display(&self) -> String {
+    pub(crate) fn display(&self) -> String {
         match self.at {
             Some(at) => format!("[{} {at}]", self.kind.name()),
             None => format!("[{}]", self.kind.name()),
@@ -136,7 +136,7 @@ pub enum Token {
 
 impl Token {
     /// Written without a space before it.
-    pub fn glued(&self) -> bool {
+    pub(crate) fn glued(&self) -> bool {
         match self {
             Token::Word(w) => w.glued,
             Token::Tag(t) => t.glued,
@@ -144,7 +144,7 @@ impl Token {
     }
 
     /// How it is shown while typing.
-    pub fn display(&self) -> std::borrow::Cow<'_, str> {
+    pub(crate) fn display(&self) -> std::borrow::Cow<'_, str> {
         match self {
             Token::Word(w) => std::borrow::Cow::Borrowed(&w.text),
             Token::Tag(t) => std::borrow::Cow::Owned(t.display()),
@@ -218,7 +218,7 @@ fn groups(text: &str) -> Vec<&str> {
 }
 
 /// The tokens as one line of text, the way the transcriber sees and types them.
-pub fn display(tokens: &[Token]) -> String {
+pub(crate) fn display(tokens: &[Token]) -> String {
     let mut out = String::new();
     for token in tokens {
         if !out.is_empty() && !token.glued() {
@@ -230,7 +230,7 @@ pub fn display(tokens: &[Token]) -> String {
 }
 
 /// The tokens in runs written without spaces between them (`word[laughter].` is one run).
-pub fn runs(tokens: &[Token]) -> impl Iterator<Item = &[Token]> {
+pub(crate) fn runs(tokens: &[Token]) -> impl Iterator<Item = &[Token]> {
     let mut rest = tokens;
     std::iter::from_fn(move || {
         if rest.is_empty() {
@@ -270,23 +270,24 @@ impl Segment {
     }
 
     /// The text as the transcriber sees it.
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         display(&self.tokens)
     }
 
     /// Whether nothing has been written in it.
-    pub fn is_blank(&self) -> bool {
+    pub(crate) fn is_blank(&self) -> bool {
         self.tokens.is_empty()
     }
 
     /// Whether one of its tags is of `kind`.
-    pub fn has_tag(&self, kind: TagKind) -> bool {
+    #[cfg(test)]
+    pub(crate) fn has_tag(&self, kind: TagKind) -> bool {
         self.tokens.iter().any(|t| matches!(t, Token::Tag(tag) if tag.kind == kind))
     }
 
     /// Replaces the tokens with an edited version. Words the edit left as they were keep
     /// their time, confidence and source; new or changed ones are the transcriber's.
-    pub fn retype(&mut self, mut tokens: Vec<Token>) {
+    pub(crate) fn retype(&mut self, mut tokens: Vec<Token>) {
         let old: Vec<&Word> =
             self.tokens.iter().filter_map(|t| if let Token::Word(w) = t { Some(w) } else { None }).collect();
         let new_words: Vec<usize> =
@@ -335,13 +336,13 @@ fn common_words(old: &[&str], new: &[String]) -> Vec<(usize, usize)> {
 /// Every segment of a session, in time order, never overlapping.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Transcript {
-    /// The segments.
+    /// In time order, never overlapping.
     pub segments: Vec<Segment>,
 }
 
 impl Transcript {
     /// A fresh transcript of `pieces` (where voice was found, and who the live keys say spoke).
-    pub fn from_pieces(pieces: impl IntoIterator<Item = (Span, Option<Speaker>)>) -> Transcript {
+    pub(crate) fn from_pieces(pieces: impl IntoIterator<Item = (Span, Option<Speaker>)>) -> Transcript {
         Transcript { segments: pieces.into_iter().map(|(span, speaker)| Segment::empty(span, speaker)).collect() }
     }
 
@@ -408,7 +409,7 @@ impl Transcript {
     }
 
     /// The segments as verbatim 0.1 wrote them: one string per segment, speakers as labels.
-    pub fn from_v1(segments: Vec<SegmentV1>, participant: &ParticipantCode) -> Transcript {
+    pub(crate) fn from_v1(segments: Vec<SegmentV1>, participant: &ParticipantCode) -> Transcript {
         let segments = segments
             .into_iter()
             .map(|old| Segment {
@@ -425,7 +426,7 @@ impl Transcript {
 
 /// A segment of a version 1 transcript (`text` a plain string, `speaker` a label).
 #[derive(Debug, serde::Deserialize)]
-pub struct SegmentV1 {
+pub(crate) struct SegmentV1 {
     start_ms: u64,
     end_ms: u64,
     #[serde(default)]

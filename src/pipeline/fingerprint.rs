@@ -17,14 +17,14 @@ const SPAN: u64 = 4096;
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AudioFingerprint {
     /// Length of the encrypted file.
-    pub bytes: u64,
+    pub(crate) bytes: u64,
     /// SHA-256 of its first and last 4 KiB, hex.
-    pub head_tail_sha256: String,
+    pub(crate) head_tail_sha256: String,
 }
 
 impl AudioFingerprint {
     /// Fingerprints the encrypted audio at `path`.
-    pub fn of(path: &Path) -> Result<AudioFingerprint, FsError> {
+    pub(crate) fn of(path: &Path) -> Result<AudioFingerprint, FsError> {
         let at = |source| FsError { path: path.into(), action: "reading audio", source };
         let mut file = File::open(path).map_err(at)?;
         let bytes = file.metadata().map_err(at)?.len();

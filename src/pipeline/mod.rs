@@ -22,7 +22,7 @@ use crate::securefs::FsError;
 use crate::store::{self, SealedError};
 
 /// Layout version of a cached layer's file (the stage's own version is in its key).
-pub const CACHE_FORMAT: u32 = 2;
+pub(crate) const CACHE_FORMAT: u32 = 2;
 
 /// A step that makes one layer of the timeline.
 pub trait Stage {
@@ -70,22 +70,21 @@ pub trait Stage {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CacheKey {
     /// The stage that made it.
-    pub stage: String,
-    /// Its version.
-    pub version: u32,
+    pub(crate) stage: String,
+    pub(crate) version: u32,
     /// Its parameters.
     #[serde(default)]
-    pub params: serde_json::Value,
+    pub(crate) params: serde_json::Value,
     /// The audio it was made from.
-    pub audio: AudioFingerprint,
+    pub(crate) audio: AudioFingerprint,
     /// The keys of the layers it was made from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub inputs: Vec<CacheKey>,
+    pub(crate) inputs: Vec<CacheKey>,
 }
 
 impl CacheKey {
     /// The key `stage` gives its layer of `audio`.
-    pub fn of<S: Stage>(stage: &S, audio: &AudioFingerprint) -> CacheKey {
+    pub(crate) fn of<S: Stage>(stage: &S, audio: &AudioFingerprint) -> CacheKey {
         CacheKey {
             stage: S::NAME.to_string(),
             version: S::VERSION,
@@ -137,18 +136,18 @@ pub enum StageError {
 #[derive(Clone, Copy)]
 pub struct Workspace<'a> {
     /// The session folder.
-    pub dir: &'a Path,
+    pub(crate) dir: &'a Path,
     /// Its encrypted audio.
-    pub audio: &'a Path,
+    pub(crate) audio: &'a Path,
     /// The participant's key, to read.
-    pub identity: &'a Identity,
+    pub(crate) identity: &'a Identity,
     /// The participant's public key, to write.
-    pub recipient: &'a Recipient,
+    pub(crate) recipient: &'a Recipient,
 }
 
 /// The layer `stage` makes for the session in `space`: cached if its key matches (and `force`
 /// is off), else made now and cached.
-pub fn run<S: Stage>(
+pub(crate) fn run<S: Stage>(
     stage: &S,
     space: Workspace<'_>,
     force: bool,
@@ -173,7 +172,11 @@ pub fn run<S: Stage>(
 }
 
 /// The layer cached at `path`, if it was made with exactly `key` and is plausible.
-pub fn load<S: Stage>(path: &Path, identity: &Identity, key: &CacheKey) -> Result<Option<S::Output>, SealedError> {
+pub(crate) fn load<S: Stage>(
+    path: &Path,
+    identity: &Identity,
+    key: &CacheKey,
+) -> Result<Option<S::Output>, SealedError> {
     let plain = match store::open(path, identity) {
         Ok(plain) => plain,
         Err(SealedError::Missing(_)) => return Ok(None),

@@ -17,7 +17,7 @@ pub const CONSENT_FILE: &str = "consent.json.age";
 pub enum ConsentStatus {
     /// Asked, not yet given: record, but do not analyse or publish.
     Pending,
-    /// Given.
+    /// Given: the recordings may be analysed and published as agreed.
     Given,
     /// Withdrawn: run `verbatim forget`.
     Withdrawn,
@@ -25,7 +25,7 @@ pub enum ConsentStatus {
 
 impl ConsentStatus {
     /// Every status, in the order `--help` lists them.
-    pub const ALL: [ConsentStatus; 3] = [ConsentStatus::Pending, ConsentStatus::Given, ConsentStatus::Withdrawn];
+    pub(crate) const ALL: [ConsentStatus; 3] = [ConsentStatus::Pending, ConsentStatus::Given, ConsentStatus::Withdrawn];
 
     /// The status as a word.
     pub fn label(self) -> &'static str {
@@ -40,7 +40,7 @@ impl ConsentStatus {
 /// One participant's consent record.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Consent {
-    /// The status.
+    /// Where consent stands now.
     pub status: ConsentStatus,
     /// When it was given, asked or withdrawn (YYYY-MM-DD).
     pub date: chrono::NaiveDate,

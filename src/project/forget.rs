@@ -17,8 +17,7 @@ use crate::securefs::{self, IoContext};
 /// What `forget` removed and what it could not reach.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ForgetReport {
-    /// The participant.
-    pub participant: ParticipantCode,
+    pub(crate) participant: ParticipantCode,
     /// Sessions deleted.
     pub sessions: Vec<SessionId>,
     /// Exported files deleted.
@@ -32,8 +31,7 @@ pub struct ForgetReport {
 /// What `forget` would remove, for the confirmation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ForgetPlan {
-    /// The participant.
-    pub participant: ParticipantCode,
+    pub(crate) participant: ParticipantCode,
     /// Their sessions.
     pub sessions: Vec<SessionId>,
     /// Files exported for them, as the manifest lists them.

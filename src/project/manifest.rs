@@ -35,18 +35,18 @@ pub enum ExportKind {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ExportRecord {
     /// Whose data it holds.
-    pub participant: ParticipantCode,
+    pub(crate) participant: ParticipantCode,
     /// The session it came from, if one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session: Option<SessionId>,
+    pub(crate) session: Option<SessionId>,
     /// Where it was written (absolute).
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// What it is.
-    pub kind: ExportKind,
+    pub(crate) kind: ExportKind,
     /// Written unencrypted.
-    pub plaintext: bool,
+    pub(crate) plaintext: bool,
     /// When, RFC 3339.
-    pub written: String,
+    pub(crate) written: String,
 }
 
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
@@ -109,7 +109,7 @@ impl Keyring {
     }
 
     /// Follows a participant rename: their code and session ids in every record.
-    pub fn rename_in_exports(
+    pub(crate) fn rename_in_exports(
         &self,
         old: &ParticipantCode,
         new: &ParticipantCode,

@@ -35,7 +35,7 @@ use crate::crypto::{self, CryptoError, Recipient, SecretString};
 use crate::securefs::{self, FsError, IoContext};
 
 /// Version of the on-disk layout this build reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+pub(crate) const FORMAT_VERSION: u32 = 1;
 const CONFIG_FILE: &str = "verbatim.toml";
 const IDENTITY_FILE: &str = "identity.age";
 const PARTICIPANTS_DIR: &str = "participants";
@@ -98,19 +98,19 @@ pub enum ProjectError {
 /// The public, non-secret project settings in `verbatim.toml`.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ProjectConfig {
+pub(crate) struct ProjectConfig {
     /// On-disk layout version.
-    pub format: u32,
+    pub(crate) format: u32,
     /// When the project was created (RFC 3339).
-    pub created: String,
+    pub(crate) created: String,
     /// The project's public key; participant identities are encrypted to it.
-    pub project_recipient: String,
+    pub(crate) project_recipient: String,
     /// The date by which all data must be deleted (the data management plan's end).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub retain_until: Option<chrono::NaiveDate>,
+    pub(crate) retain_until: Option<chrono::NaiveDate>,
     /// Supervisors' age recipients; the project key is also sealed to them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub supervisors: Vec<String>,
+    pub(crate) supervisors: Vec<String>,
 }
 
 /// An opened project folder.
@@ -169,33 +169,33 @@ impl Project {
     }
 
     /// The public settings.
-    pub fn config(&self) -> &ProjectConfig {
+    pub(crate) fn config(&self) -> &ProjectConfig {
         &self.config
     }
 
     /// The project's public key.
-    pub fn recipient(&self) -> &Recipient {
+    pub(crate) fn recipient(&self) -> &Recipient {
         &self.recipient
     }
 
     /// Path of the passphrase-protected project identity.
-    pub fn identity_path(&self) -> PathBuf {
+    pub(crate) fn identity_path(&self) -> PathBuf {
         self.root.join(IDENTITY_FILE)
     }
 
     /// Folder holding all participants.
-    pub fn participants_dir(&self) -> PathBuf {
+    pub(crate) fn participants_dir(&self) -> PathBuf {
         self.root.join(PARTICIPANTS_DIR)
     }
 
     /// The supervisors' recipients from `verbatim.toml`.
-    pub fn supervisors(&self) -> Result<Vec<Recipient>, ProjectError> {
+    pub(crate) fn supervisors(&self) -> Result<Vec<Recipient>, ProjectError> {
         let path = self.root().join(CONFIG_FILE);
         self.config().supervisors.iter().map(|text| Ok(crypto::parse_recipient(text, &path)?)).collect()
     }
 
     /// Path of the project key sealed to the supervisors.
-    pub fn supervisor_identity_path(&self) -> PathBuf {
+    pub(crate) fn supervisor_identity_path(&self) -> PathBuf {
         self.root().join(SUPERVISOR_IDENTITY_FILE)
     }
 
@@ -280,7 +280,7 @@ fn write_config(dir: &Path, config: &ProjectConfig) -> Result<(), ProjectError> 
 }
 
 /// Formats a TOML error with the line it happened on.
-pub fn toml_error_with_line(text: &str, err: &toml::de::Error) -> String {
+pub(crate) fn toml_error_with_line(text: &str, err: &toml::de::Error) -> String {
     match err.span() {
         Some(span) => {
             let line = text[..span.start.min(text.len())].matches('\n').count() + 1;

@@ -45,7 +45,7 @@ fn known_list(known: &[ParticipantCode]) -> String {
 
 impl Project {
     /// Folder of one participant (which may not exist).
-    pub fn participant_dir(&self, id: &ParticipantCode) -> PathBuf {
+    pub(crate) fn participant_dir(&self, id: &ParticipantCode) -> PathBuf {
         self.participants_dir().join(id.as_str())
     }
 
@@ -111,7 +111,7 @@ impl Project {
     }
 
     /// Path of a participant's encrypted identity.
-    pub fn participant_identity_path(&self, id: &ParticipantCode) -> PathBuf {
+    pub(crate) fn participant_identity_path(&self, id: &ParticipantCode) -> PathBuf {
         self.participant_dir(id).join(IDENTITY_FILE)
     }
 }

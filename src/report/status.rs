@@ -81,14 +81,14 @@ pub enum Warning {
     RetentionPassed {
         /// The date.
         until: NaiveDate,
-        /// Days ago.
+        /// How many days ago it passed.
         days_ago: i64,
     },
     /// The retention date is near.
     RetentionSoon {
         /// The date.
         until: NaiveDate,
-        /// Days left.
+        /// How many days remain.
         days_left: i64,
     },
     /// A participant withdrew consent: their data must be deleted.
@@ -106,7 +106,7 @@ pub enum Warning {
     Unreadable {
         /// Which.
         session: SessionId,
-        /// Why.
+        /// The error that stopped the read, in words.
         why: String,
     },
     /// Unencrypted exported files still exist.

@@ -61,13 +61,6 @@ pub enum SessionError {
     Fs(#[from] FsError),
 }
 
-impl SessionError {
-    /// True if this says a file is not there (as opposed to damaged).
-    pub fn is_missing(&self) -> bool {
-        matches!(self, SessionError::Sealed(SealedError::Missing(_)))
-    }
-}
-
 fn known_hint(known: &[SessionId]) -> String {
     let list = |ids: &[SessionId]| ids.iter().map(SessionId::as_str).collect::<Vec<_>>().join(", ");
     match known.len() {
@@ -85,7 +78,7 @@ pub struct SessionDir {
     /// The participant the session belongs to.
     pub participant: ParticipantCode,
     /// The folder.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
 }
 
 /// Where a session stands, as listings show it.
@@ -129,16 +122,16 @@ pub struct SessionSummary {
     pub duration: Ms,
     /// Frames per second.
     pub sample_rate: u32,
-    /// Channels.
+    /// Interleaved channels in each frame (1 mono, 2 stereo).
     pub channels: u16,
-    /// Bits per sample.
+    /// Size of one sample in the WAV, in bits.
     pub bits_per_sample: u16,
     /// Frames lost while recording.
     pub dropped_frames: u64,
     /// Where it stands.
     pub state: SessionStatus,
     /// `recording` or `import`.
-    pub source: &'static str,
+    pub(crate) source: &'static str,
 }
 
 fn rfc3339<S: serde::Serializer>(time: &DateTime<FixedOffset>, serializer: S) -> Result<S::Ok, S::Error> {
@@ -152,7 +145,7 @@ impl SessionDir {
     }
 
     /// Encrypted metadata path.
-    pub fn meta_path(&self) -> PathBuf {
+    pub(crate) fn meta_path(&self) -> PathBuf {
         self.path.join(META_FILE)
     }
 
@@ -192,7 +185,7 @@ impl SessionDir {
     }
 
     /// Creates a hidden staging folder for a new session; [`SessionDir::publish`] makes it visible.
-    pub fn stage(
+    pub(crate) fn stage(
         project: &Project,
         participant: &ParticipantCode,
         started: DateTime<Utc>,
@@ -207,14 +200,14 @@ impl SessionDir {
     }
 
     /// Renames a staged folder to its final name.
-    pub fn publish(self) -> Result<SessionDir, SessionError> {
+    pub(crate) fn publish(self) -> Result<SessionDir, SessionError> {
         let final_path = securefs::parent_of(&self.path).join(self.id.as_str());
         securefs::rename_durable(&self.path, &final_path)?;
         Ok(SessionDir { path: final_path, ..self })
     }
 
     /// Removes a staging folder after a failed import (it holds only ciphertext).
-    pub fn discard(self) {
+    pub(crate) fn discard(self) {
         let _ = fs::remove_dir_all(&self.path);
     }
 
@@ -224,7 +217,7 @@ impl SessionDir {
     }
 
     /// Encrypts and atomically replaces the metadata.
-    pub fn write_meta(&self, recipient: &Recipient, meta: &SessionMeta) -> Result<(), SessionError> {
+    pub(crate) fn write_meta(&self, recipient: &Recipient, meta: &SessionMeta) -> Result<(), SessionError> {
         Ok(store::write(&self.meta_path(), recipient, meta)?)
     }
 
@@ -264,12 +257,12 @@ impl SessionDir {
     }
 
     /// Path of the lock a live recorder holds (its process id, nothing personal).
-    pub fn lock_path(&self) -> PathBuf {
+    pub(crate) fn lock_path(&self) -> PathBuf {
         self.path.join(LOCK_FILE)
     }
 
     /// Creates the lock file and takes an exclusive `flock` on it for as long as it is open.
-    pub fn hold_recording_lock(&self) -> Result<fs::File, SessionError> {
+    pub(crate) fn hold_recording_lock(&self) -> Result<fs::File, SessionError> {
         let path = self.lock_path();
         let mut file = securefs::create_new(&path)?;
         file.try_lock().map_err(|_| SessionError::Busy(self.id.clone()))?;

@@ -21,7 +21,7 @@ pub const MARKERS_VERSION: u32 = 1;
 pub struct MarkerLog {
     /// Layout version.
     pub version: u32,
-    /// The markers.
+    /// In the order they were logged; readers sort them by time.
     pub markers: Vec<Marker>,
 }
 
@@ -56,7 +56,7 @@ impl MarkerSaver {
     }
 
     /// The next report from the worker, if any.
-    pub fn poll(&self) -> Option<SaverEvent> {
+    pub(crate) fn poll(&self) -> Option<SaverEvent> {
         self.0.poll()
     }
 

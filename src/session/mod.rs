@@ -29,17 +29,17 @@ use crate::model::{Ms, ParticipantCode, SessionId};
 /// Version of `session.json` this build writes.
 pub const META_VERSION: u32 = 1;
 /// File name of the encrypted audio in a session folder.
-pub const AUDIO_FILE: &str = "audio.wav.age";
+pub(crate) const AUDIO_FILE: &str = "audio.wav.age";
 /// File name of the encrypted metadata in a session folder.
-pub const META_FILE: &str = "session.json.age";
+pub(crate) const META_FILE: &str = "session.json.age";
 /// File a live recorder keeps in its session folder, holding its process id.
-pub const LOCK_FILE: &str = "recording.lock";
+pub(crate) const LOCK_FILE: &str = "recording.lock";
 /// Suffix of the file `recover` writes before it replaces the audio.
-pub const SALVAGING_SUFFIX: &str = ".salvaging";
+pub(crate) const SALVAGING_SUFFIX: &str = ".salvaging";
 /// Suffix given to an interrupted original that `recover` replaced.
-pub const INTERRUPTED_SUFFIX: &str = ".interrupted";
+pub(crate) const INTERRUPTED_SUFFIX: &str = ".interrupted";
 /// Prefix of a session folder being built (an import or a recording not yet started).
-pub const STAGING_PREFIX: &str = ".staging-";
+pub(crate) const STAGING_PREFIX: &str = ".staging-";
 
 /// Where a session is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -73,7 +73,7 @@ pub enum AudioSource {
 
 impl AudioSource {
     /// `recording` or `import`, as listings and exports name it.
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             AudioSource::Recording { .. } => "recording",
             AudioSource::Import { .. } => "import",

@@ -42,7 +42,7 @@ impl Opened {
     }
 
     /// Opens a session with keys in hand.
-    pub fn with_keys(dir: SessionDir, identity: Identity, recipient: Recipient) -> Opened {
+    pub(crate) fn with_keys(dir: SessionDir, identity: Identity, recipient: Recipient) -> Opened {
         Opened {
             dir,
             identity,
@@ -63,11 +63,6 @@ impl Opened {
     /// The participant's code.
     pub fn participant(&self) -> &ParticipantCode {
         &self.dir.participant
-    }
-
-    /// The session's folder.
-    pub fn dir(&self) -> &SessionDir {
-        &self.dir
     }
 
     /// The participant's public key, which everything of the session is encrypted to.
@@ -109,7 +104,7 @@ impl Opened {
 
     /// The guide the session was recorded with, parsed from its snapshot; an error if the
     /// snapshot no longer parses (a guide from another version).
-    pub fn guide(&self) -> Result<Result<Option<&Guide>, &GuideError>, SessionError> {
+    pub(crate) fn guide(&self) -> Result<Result<Option<&Guide>, &GuideError>, SessionError> {
         if self.guide.get().is_none() {
             let snapshot = self.meta()?.guide.as_ref();
             let parsed = snapshot.map(|g| Guide::parse(&g.text, &g.file_name)).transpose();
@@ -145,7 +140,7 @@ impl Opened {
     }
 
     /// The transcript, or `None` if nobody has started one.
-    pub fn transcript(&self) -> Result<Option<&Transcript>, SessionError> {
+    pub(crate) fn transcript(&self) -> Result<Option<&Transcript>, SessionError> {
         if let Some(transcript) = self.transcript.get() {
             return Ok(transcript.as_ref());
         }

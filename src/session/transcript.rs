@@ -14,9 +14,9 @@ use crate::model::{ParticipantCode, Segment, Transcript};
 use crate::store::{self, SaverEvent, SealedError, SealedSaver};
 
 /// File name of the encrypted transcript in a session folder.
-pub const TRANSCRIPT_FILE: &str = "transcript.json.age";
+pub(crate) const TRANSCRIPT_FILE: &str = "transcript.json.age";
 /// Version of the transcript this build writes.
-pub const TRANSCRIPT_VERSION: u32 = 2;
+pub(crate) const TRANSCRIPT_VERSION: u32 = 2;
 
 /// The file's layout.
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -27,7 +27,7 @@ struct TranscriptFile<S> {
 
 /// The session's transcript, or `None` if nobody has started one. `participant` reads the
 /// labels of a version 1 file.
-pub fn read(
+pub(crate) fn read(
     session_dir: &Path,
     identity: &Identity,
     participant: &ParticipantCode,
@@ -78,7 +78,7 @@ impl TranscriptSaver {
     }
 
     /// The next report from the worker, if any.
-    pub fn poll(&self) -> Option<SaverEvent> {
+    pub(crate) fn poll(&self) -> Option<SaverEvent> {
         self.0.poll()
     }
 

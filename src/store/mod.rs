@@ -43,7 +43,7 @@ pub enum SealedError {
 }
 
 /// Decrypts the record at `path`; [`SealedError::Missing`] if there is none.
-pub fn open(path: &Path, identity: &Identity) -> Result<zeroize::Zeroizing<Vec<u8>>, SealedError> {
+pub(crate) fn open(path: &Path, identity: &Identity) -> Result<zeroize::Zeroizing<Vec<u8>>, SealedError> {
     let sealed = match fs::read(path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(SealedError::Missing(path.into())),
@@ -53,7 +53,7 @@ pub fn open(path: &Path, identity: &Identity) -> Result<zeroize::Zeroizing<Vec<u
 }
 
 /// The `version` field of decrypted record bytes, refused if newer than `newest`.
-pub fn version(plain: &[u8], path: &Path, newest: u32) -> Result<u32, SealedError> {
+pub(crate) fn version(plain: &[u8], path: &Path, newest: u32) -> Result<u32, SealedError> {
     #[derive(serde::Deserialize)]
     struct Version {
         version: u32,
@@ -66,7 +66,7 @@ pub fn version(plain: &[u8], path: &Path, newest: u32) -> Result<u32, SealedErro
 }
 
 /// Parses decrypted record bytes as `T`; errors say where, never what (it is decrypted data).
-pub fn decode<T: serde::de::DeserializeOwned>(plain: &[u8], path: &Path) -> Result<T, SealedError> {
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(plain: &[u8], path: &Path) -> Result<T, SealedError> {
     serde_json::from_slice(plain).map_err(|e| SealedError::Damaged {
         path: path.into(),
         reason: format!("line {}, column {}: not the expected record ({:?} error)", e.line(), e.column(), e.classify()),
@@ -74,7 +74,11 @@ pub fn decode<T: serde::de::DeserializeOwned>(plain: &[u8], path: &Path) -> Resu
 }
 
 /// Reads an encrypted JSON record with a `version` field no newer than `newest`.
-pub fn read<T: serde::de::DeserializeOwned>(path: &Path, identity: &Identity, newest: u32) -> Result<T, SealedError> {
+pub(crate) fn read<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    identity: &Identity,
+    newest: u32,
+) -> Result<T, SealedError> {
     let plain = open(path, identity)?;
     parse(&plain, path, newest)
 }
@@ -95,7 +99,7 @@ pub fn write<T: serde::Serialize>(path: &Path, recipient: &Recipient, value: &T)
 
 /// Serialises into a buffer allocated once at its exact size, so no unzeroized copy is left
 /// behind by a reallocation.
-pub fn zeroizing_json<T: serde::Serialize>(value: &T) -> Result<zeroize::Zeroizing<Vec<u8>>, serde_json::Error> {
+pub(crate) fn zeroizing_json<T: serde::Serialize>(value: &T) -> Result<zeroize::Zeroizing<Vec<u8>>, serde_json::Error> {
     struct Count(usize);
     impl std::io::Write for Count {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {

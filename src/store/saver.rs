@@ -28,7 +28,7 @@ pub struct SealedSaver<T> {
 impl<T: Send + 'static> SealedSaver<T> {
     /// Starts a worker named `name` that writes snapshots with `write`; `count` says how many
     /// items a snapshot holds, for the reports.
-    pub fn spawn(
+    pub(crate) fn spawn(
         name: &str,
         count: fn(&T) -> usize,
         write: impl Fn(&T) -> Result<(), SealedError> + Send + 'static,
@@ -52,7 +52,12 @@ impl<T: Send + 'static> SealedSaver<T> {
     }
 
     /// A worker that seals each snapshot as JSON to `recipient` at `path`.
-    pub fn to_file(path: PathBuf, recipient: Recipient, name: &str, count: fn(&T) -> usize) -> std::io::Result<Self>
+    pub(crate) fn to_file(
+        path: PathBuf,
+        recipient: Recipient,
+        name: &str,
+        count: fn(&T) -> usize,
+    ) -> std::io::Result<Self>
     where
         T: serde::Serialize,
     {
@@ -60,17 +65,17 @@ impl<T: Send + 'static> SealedSaver<T> {
     }
 
     /// Queues a snapshot to be saved.
-    pub fn save(&self, snapshot: T) {
+    pub(crate) fn save(&self, snapshot: T) {
         let _ = self.commands.send(snapshot);
     }
 
     /// The next report from the worker, if any.
-    pub fn poll(&self) -> Option<SaverEvent> {
+    pub(crate) fn poll(&self) -> Option<SaverEvent> {
         self.events.try_recv().ok()
     }
 
     /// Waits until every queued snapshot is written and returns the last report.
-    pub fn finish(self) -> Option<SaverEvent> {
+    pub(crate) fn finish(self) -> Option<SaverEvent> {
         drop(self.commands);
         let _ = self.thread.join();
         self.events.try_iter().last()

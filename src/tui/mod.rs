@@ -81,7 +81,7 @@ pub trait Screen {
 }
 
 /// How often the screen refreshes when no key is pressed (meters need about 20 frames a second).
-pub const TICK: Duration = Duration::from_millis(50);
+pub(crate) const TICK: Duration = Duration::from_millis(50);
 
 /// Runs `screen` until it quits: draw, wait for an event, update.
 pub fn run<B: Backend, S: Screen>(
@@ -112,7 +112,7 @@ where
 /// A screen that signals (Ctrl+C, SIGTERM, a closed terminal) and a time limit can stop:
 /// `stop` is called once, and must make the screen save and quit.
 pub struct Interruptible<'a, S: Screen> {
-    /// The screen.
+    /// The screen that runs and is asked to stop.
     pub screen: &'a mut S,
     /// Set by the signal handler.
     pub interrupted: &'a std::sync::atomic::AtomicBool,

@@ -11,7 +11,7 @@ use crate::model::Lang;
 
 /// The skeleton as a Word document: title, facts, legend, questions as headings, and one
 /// paragraph per turn with its time and speaker in bold.
-pub fn render(
+pub(crate) fn render(
     skeleton: &Skeleton,
     document: &SessionDocument,
     convention: &Convention,

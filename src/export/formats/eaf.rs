@@ -18,7 +18,7 @@ const MARKER: Ms = Ms(1_000);
 
 /// The session as an ELAN file. The media is the session's audio, decrypted next to the file
 /// under `<session>.wav` (`verbatim decrypt`); ELAN asks for it if it is elsewhere.
-pub fn render(
+pub(crate) fn render(
     skeleton: &Skeleton,
     document: &SessionDocument,
     convention: &Convention,

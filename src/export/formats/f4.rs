@@ -12,7 +12,7 @@ use crate::model::Lang;
 
 /// f4/MAXQDA/f4analyse: `Speaker: text #hh:mm:ss-d#`, each paragraph closed by its end time;
 /// guide questions as comments stamped with the time they were asked.
-pub fn f4(skeleton: &Skeleton, convention: &Convention, lang: Lang) -> Zeroizing<String> {
+pub(crate) fn f4(skeleton: &Skeleton, convention: &Convention, lang: Lang) -> Zeroizing<String> {
     let mut out = buffer(skeleton);
     out.push_str(BOM);
     let mut carried = String::new();
@@ -70,7 +70,7 @@ fn carried_turns(skeleton: &Skeleton) -> Vec<(&Turn, Zeroizing<String>)> {
 
 /// NVivo transcript rows: `Timespan<TAB>Speaker<TAB>Content`, with a heading row; a timespan
 /// is `hh:mm:ss.d - hh:mm:ss.d`, as NVivo's transcript import reads it.
-pub fn nvivo(skeleton: &Skeleton, lang: Lang) -> Zeroizing<String> {
+pub(crate) fn nvivo(skeleton: &Skeleton, lang: Lang) -> Zeroizing<String> {
     let mut out = buffer(skeleton);
     out.push_str(BOM);
     let (speaker, content) = if lang == Lang::En { ("Speaker", "Content") } else { ("Taler", "Innhold") };

@@ -1,12 +1,12 @@
 //! One file per format family, each laid out from the [`Skeleton`] (or, for JSON, the document):
 //! plain text and Markdown, f4/MAXQDA and NVivo, subtitles, Word and ELAN.
 
-pub mod docx;
-pub mod eaf;
-pub mod f4;
-pub mod json;
-pub mod subtitles;
-pub mod txt;
+pub(crate) mod docx;
+pub(crate) mod eaf;
+pub(crate) mod f4;
+pub(crate) mod json;
+pub(crate) mod subtitles;
+pub(crate) mod txt;
 
 use zeroize::Zeroizing;
 
@@ -34,7 +34,7 @@ fn layout(turn: &Turn, convention: &Convention) -> Zeroizing<String> {
 }
 
 /// What the convention's turn template puts before and after the text (time, speaker, stamp).
-pub fn layout_parts(turn: &Turn, convention: &Convention) -> (String, String) {
+pub(crate) fn layout_parts(turn: &Turn, convention: &Convention) -> (String, String) {
     let fill = |part: &str| {
         part.replace("{start_f4}", &turn.start.stamp('-', 1).to_string())
             .replace("{end_f4}", &turn.end.stamp('-', 1).to_string())

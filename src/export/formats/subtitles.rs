@@ -8,7 +8,7 @@ use super::{buffer, single_line, turns};
 use crate::export::skeleton::Skeleton;
 
 /// WebVTT: one cue per turn with a `<v Speaker>` voice span.
-pub fn vtt(skeleton: &Skeleton, session_id: &str) -> Zeroizing<String> {
+pub(crate) fn vtt(skeleton: &Skeleton, session_id: &str) -> Zeroizing<String> {
     let mut out = buffer(skeleton);
     let _ = writeln!(out, "WEBVTT - {}\n", single_line(session_id).replace("-->", "->"));
     for (index, turn) in turns(skeleton).enumerate() {
@@ -28,7 +28,7 @@ pub fn vtt(skeleton: &Skeleton, session_id: &str) -> Zeroizing<String> {
 }
 
 /// SRT: numbered cues `HH:MM:SS,mmm --> HH:MM:SS,mmm` with `Speaker: text`.
-pub fn srt(skeleton: &Skeleton) -> Zeroizing<String> {
+pub(crate) fn srt(skeleton: &Skeleton) -> Zeroizing<String> {
     let mut out = buffer(skeleton);
     for (index, turn) in turns(skeleton).enumerate() {
         let _ = writeln!(

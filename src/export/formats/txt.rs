@@ -11,7 +11,7 @@ use crate::export::skeleton::{Block, Skeleton, question_label};
 use crate::model::Lang;
 
 /// The skeleton as plain text: header, legend, then one paragraph per turn.
-pub fn txt(skeleton: &Skeleton, convention: &Convention, lang: Lang) -> Zeroizing<String> {
+pub(crate) fn txt(skeleton: &Skeleton, convention: &Convention, lang: Lang) -> Zeroizing<String> {
     let mut out = buffer(skeleton);
     let h = &skeleton.header;
     let _ = writeln!(out, "{}", h.title);
@@ -54,7 +54,7 @@ fn md_escape(text: &str) -> String {
 }
 
 /// The skeleton as Markdown: a facts list, a legend table, questions as headings.
-pub fn md(skeleton: &Skeleton, convention: &Convention) -> Zeroizing<String> {
+pub(crate) fn md(skeleton: &Skeleton, convention: &Convention) -> Zeroizing<String> {
     let mut out = buffer(skeleton);
     let h = &skeleton.header;
     let _ = writeln!(out, "# {}\n", md_escape(&h.title));

@@ -29,7 +29,7 @@ pub enum DocxStyle {
 
 impl DocxStyle {
     /// The `w:styleId` this style is written as.
-    pub fn style_id(self) -> &'static str {
+    pub(crate) fn style_id(self) -> &'static str {
         match self {
             Self::Title => "Title",
             Self::Heading => "Heading1",
@@ -42,17 +42,17 @@ impl DocxStyle {
 /// A stretch of text with one formatting. Tabs become `<w:tab/>` and newlines `<w:br/>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocxRun {
-    /// The text.
+    /// What it says (tabs and newlines allowed).
     pub text: String,
-    /// Bold.
+    /// Whether it is set in bold type.
     pub bold: bool,
-    /// Italic.
+    /// Whether it is set in italics.
     pub italic: bool,
 }
 
 impl DocxRun {
     /// A run without bold or italic.
-    pub fn plain(text: impl Into<String>) -> Self {
+    pub(crate) fn plain(text: impl Into<String>) -> Self {
         Self { text: text.into(), bold: false, italic: false }
     }
 }
@@ -60,7 +60,7 @@ impl DocxRun {
 /// One paragraph.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocxParagraph {
-    /// Its style.
+    /// The paragraph style, which maps to a Word heading level or body text.
     pub style: DocxStyle,
     /// Its runs, in order.
     pub runs: Vec<DocxRun>,

@@ -70,7 +70,7 @@ impl EafTierKind {
     const ALL: [Self; 4] = [Self::Speech, Self::Question, Self::Marker, Self::Pause];
 
     /// The `LINGUISTIC_TYPE_ID` this kind is written as.
-    pub fn linguistic_type(self) -> &'static str {
+    pub(crate) fn linguistic_type(self) -> &'static str {
         match self {
             Self::Speech => "speech",
             Self::Question => "guide-question",
@@ -110,9 +110,9 @@ pub enum EafError {
         tier: usize,
         /// Index of the annotation in [`EafTier::annotations`].
         annotation: usize,
-        /// Its start.
+        /// The start it has, in milliseconds.
         start_ms: u64,
-        /// Its end.
+        /// The end it has, before that start.
         end_ms: u64,
     },
     /// The document date cannot be written as an `xsd:dateTime` with a four-digit year.

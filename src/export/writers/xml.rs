@@ -13,7 +13,7 @@ pub(crate) trait Sink {
 }
 
 /// A sink that only counts bytes, for the sizing pass.
-pub(crate) struct Counter(pub usize);
+pub(crate) struct Counter(pub(crate) usize);
 
 impl Sink for Counter {
     fn raw(&mut self, s: &str) {

@@ -82,7 +82,7 @@ pub enum RecordingNotice {
     InputLost {
         /// Where, on the audio clock.
         at: Ms,
-        /// Why.
+        /// What the input supervisor saw, in words.
         why: &'static str,
     },
     /// The input is back after being lost.
@@ -257,7 +257,7 @@ impl RecordingSession {
     }
 
     /// The session folder.
-    pub fn dir(&self) -> &std::path::Path {
+    pub(crate) fn dir(&self) -> &std::path::Path {
         &self.session.path
     }
 
@@ -280,7 +280,7 @@ impl RecordingSession {
     }
 
     /// The audio clock: frames recorded so far, interpolated since the last block.
-    pub fn clock_frames(&self) -> u64 {
+    pub(crate) fn clock_frames(&self) -> u64 {
         self.stats.clock_frames(self.meta.audio.sample_rate)
     }
 
@@ -290,7 +290,7 @@ impl RecordingSession {
     }
 
     /// Why the input is not delivering audio now, if it is not.
-    pub fn input_lost(&self) -> Option<InputFailure> {
+    pub(crate) fn input_lost(&self) -> Option<InputFailure> {
         self.input.lost()
     }
 
@@ -300,37 +300,37 @@ impl RecordingSession {
     }
 
     /// The markers so far, oldest first.
-    pub fn markers(&self) -> &[Marker] {
+    pub(crate) fn markers(&self) -> &[Marker] {
         self.timeline.markers()
     }
 
     /// A marker of `mark` at the current audio position (not yet added).
-    pub fn marker_now(&self, mark: Mark) -> Marker {
+    pub(crate) fn marker_now(&self, mark: Mark) -> Marker {
         Marker::at(mark, self.clock_frames(), self.meta.audio.sample_rate)
     }
 
     /// Adds a marker and queues the log to be saved.
-    pub fn add_marker(&mut self, marker: Marker) {
+    pub(crate) fn add_marker(&mut self, marker: Marker) {
         self.timeline.add(marker);
     }
 
     /// Removes the newest marker the interviewer made (pauses and gaps are facts, not choices).
-    pub fn undo_marker(&mut self) -> Option<Marker> {
+    pub(crate) fn undo_marker(&mut self) -> Option<Marker> {
         self.timeline.undo()
     }
 
     /// True while waiting for the first start (nothing is being recorded yet).
-    pub fn is_ready(&self) -> bool {
+    pub(crate) fn is_ready(&self) -> bool {
         self.phase == Phase::Ready
     }
 
     /// True while paused, or waiting for the first start.
-    pub fn is_paused(&self) -> bool {
+    pub(crate) fn is_paused(&self) -> bool {
         self.phase != Phase::Running
     }
 
     /// Pauses (audio is discarded, not recorded) or resumes, with a marker on the audio timeline.
-    pub fn set_paused(&mut self, pause: bool) {
+    pub(crate) fn set_paused(&mut self, pause: bool) {
         match (pause, self.phase) {
             (false, Phase::Ready) => {
                 self.phase = Phase::Running;

@@ -13,7 +13,7 @@ fn bytes_per_second(session: &RecordingSession) -> u64 {
 }
 
 /// Free space on the file system holding `path`, for the user (not root's reserve).
-pub fn free_bytes(path: &std::path::Path) -> Option<u64> {
+pub(crate) fn free_bytes(path: &std::path::Path) -> Option<u64> {
     let stat = rustix::fs::statvfs(path).ok()?;
     Some(stat.f_bavail.saturating_mul(stat.f_frsize))
 }

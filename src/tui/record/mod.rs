@@ -4,8 +4,6 @@
 mod live;
 mod view;
 
-pub use live::free_bytes;
-
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -54,7 +52,7 @@ pub trait Recorder {
 
 /// What the screen shows over the main view.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Overlay {
+pub(crate) enum Overlay {
     /// Nothing.
     None,
     /// The key help.
@@ -125,7 +123,7 @@ impl<R: Recorder> RecordApp<R> {
     }
 
     /// Audio time now.
-    pub fn position(&self) -> Ms {
+    pub(crate) fn position(&self) -> Ms {
         Ms::of_frames(self.recorder.frames(), self.recorder.sample_rate())
     }
 
@@ -163,7 +161,7 @@ impl<R: Recorder> RecordApp<R> {
     }
 
     /// Drops a marker of a kind that carries nothing, now.
-    pub fn mark(&mut self, kind: MarkerKind) {
+    pub(crate) fn mark(&mut self, kind: MarkerKind) {
         let Some(mark) = Mark::plain(kind) else { return };
         let marker = self.marker(mark);
         self.say(format!("{} marked at {}", kind.label(Lang::En), marker.at));
@@ -171,14 +169,14 @@ impl<R: Recorder> RecordApp<R> {
     }
 
     /// Marks a change of speaker.
-    pub fn mark_speaker(&mut self, speaker: u8) {
+    pub(crate) fn mark_speaker(&mut self, speaker: u8) {
         let marker = self.marker(Mark::Speaker(speaker));
         self.say(format!("speaker {speaker} at {}", marker.at));
         self.recorder.add_marker(marker);
     }
 
     /// Marks the selected guide question as asked now and moves to the next one.
-    pub fn mark_asked(&mut self) {
+    pub(crate) fn mark_asked(&mut self) {
         let Some(at) = self.selected else {
             self.say("no guide question to mark; start verbatim with --guide FILE");
             return;
@@ -194,7 +192,7 @@ impl<R: Recorder> RecordApp<R> {
     }
 
     /// Undoes the newest marker.
-    pub fn undo(&mut self) {
+    pub(crate) fn undo(&mut self) {
         match self.recorder.undo_marker() {
             Some(marker) => {
                 if let Mark::Question { question, .. } = marker.mark {
@@ -207,7 +205,7 @@ impl<R: Recorder> RecordApp<R> {
     }
 
     /// Starts, pauses or resumes recording.
-    pub fn toggle_pause(&mut self) {
+    pub(crate) fn toggle_pause(&mut self) {
         if self.recorder.is_ready() {
             self.recorder.set_paused(false);
             self.say("recording started");
@@ -227,7 +225,7 @@ impl<R: Recorder> RecordApp<R> {
     }
 
     /// Runs a bound action.
-    pub fn perform(&mut self, action: RecordAction) {
+    pub(crate) fn perform(&mut self, action: RecordAction) {
         match action {
             RecordAction::Mark(MarkKey(MarkerKind::Note)) => {
                 self.overlay =

@@ -33,7 +33,7 @@ pub trait TranscriptSink {
 
 /// A popup over the screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Overlay {
+pub(crate) enum Overlay {
     /// Nothing: keys go to the text and the keymap.
     None,
     /// The key help.
@@ -135,12 +135,12 @@ impl<P: Playback, S: TranscriptSink> ReviewApp<P, S> {
     }
 
     /// True when the keymap has a normal (command) mode besides typing.
-    pub fn is_modal(&self) -> bool {
+    pub(crate) fn is_modal(&self) -> bool {
         !self.keymap.help(Mode::ReviewNormal).is_empty()
     }
 
     /// The keys in force now: typing's, or normal mode's.
-    pub fn active_mode(&self) -> Mode {
+    pub(crate) fn active_mode(&self) -> Mode {
         if self.typing { Mode::Review } else { Mode::ReviewNormal }
     }
 
@@ -263,7 +263,7 @@ impl<P: Playback, S: TranscriptSink> ReviewApp<P, S> {
     }
 
     /// Runs a bound action.
-    pub fn perform(&mut self, action: ReviewAction) {
+    pub(crate) fn perform(&mut self, action: ReviewAction) {
         let rewind = self.settings.rewind;
         match action {
             ReviewAction::TogglePlay => self.transport.toggle(self.current_span(), rewind),

@@ -9,9 +9,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 /// The quietest level the bar shows.
-pub const FLOOR_DB: f32 = -60.0;
+pub(crate) const FLOOR_DB: f32 = -60.0;
 /// A peak at or above this is treated as clipping (the top 16-bit code).
-pub const CLIP_DB: f32 = -0.01;
+pub(crate) const CLIP_DB: f32 = -0.01;
 /// How long the clipping warning stays up after the last clipped sample.
 const CLIP_HOLD: Duration = Duration::from_secs(3);
 /// How fast the peak-hold mark falls, in dB per second (like a PPM).
@@ -24,15 +24,15 @@ pub fn to_db(level: f32) -> f32 {
 
 /// Meter state updated once per tick.
 #[derive(Debug, Clone)]
-pub struct Meter {
+pub(crate) struct Meter {
     /// Peak of the last tick, dBFS.
-    pub peak_db: f32,
+    pub(crate) peak_db: f32,
     /// RMS of the last tick, dBFS.
-    pub rms_db: f32,
+    pub(crate) rms_db: f32,
     /// The falling peak-hold mark, dBFS.
-    pub hold_db: f32,
+    pub(crate) hold_db: f32,
     /// When a clipped sample was last seen.
-    pub clipped_at: Option<Instant>,
+    pub(crate) clipped_at: Option<Instant>,
     last_update: Option<Instant>,
 }
 
@@ -50,7 +50,7 @@ impl Default for Meter {
 
 impl Meter {
     /// Feeds the linear peak and RMS measured since the last tick.
-    pub fn update(&mut self, peak: f32, rms: f32, now: Instant) {
+    pub(crate) fn update(&mut self, peak: f32, rms: f32, now: Instant) {
         self.peak_db = to_db(peak);
         self.rms_db = to_db(rms);
         let fallen = match self.last_update {
@@ -65,22 +65,22 @@ impl Meter {
     }
 
     /// True while the clipping warning should show.
-    pub fn clipping(&self, now: Instant) -> bool {
+    pub(crate) fn clipping(&self, now: Instant) -> bool {
         self.clipped_at.is_some_and(|t| now.saturating_duration_since(t) < CLIP_HOLD)
     }
 }
 
 /// Formats a dBFS value for the screen.
-pub fn format_db(db: f32) -> String {
+pub(crate) fn format_db(db: f32) -> String {
     if db.is_finite() && db > FLOOR_DB - 30.0 { format!("{db:>5.1}") } else { "  -∞ ".into() }
 }
 
 /// The bar: RMS filled, peak lighter, the hold mark as a line; green, yellow above −12, red above −3.
-pub struct MeterBar<'a> {
+pub(crate) struct MeterBar<'a> {
     /// The meter to draw.
-    pub meter: &'a Meter,
+    pub(crate) meter: &'a Meter,
     /// True while the clipping warning shows.
-    pub clipping: bool,
+    pub(crate) clipping: bool,
 }
 
 fn fraction(db: f32) -> f32 {

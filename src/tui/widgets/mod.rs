@@ -5,8 +5,8 @@ pub mod meter;
 mod status;
 mod text_input;
 
-pub use status::{Level, Status};
-pub use text_input::{Cell, Edit, TextInput};
+pub(crate) use status::Status;
+pub(crate) use text_input::{Edit, TextInput};
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -18,7 +18,7 @@ use crate::keymap::{Keymap, Mode};
 use crate::model::{Lang, Mark, Marker, Ms};
 
 /// Draws a bordered box centred in `area`.
-pub fn popup(area: Rect, buf: &mut Buffer, title: &str, body: Text<'_>, width: u16, height: u16) {
+pub(crate) fn popup(area: Rect, buf: &mut Buffer, title: &str, body: Text<'_>, width: u16, height: u16) {
     let width = width.min(area.width);
     let height = height.min(area.height);
     let x = area.x + (area.width - width) / 2;
@@ -29,7 +29,7 @@ pub fn popup(area: Rect, buf: &mut Buffer, title: &str, body: Text<'_>, width: u
 }
 
 /// The help overlay for `mode`, generated from the live keymap, speakers folded into one row.
-pub fn key_help(keymap: &Keymap, mode: Mode, area: Rect, buf: &mut Buffer) {
+pub(crate) fn key_help(keymap: &Keymap, mode: Mode, area: Rect, buf: &mut Buffer) {
     let mut rows = keymap.help(mode);
     // Nine speaker rows would push the rest off a small screen: show them as one.
     let speakers: Vec<String> = rows.iter().filter(|r| r.action.is_speaker()).map(|r| r.keys.clone()).collect();
@@ -91,7 +91,7 @@ pub fn key_help(keymap: &Keymap, mode: Mode, area: Rect, buf: &mut Buffer) {
 }
 
 /// `text` cut to `width` characters, with `…` where it was cut.
-pub fn truncate(text: &str, width: usize) -> String {
+pub(crate) fn truncate(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
         return text.to_string();
     }
@@ -101,7 +101,7 @@ pub fn truncate(text: &str, width: usize) -> String {
 }
 
 /// How a marker reads in the list.
-pub fn marker_text(marker: &Marker) -> String {
+pub(crate) fn marker_text(marker: &Marker) -> String {
     let label = marker.kind().label(Lang::En);
     match &marker.mark {
         Mark::Note(text) => format!("{label}: {text}"),
@@ -117,7 +117,7 @@ pub fn marker_text(marker: &Marker) -> String {
 }
 
 /// A length of time in words: `45 s`, `12 min`, `3 h 20 min`.
-pub fn span_text(seconds: u64) -> String {
+pub(crate) fn span_text(seconds: u64) -> String {
     match seconds {
         s if s < 60 => format!("{s} s"),
         s if s < 3600 => format!("{} min", s / 60),

@@ -4,7 +4,7 @@ use ratatui::style::Style;
 
 /// How loud a status message is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
+pub(crate) enum Level {
     /// Something that happened.
     Info,
     /// Something that needs the user now: lost input, unsaved work.
@@ -17,22 +17,22 @@ pub struct Status {
     /// What to say.
     pub text: String,
     /// How loud.
-    pub level: Level,
+    pub(crate) level: Level,
 }
 
 impl Status {
     /// An ordinary message.
-    pub fn info(text: impl Into<String>) -> Status {
+    pub(crate) fn info(text: impl Into<String>) -> Status {
         Status { text: text.into(), level: Level::Info }
     }
 
     /// A message the user must not miss.
-    pub fn alarm(text: impl Into<String>) -> Status {
+    pub(crate) fn alarm(text: impl Into<String>) -> Status {
         Status { text: text.into(), level: Level::Alarm }
     }
 
     /// How the recording screen shows it: alarms white on red, the rest in italics.
-    pub fn record_style(&self) -> Style {
+    pub(crate) fn record_style(&self) -> Style {
         match self.level {
             Level::Alarm => Style::new().white().on_red().bold(),
             Level::Info => Style::new().italic(),
@@ -40,7 +40,7 @@ impl Status {
     }
 
     /// How the review screen shows it: alarms red and bold.
-    pub fn review_style(&self) -> Style {
+    pub(crate) fn review_style(&self) -> Style {
         match self.level {
             Level::Alarm => Style::new().red().bold(),
             Level::Info => Style::new(),

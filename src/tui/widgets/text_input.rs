@@ -13,7 +13,7 @@ use crate::model::{Tag, Token};
 
 /// One position of the input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cell {
+pub(crate) enum Cell {
     /// A typed character.
     Char(char),
     /// A tag, shown as typed and edited as one.
@@ -22,7 +22,7 @@ pub enum Cell {
 
 /// What a key did to the input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Edit {
+pub(crate) enum Edit {
     /// The text changed.
     Changed,
     /// Only the cursor moved.
@@ -33,7 +33,7 @@ pub enum Edit {
 
 /// A line of text being typed, with a cursor.
 #[derive(Debug, Clone)]
-pub struct TextInput {
+pub(crate) struct TextInput {
     cells: Vec<Cell>,
     cursor: usize,
     limit: usize,
@@ -57,24 +57,24 @@ impl Default for TextInput {
 
 impl TextInput {
     /// An empty input taking any printable character.
-    pub fn new() -> TextInput {
+    pub(crate) fn new() -> TextInput {
         TextInput::default()
     }
 
     /// At most `limit` positions.
-    pub fn with_limit(mut self, limit: usize) -> TextInput {
+    pub(crate) fn with_limit(mut self, limit: usize) -> TextInput {
         self.limit = limit;
         self
     }
 
     /// Only characters `accept` lets through (a time takes digits, `:` and `.`).
-    pub fn accepting(mut self, accept: fn(char) -> bool) -> TextInput {
+    pub(crate) fn accepting(mut self, accept: fn(char) -> bool) -> TextInput {
         self.accept = accept;
         self
     }
 
     /// An input holding `tokens`, the cursor at the end.
-    pub fn from_tokens(tokens: &[Token]) -> TextInput {
+    pub(crate) fn from_tokens(tokens: &[Token]) -> TextInput {
         let mut input = TextInput::new();
         for token in tokens {
             if !input.cells.is_empty() && !token.glued() {
@@ -90,17 +90,12 @@ impl TextInput {
     }
 
     /// The cursor, in positions from the start.
-    pub fn cursor(&self) -> usize {
+    pub(crate) fn cursor(&self) -> usize {
         self.cursor
     }
 
-    /// Whether nothing is typed.
-    pub fn is_empty(&self) -> bool {
-        self.cells.is_empty()
-    }
-
     /// The text as shown, tags as typed (`[laughter]`).
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         let mut out = String::new();
         for cell in &self.cells {
             match cell {
@@ -112,7 +107,7 @@ impl TextInput {
     }
 
     /// The text as tokens: words at whitespace, tags where they are (and where typed in full).
-    pub fn tokens(&self) -> Vec<Token> {
+    pub(crate) fn tokens(&self) -> Vec<Token> {
         let mut tokens = Vec::new();
         let mut chunk = String::new();
         let mut after_space = true;
@@ -134,28 +129,28 @@ impl TextInput {
     }
 
     /// Takes the text out, leaving the input empty.
-    pub fn take(&mut self) -> String {
+    pub(crate) fn take(&mut self) -> String {
         let text = self.text();
         self.clear();
         text
     }
 
     /// Empties the input.
-    pub fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.wipe();
         self.cells.clear();
         self.cursor = 0;
     }
 
     /// Inserts text at the cursor.
-    pub fn insert_str(&mut self, text: &str) {
+    pub(crate) fn insert_str(&mut self, text: &str) {
         for c in text.chars() {
             self.insert(Cell::Char(c));
         }
     }
 
     /// Inserts a tag at the cursor.
-    pub fn insert_tag(&mut self, tag: Tag) {
+    pub(crate) fn insert_tag(&mut self, tag: Tag) {
         self.insert(Cell::Tag(tag));
     }
 
@@ -167,7 +162,7 @@ impl TextInput {
     }
 
     /// Applies a key: characters, Backspace, Delete, arrows, Home and End.
-    pub fn handle(&mut self, key: KeyEvent) -> Edit {
+    pub(crate) fn handle(&mut self, key: KeyEvent) -> Edit {
         match key.code {
             KeyCode::Char(c) if !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) => {
                 if !(self.accept)(c) || self.cells.len() >= self.limit {
@@ -199,7 +194,7 @@ impl TextInput {
     }
 
     /// The text before and after the cursor as spans, tags in `tag_style`, with `caret` between.
-    pub fn spans(&self, caret: Span<'static>, tag_style: Style) -> Vec<Span<'static>> {
+    pub(crate) fn spans(&self, caret: Span<'static>, tag_style: Style) -> Vec<Span<'static>> {
         let mut spans = Vec::new();
         let mut plain = String::new();
         for (index, cell) in self.cells.iter().enumerate() {
@@ -299,7 +294,7 @@ mod tests {
         assert_eq!(time.text(), "12:30");
         assert_eq!(time.handle(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)), Edit::Ignored);
         assert_eq!(time.take(), "12:30");
-        assert!(time.is_empty());
+        assert_eq!(time.text(), "");
         assert_eq!(time.handle(key(KeyCode::Backspace)), Edit::Ignored);
     }
 }
