@@ -1,6 +1,6 @@
 //! Modes and actions: the names keymap files use, with the docs the help screen shows.
 //!
-//! Each screen has its own action type, declared with [`actions!`], one row per action (name,
+//! Each screen has its own action type, declared with `actions!` (below), one row per action (name,
 //! doc, modes), so each screen's `perform` matches exactly its own actions. Adding an action:
 //! its row here, its arm in the screen's `perform`, a binding in `keymaps/default.toml` and a
 //! line in `keymaps/README.md`.

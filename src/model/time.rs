@@ -47,7 +47,7 @@ impl Ms {
         Ms(u64::try_from(duration.as_millis()).unwrap_or(u64::MAX))
     }
 
-    /// `self + other`, stopping at [`Ms(u64::MAX)`].
+    /// `self + other`, stopping at `Ms(u64::MAX)`.
     pub fn saturating_add(self, other: Ms) -> Ms {
         Ms(self.0.saturating_add(other.0))
     }
