@@ -181,22 +181,26 @@ impl Analysis {
     }
 }
 
+/// A minute's analysis with `speech` and one pause, for tests of what reads analyses.
+#[cfg(test)]
+pub(crate) fn test_analysis(speech: Vec<Span>) -> Analysis {
+    Analysis {
+        version: ANALYSIS_VERSION,
+        duration: Ms(60_000),
+        noise_floor_db: -58.0,
+        speech_level_db: -21.0,
+        speech,
+        pauses: vec![Span::ms(4_000, 5_200)],
+        micro_pauses: Vec::new(),
+        vad: Ms::ZERO,
+    }
+}
+
 #[cfg(test)]
 mod plausibility_tests {
     use super::*;
 
-    fn analysis(speech: Vec<Span>) -> Analysis {
-        Analysis {
-            version: ANALYSIS_VERSION,
-            duration: Ms(60_000),
-            noise_floor_db: -58.0,
-            speech_level_db: -21.0,
-            speech,
-            pauses: vec![Span::ms(4_000, 5_200)],
-            micro_pauses: Vec::new(),
-            vad: Ms::ZERO,
-        }
-    }
+    use test_analysis as analysis;
 
     #[test]
     fn spans_must_fit_the_audio() {

@@ -2,13 +2,23 @@
 
 use std::path::PathBuf;
 
-use verbatim::model::Ms;
+use verbatim::model::{Ms, SessionId};
 
 /// The project folder every command but `devices` and `demo` works on.
 #[derive(Debug, clap::Args)]
 pub struct ProjectArg {
     /// The project folder.
     pub dir: PathBuf,
+}
+
+/// The project folder and one of its sessions: what a command on one session takes.
+#[derive(Debug, clap::Args)]
+pub struct SessionArg {
+    #[command(flatten)]
+    pub project: ProjectArg,
+    /// The session id (see `verbatim sessions`).
+    #[arg(value_parser = parsed::<SessionId>)]
+    pub session: SessionId,
 }
 
 /// A length that must be more than nothing (`--for 90s`): the one time grammar, not zero.

@@ -11,23 +11,20 @@ use verbatim::export::clips::{self, ClipError};
 use verbatim::export::convention::{Convention, Lang};
 use verbatim::export::formats::excerpt;
 use verbatim::export::skeleton::{self, Credits};
-use verbatim::model::{MarkerKind, Ms, SessionId};
+use verbatim::model::{MarkerKind, Ms};
 use verbatim::project::{ExportKind, ExportRecord};
 use verbatim::securefs;
 use verbatim::session::Opened;
 
 use super::analyze::analysis_for;
-use super::args::{self, ProjectArg};
+use super::args::{self, SessionArg};
 use super::ui::{self, plural};
 
 /// Cut one audio clip per marker of a kind.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    pub project: ProjectArg,
-    /// The session id (see `verbatim sessions`).
-    #[arg(value_parser = args::parsed::<SessionId>)]
-    session: SessionId,
+    pub target: SessionArg,
     /// Which markers: quote, follow_up, note, laughter, sigh, long_pause or question.
     #[arg(long, value_name = "KIND", value_parser = parse_kind)]
     kind: MarkerKind,
@@ -64,8 +61,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if out_dir.exists() && !out_dir.is_dir() {
         bail!("{}: not a folder; name a folder for the clips (nothing was written)", out_dir.display());
     }
-    let mut keyring = super::open::unlock(&args.project.dir)?;
-    let session = Opened::find(&mut keyring, &args.session)?;
+    let mut keyring = super::open::unlock(&args.target.project.dir)?;
+    let session = Opened::find(&mut keyring, &args.target.session)?;
     let mut bar = ui::Progress::new(1);
     let analysis = analysis_for(&session, &mut |done, total| bar.update(0, done, total));
     bar.clear();

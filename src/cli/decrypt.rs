@@ -5,21 +5,18 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use verbatim::model::{Ms, SessionId};
+use verbatim::model::Ms;
 use verbatim::project::{ExportKind, ExportRecord};
 use verbatim::session::{Opened, decrypt_to_wav};
 
-use super::args::{self, ProjectArg};
+use super::args::SessionArg;
 use super::{open, ui};
 
 /// Write a session's audio as an unencrypted WAV.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    pub project: ProjectArg,
-    /// The session id (see `verbatim sessions`).
-    #[arg(value_parser = args::parsed::<SessionId>)]
-    session: SessionId,
+    pub target: SessionArg,
     /// Where to write the WAV; must not exist.
     #[arg(short, long)]
     output: PathBuf,
@@ -30,8 +27,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if output.exists() {
         bail!("{}: already exists; choose another name (nothing was written)", output.display());
     }
-    let mut keyring = open::unlock(&args.project.dir)?;
-    let session = Opened::find(&mut keyring, &args.session)?;
+    let mut keyring = open::unlock(&args.target.project.dir)?;
+    let session = Opened::find(&mut keyring, &args.target.session)?;
     let mut reader = session.audio()?;
     let frames = decrypt_to_wav(&mut reader, output)?;
     // The plaintext WAV is the worst leak there is: `forget` and `shred` must find it.

@@ -5,20 +5,17 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
 use verbatim::audio::player::{Player, PlayerCommand};
-use verbatim::model::{Ms, SessionId};
+use verbatim::model::Ms;
 use verbatim::session::Opened;
 
-use super::args::{self, ProjectArg};
+use super::args::{self, SessionArg};
 use super::{open, ui};
 
 /// Play a session's audio through the speakers.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    pub project: ProjectArg,
-    /// The session id.
-    #[arg(value_parser = args::parsed::<SessionId>)]
-    session: SessionId,
+    pub target: SessionArg,
     /// Where to start, e.g. 90s, 2m30s or 1:02:03.
     #[arg(long, value_name = "TIME", value_parser = args::time)]
     from: Option<Ms>,
@@ -38,8 +35,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if !(0.5..=2.0).contains(&args.speed) {
         bail!("--speed {} is out of range; use 0.5 to 2.0", args.speed);
     }
-    let mut keyring = open::unlock(&args.project.dir)?;
-    let session = Opened::find(&mut keyring, &args.session)?;
+    let mut keyring = open::unlock(&args.target.project.dir)?;
+    let session = Opened::find(&mut keyring, &args.target.session)?;
     let reader = session.audio()?;
     let rate = reader.spec().sample_rate;
     let player = Player::start(reader, args.device.as_deref())?;

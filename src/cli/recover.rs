@@ -3,25 +3,22 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use verbatim::model::{Ms, SessionId};
+use verbatim::model::Ms;
 use verbatim::session::{RecoverOutcome, SessionDir, recover};
 
-use super::args::{self, ProjectArg};
+use super::args::SessionArg;
 use super::open;
 
 /// Repair an interrupted or damaged recording.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    pub project: ProjectArg,
-    /// The session id.
-    #[arg(value_parser = args::parsed::<SessionId>)]
-    session: SessionId,
+    pub target: SessionArg,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let mut keyring = open::unlock(&args.project.dir)?;
-    let session = SessionDir::find(keyring.project(), &args.session)?;
+    let mut keyring = open::unlock(&args.target.project.dir)?;
+    let session = SessionDir::find(keyring.project(), &args.target.session)?;
     let (outcome, meta) = recover(&mut keyring, &session)?;
     let length = |frames| Ms::of_frames(frames, meta.audio.sample_rate);
     match outcome {

@@ -16,17 +16,14 @@ use verbatim::tui::review::{LivePlayback, RenameElsewhere, ReviewApp, ReviewSett
 use verbatim::tui::{self, Screen, TerminalEvents};
 
 use super::analyze::analysis_for;
-use super::args::{self, ProjectArg};
+use super::args::{self, SessionArg};
 use super::{open, ui};
 
 /// Transcribe a session: its audio plays while you type, segment by segment.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    pub project: ProjectArg,
-    /// The session id (see `verbatim sessions`).
-    #[arg(value_parser = args::parsed::<SessionId>)]
-    session: SessionId,
+    pub target: SessionArg,
     /// A keymap preset (default, otranscribe, maxqda, express-scribe, vim) or a TOML file.
     #[arg(long, value_name = "NAME|PATH")]
     keymap: Option<String>,
@@ -40,11 +37,11 @@ pub struct Args {
 
 /// Opens the review screen; returns once the transcriber quits (saved).
 pub fn run(args: Args) -> Result<ExitCode> {
-    let dir = &args.project.dir;
+    let dir = &args.target.project.dir;
     // Keys first: a keymap typo should cost no passphrase typing.
     let keymap = Keymap::load(args.keymap.as_deref(), Some(dir))?;
     let mut keyring = open::unlock(dir)?;
-    let session = Opened::find(&mut keyring, &args.session)?;
+    let session = Opened::find(&mut keyring, &args.target.session)?;
     let meta = session.meta()?.clone();
     let reader = session.audio()?;
     let mut bar = ui::Progress::new(1);

@@ -56,21 +56,10 @@ impl Stage for Pauses {
 mod tests {
     use super::*;
     use crate::crypto::generate_identity;
-    use crate::model::{Ms, Span};
+    use crate::model::Span;
     use crate::pipeline::{CACHE_FORMAT, load};
 
-    fn analysis(speech: Vec<Span>) -> Analysis {
-        Analysis {
-            version: ANALYSIS_VERSION,
-            duration: Ms(60_000),
-            noise_floor_db: -58.0,
-            speech_level_db: -21.0,
-            speech,
-            pauses: vec![Span::ms(4_000, 5_200)],
-            micro_pauses: Vec::new(),
-            vad: Ms::ZERO,
-        }
-    }
+    use crate::analysis::test_analysis as analysis;
 
     #[test]
     fn a_version_1_cache_is_read_and_a_planted_or_stale_one_is_not() {
