@@ -263,7 +263,7 @@ fn accuracy(config: &Config, dir: &Path, identity: &Identity) -> (Vec<i32>, Vec<
             a.iter().filter(|x| score(&[**x], b, TOLERANCE_MS).matched == 0).copied().collect()
         };
         let ours_wrong = (alone(&found.pauses, &truth), alone(&truth, &found.pauses));
-        let duration_ms = spec.frames_to_ms((pcm.len() / BYTES_PER_FRAME) as u64);
+        let duration_ms = spec.frames_to_ms((pcm.len() / BYTES_PER_FRAME) as u64).0;
         cases.push(Case { name, wav, duration_ms, truth, ours, ours_wrong, sweep: Vec::new() });
     }
     let thresholds: Vec<i32> = SWEEP_DB.step_by(config.sweep_step_db).collect();

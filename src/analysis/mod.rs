@@ -95,7 +95,7 @@ pub fn analyze(source: &mut dyn PcmSource, progress: &mut dyn FnMut(u64, u64)) -
     let (pauses, micro_pauses) = gaps.filter(|g| g.len() >= MIN_MICRO_PAUSE).partition(|g| g.len() >= MIN_PAUSE);
     Ok(Analysis {
         version: ANALYSIS_VERSION,
-        duration: Ms(spec.frames_to_ms(total)),
+        duration: spec.frames_to_ms(total),
         noise_floor_db: detection.floor_db,
         speech_level_db: detection.level_db,
         speech,

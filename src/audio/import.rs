@@ -285,7 +285,7 @@ fn decode_all(
 ) -> Result<ImportReport, ImportError> {
     let failed = |writer: &EncryptedAudioWriter, reason: String| ImportError::Decode {
         path: path.into(),
-        at_ms: spec.frames_to_ms(writer.frames()),
+        at_ms: spec.frames_to_ms(writer.frames()).0,
         reason,
     };
     let mut report = ImportReport::default();

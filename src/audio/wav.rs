@@ -7,6 +7,8 @@
 
 use std::io::Read;
 
+use crate::model::Ms;
+
 /// Size field value meaning "unknown, read to the end".
 pub(crate) const STREAMING_SIZE: u32 = 0xFFFF_FFFF;
 const FORMAT_PCM: u16 = 1;
@@ -112,11 +114,10 @@ impl AudioSpec {
         Ok(())
     }
 
-    /// Milliseconds spanned by `frames` frames.
-    pub fn frames_to_ms(&self, frames: u64) -> u64 {
-        // In u128, saturating: a frame count read from session metadata may be any u64.
-        let ms = u128::from(frames) * 1000 / u128::from(self.sample_rate.max(1));
-        u64::try_from(ms).unwrap_or(u64::MAX)
+    /// How long `frames` frames last (saturating: a frame count read from session metadata may
+    /// be any u64).
+    pub fn frames_to_ms(&self, frames: u64) -> Ms {
+        Ms::of_frames(frames, self.sample_rate)
     }
 
     /// Whole frames contained in `bytes` of PCM.
@@ -314,11 +315,11 @@ mod tests {
         // Found by `cargo fuzz run session_files`: session metadata with u64::MAX frames made
         // the conversion to ms multiply with overflow.
         let s = spec(16, 1, SampleFormat::Int);
-        assert_eq!(s.frames_to_ms(48_000 * 60), 60_000);
-        assert_eq!(s.frames_to_ms(47), 0);
-        assert_eq!(s.frames_to_ms(u64::MAX), u64::MAX / 48);
+        assert_eq!(s.frames_to_ms(48_000 * 60), Ms(60_000));
+        assert_eq!(s.frames_to_ms(47), Ms(0));
+        assert_eq!(s.frames_to_ms(u64::MAX), Ms(u64::MAX / 48));
         let slow = AudioSpec { sample_rate: 1, ..s };
-        assert_eq!(slow.frames_to_ms(u64::MAX), u64::MAX);
+        assert_eq!(slow.frames_to_ms(u64::MAX), Ms(u64::MAX));
         // And the same metadata with 65535 channels of 65535 bits overflowed the frame size.
         let wide = AudioSpec { channels: u16::MAX, bits_per_sample: u16::MAX, ..s };
         assert!(wide.validate().is_err());

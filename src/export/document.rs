@@ -247,7 +247,7 @@ pub fn build(
             source: meta.source.name(),
             sample_rate: meta.audio.sample_rate,
             channels: meta.audio.channels,
-            dropped: Ms(meta.audio.frames_to_ms(meta.dropped_frames)),
+            dropped: meta.audio.frames_to_ms(meta.dropped_frames),
         },
         analysis: AnalysisInfo {
             version: analysis.version,

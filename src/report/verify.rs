@@ -5,7 +5,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::crypto::{self, Identity};
-use crate::model::Ms;
 use crate::project::{CONSENT_FILE, Keyring, MANIFEST_FILE, SESSIONS_DIR, SUPERVISOR_IDENTITY_FILE};
 use crate::securefs::IoContext;
 use crate::session::{
@@ -108,7 +107,7 @@ fn verify_session(report: &mut VerifyReport, s: &SessionDir, identity: &Identity
     let audio = s.audio_path();
     if audio.exists() {
         let result = verify_audio(&audio, identity)
-            .map(|frames| spec.map(|sp| format!("({:.1} of audio)", Ms(sp.frames_to_ms(frames)))).unwrap_or_default());
+            .map(|frames| spec.map(|sp| format!("({:.1} of audio)", sp.frames_to_ms(frames))).unwrap_or_default());
         report.result(&audio, result.map_err(|e| e.to_string()));
     } else {
         report.push(&audio, Finding::Failed(format!("{}: missing; restore it from a backup", audio.display())));

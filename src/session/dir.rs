@@ -233,12 +233,12 @@ impl SessionDir {
         if meta.state == SessionState::Recording && !self.recorder_alive() {
             // A recorder updates the metadata when it stops; until then the audio is the truth.
             match EncryptedAudioReader::open(&self.audio_path(), identity) {
-                Ok(reader) => duration = Ms(meta.audio.frames_to_ms(reader.frames())),
+                Ok(reader) => duration = meta.audio.frames_to_ms(reader.frames()),
                 Err(_) => {
                     state = SessionStatus::Interrupted;
                     let sealed = fs::metadata(self.audio_path()).map(|m| m.len()).unwrap_or(0);
                     let plain = sealed / crypto::SEALED_CHUNK_SIZE * crypto::CHUNK_SIZE;
-                    duration = Ms(meta.audio.frames_to_ms(meta.audio.frames_in(plain)));
+                    duration = meta.audio.frames_to_ms(meta.audio.frames_in(plain));
                 }
             }
         }

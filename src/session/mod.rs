@@ -122,6 +122,6 @@ pub struct SessionMeta {
 impl SessionMeta {
     /// Length of the audio.
     pub fn duration(&self) -> Ms {
-        Ms(self.audio.frames_to_ms(self.frames))
+        self.audio.frames_to_ms(self.frames)
     }
 }
