@@ -60,7 +60,7 @@ impl Mode {
 }
 
 /// Declares a screen's action enum from one row per action: `Variant => "name", "doc",
-/// [modes];`, or for a family of actions with a parameter, `Variant(Type) => [modes];`, where
+/// [modes];` (the doc is also the variant's rustdoc), or for a family of actions with a parameter, `Variant(Type) => [modes];`, where
 /// `Type` lists its values (`all()`) and names and documents each (`action_name()`,
 /// `action_doc()`). Generates the enum, `all()` in row order, `name()`, `doc()` and `modes()`.
 macro_rules! actions {
@@ -70,7 +70,7 @@ macro_rules! actions {
     (@row $head:tt [$out:ident $p:ident] [$($vars:tt)*] [$($all:tt)*] [$($names:tt)*] [$($docs:tt)*] [$($modes:tt)*]
         $(#[$vmeta:meta])* $V:ident => $name:literal, $doc:literal, [$($mode:ident),+]; $($rest:tt)*) => {
         actions!(@row $head [$out $p]
-            [$($vars)* $(#[$vmeta])* $V,]
+            [$($vars)* $(#[$vmeta])* #[doc = $doc] $V,]
             [$($all)* $out.push(Self::$V);]
             [$($names)* Self::$V => $name,]
             [$($docs)* Self::$V => $doc,]
@@ -190,25 +190,16 @@ actions! {
     pub enum RecordAction {
         /// Drop a marker of this kind now (a note opens a text field first).
         Mark(MarkKey) => [Record];
-        /// Undo the last marker.
         UndoMarker => "marker.undo", "Undo the last marker", [Record];
         /// A speaker starts talking (focus groups).
         Speaker(SpeakerKey) => [Record];
-        /// Next guide question.
         GuideNext => "guide.next", "Next guide question", [Record];
-        /// Previous guide question.
         GuidePrev => "guide.prev", "Previous guide question", [Record];
-        /// Next guide section.
         GuideNextSection => "guide.next_section", "Next guide section", [Record];
-        /// Previous guide section.
         GuidePrevSection => "guide.prev_section", "Previous guide section", [Record];
-        /// The selected question is asked now.
         GuideAsked => "guide.asked", "Mark the selected question as asked now", [Record];
-        /// Start, pause or resume.
         TogglePause => "recording.pause", "Pause or resume recording", [Record];
-        /// Stop and save (asks first).
         StopRecording => "recording.stop", "Stop recording and save (asks first)", [Record];
-        /// The key help.
         Help => "help", "Show or hide the key help", [Record];
     }
 }
@@ -218,84 +209,45 @@ actions! {
     pub enum ReviewAction {
         /// Focus-group member speaks (first, as the help screen has always listed them).
         Speaker(SpeakerKey) => [Review, ReviewNormal];
-        /// Play or pause.
         TogglePlay => "play.toggle", "Play or pause (resuming rewinds a little)", [Review, ReviewNormal];
-        /// Play.
         Play => "play.play", "Play (resuming rewinds a little)", [Review, ReviewNormal];
-        /// Stop playing.
         Stop => "play.stop", "Stop playing", [Review, ReviewNormal];
-        /// Skip back.
         SkipBack => "play.back", "Skip back a little", [Review, ReviewNormal];
-        /// Skip forward.
         SkipForward => "play.forward", "Skip forward a little", [Review, ReviewNormal];
-        /// Skip back further.
         SkipBackLong => "play.back_long", "Skip back further", [Review, ReviewNormal];
-        /// Skip forward further.
         SkipForwardLong => "play.forward_long", "Skip forward further", [Review, ReviewNormal];
-        /// Slower.
         Slower => "play.slower", "Play slower (pitch kept)", [Review, ReviewNormal];
-        /// Faster.
         Faster => "play.faster", "Play faster (pitch kept)", [Review, ReviewNormal];
-        /// Loop the segment.
         ToggleLoop => "play.loop", "Loop the current segment on or off", [Review, ReviewNormal];
-        /// Jump to a typed time.
         JumpToTime => "play.jump", "Jump to a time (type it, Enter)", [Review, ReviewNormal];
-        /// Next segment.
         NextSegment => "segment.next", "Next segment", [Review, ReviewNormal];
-        /// Previous segment.
         PrevSegment => "segment.prev", "Previous segment", [Review, ReviewNormal];
-        /// Save the text and go on.
         Commit => "segment.commit", "Save the text and go to the next segment", [Review, ReviewNormal];
-        /// Split at the playhead.
         Split => "segment.split", "Split the segment at the playhead", [Review, ReviewNormal];
-        /// Join with the next.
         Merge => "segment.merge", "Merge the segment with the next", [Review, ReviewNormal];
-        /// Mark identifying, or unmark.
         ToggleIdentifying => "segment.identifying",
             "Mark the segment identifying (anonymised in exports); again to unmark", [Review, ReviewNormal];
-        /// Start earlier.
         StartEarlier => "segment.start_earlier", "Move the segment's start earlier", [Review, ReviewNormal];
-        /// Start later.
         StartLater => "segment.start_later", "Move the segment's start later", [Review, ReviewNormal];
-        /// End earlier.
         EndEarlier => "segment.end_earlier", "Move the segment's end earlier", [Review, ReviewNormal];
-        /// End later.
         EndLater => "segment.end_later", "Move the segment's end later", [Review, ReviewNormal];
-        /// Next marker.
         NextMarker => "jump.next_marker", "Jump to the next marker", [Review, ReviewNormal];
-        /// Previous marker.
         PrevMarker => "jump.prev_marker", "Jump to the previous marker", [Review, ReviewNormal];
-        /// Next guide question.
         NextQuestion => "jump.next_question", "Jump to the next guide question", [Review, ReviewNormal];
-        /// Previous guide question.
         PrevQuestion => "jump.prev_question", "Jump to the previous guide question", [Review, ReviewNormal];
-        /// Next pause.
         NextPause => "jump.next_pause", "Jump to the next pause", [Review, ReviewNormal];
-        /// Previous pause.
         PrevPause => "jump.prev_pause", "Jump to the previous pause", [Review, ReviewNormal];
-        /// The interviewer speaks.
         SpeakerInterviewer => "speaker.interviewer", "Speaker: the interviewer (I)", [Review, ReviewNormal];
-        /// The participant speaks.
         SpeakerParticipant => "speaker.participant", "Speaker: the participant (their code)", [Review, ReviewNormal];
-        /// Rename a speaker everywhere.
         RenameSpeaker => "speaker.rename", "Rename a speaker in every session", [Review, ReviewNormal];
-        /// Insert laughter.
         InsertLaughter => "insert.laughter", "Insert laughter", [Review, ReviewNormal];
-        /// Insert a sigh.
         InsertSigh => "insert.sigh", "Insert a sigh", [Review, ReviewNormal];
-        /// Insert inaudible speech.
         InsertInaudible => "insert.inaudible", "Insert an inaudible passage with its time", [Review, ReviewNormal];
-        /// Insert overlapping speech.
         InsertOverlap => "insert.overlap", "Insert overlapping speech", [Review, ReviewNormal];
-        /// Insert the time.
         InsertTimestamp => "insert.timestamp", "Insert the playhead's time", [Review, ReviewNormal];
-        /// Letters type text (modal keymaps).
         StartTyping => "mode.insert", "Start typing (modal keymaps)", [ReviewNormal];
-        /// Letters are commands (modal keymaps).
         StopTyping => "mode.normal", "Stop typing: letters are commands again (modal keymaps)", [Review];
-        /// The key help.
         Help => "help", "Show or hide the key help", [Review, ReviewNormal];
-        /// Save and leave.
         Quit => "quit", "Save and quit", [Review, ReviewNormal];
     }
 }

@@ -110,9 +110,8 @@ pub(crate) fn marker_text(marker: &Marker) -> String {
         Mark::Paused { wall: Some(wall) } => format!("paused {}", span_text(wall.0 / 1000)),
         Mark::Paused { wall: None } => "paused".into(),
         Mark::Gap { lost, cause } => format!("gap {} ms: {cause}", lost.unwrap_or(Ms::ZERO).0),
-        Mark::Laughter | Mark::Sigh | Mark::LongPause | Mark::Quote | Mark::Identifying | Mark::FollowUp => {
-            label.into()
-        }
+        // The kinds that carry nothing read as their label, so a new one needs no line here.
+        _ => label.into(),
     }
 }
 
