@@ -130,7 +130,7 @@ fn text<S: serde::Serializer>(tokens: &[Token], s: S) -> Result<S::Ok, S::Error>
     s.serialize_str(&text)
 }
 
-/// A marker for exports.
+/// A marker as exports write it: kind and time, its payload in optional fields.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ExportMarker {
     /// What it marks (`laughter`, `quote`, `note`…).
@@ -170,7 +170,7 @@ pub struct GuideProgress {
     pub(crate) sections: Vec<GuideSection>,
 }
 
-/// One section of the guide.
+/// A guide section with when each of its questions was asked.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub(crate) struct GuideSection {
     /// Section title.

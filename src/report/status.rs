@@ -38,7 +38,7 @@ pub enum Retention {
     },
 }
 
-/// One participant.
+/// What the status says about one participant: consent and sessions.
 #[derive(Debug)]
 pub struct ParticipantStatus {
     /// Their code.
@@ -52,7 +52,7 @@ pub struct ParticipantStatus {
 /// One session, or why it could not be read.
 #[derive(Debug)]
 pub struct SessionLine {
-    /// The session.
+    /// Which session (listed even when it cannot be read).
     pub id: SessionId,
     /// Its length, state and transcription, or the error reading it.
     pub summary: Result<(Ms, SessionStatus, Transcription), String>,

@@ -57,7 +57,7 @@ impl DocxRun {
     }
 }
 
-/// One paragraph.
+/// A paragraph: a style and the runs of text in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocxParagraph {
     /// The paragraph style, which maps to a Word heading level or body text.

@@ -32,7 +32,7 @@ pub trait Recorder {
     fn disk_seconds_left(&self) -> Option<u64>;
     /// The markers so far.
     fn markers(&self) -> &[Marker];
-    /// Adds a marker.
+    /// Logs a marker the interviewer made (the recording saves the log).
     fn add_marker(&mut self, marker: Marker);
     /// Removes the newest interviewer-made marker.
     fn undo_marker(&mut self) -> Option<Marker>;
