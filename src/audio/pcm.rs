@@ -103,9 +103,7 @@ fn sample(format: SampleFormat, b: &[u8]) -> f32 {
 mod tests {
     use super::*;
 
-    fn spec(bits: u16, channels: u16, format: SampleFormat) -> AudioSpec {
-        AudioSpec { sample_rate: 48_000, channels, bits_per_sample: bits, sample_format: format }
-    }
+    use crate::audio::wav::test_spec as spec;
 
     #[test]
     fn decodes_every_layout_to_the_same_mono_values() {

@@ -263,14 +263,18 @@ fn parse_fmt(fmt: &[u8], offset: u64) -> Result<AudioSpec, WavError> {
     Ok(spec)
 }
 
+/// A 48 kHz layout, for tests of what reads and writes PCM.
+#[cfg(test)]
+pub(crate) fn test_spec(bits: u16, channels: u16, format: SampleFormat) -> AudioSpec {
+    AudioSpec { sample_rate: 48_000, channels, bits_per_sample: bits, sample_format: format }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::io::Cursor;
 
-    fn spec(bits: u16, channels: u16, format: SampleFormat) -> AudioSpec {
-        AudioSpec { sample_rate: 48_000, channels, bits_per_sample: bits, sample_format: format }
-    }
+    use test_spec as spec;
 
     #[test]
     fn headers_round_trip_for_every_supported_layout() {
