@@ -184,11 +184,10 @@ pub fn plan(doc: &SessionDocument, kind: MarkerKind, pad: Ms, sample_rate: u32, 
         .collect()
 }
 
-/// The clip text file's labels, in both languages.
+/// The clip text file's labels, in both languages; those a transcript header has too come from it.
 mod labels {
+    pub(crate) use crate::export::skeleton::labels::{PARTICIPANT, SESSION};
     use crate::model::Text;
-    pub(crate) const SESSION: Text = Text::new("Session", "Økt");
-    pub(crate) const PARTICIPANT: Text = Text::new("Participant", "Deltaker");
     pub(crate) const KIND: Text = Text::new("Kind", "Type");
     pub(crate) const MARKER: Text = Text::new("Marker at", "Markør ved");
     pub(crate) const CLIP: Text = Text::new("Clip", "Klipp");

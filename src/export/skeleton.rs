@@ -80,8 +80,8 @@ pub struct Credits {
     pub transcriber: Option<String>,
 }
 
-/// Header and question labels, in both languages.
-mod labels {
+/// Header and question labels, in both languages (clip text files share some).
+pub(crate) mod labels {
     use crate::model::Text;
     pub(crate) const TITLE: Text = Text::new("Transcript", "Transkripsjon");
     pub(crate) const PROJECT: Text = Text::new("Project", "Prosjekt");
