@@ -19,7 +19,7 @@ use std::process::Command;
 
 use common::pulse::NullSink;
 use common::tmux::Tmux;
-use common::{files, ok};
+use common::{copy_dir, files, ok};
 
 const PASSPHRASE: &str = "fixture passphrase: invented content only";
 const A: &str = "20261206T104936Z-P01";
@@ -36,19 +36,6 @@ fn copy_project(into: &Path) -> PathBuf {
     let project = into.join("studie");
     copy_dir(&fixture().join("studie"), &project);
     project
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 fn verbatim() -> Command {

@@ -28,11 +28,6 @@ fn live_keys(project: &Path) -> Vec<Identity> {
     keys
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    let status = std::process::Command::new("cp").arg("-a").arg(from).arg(to).status().unwrap();
-    assert!(status.success());
-}
-
 #[test]
 fn forget_crypto_shreds_every_copy_the_live_project_could_open() {
     let s = Scratch::new();

@@ -90,6 +90,12 @@ impl Scratch {
     }
 }
 
+/// Copies the folder `from` to `to` (which must not exist yet), modes kept (`cp -a`).
+pub fn copy_dir(from: &Path, to: &Path) {
+    let status = Command::new("cp").arg("-a").arg(from).arg(to).status().expect("spawn cp");
+    assert!(status.success(), "cp -a {} {}", from.display(), to.display());
+}
+
 /// Every file under `dir`, recursively, sorted.
 pub fn files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
