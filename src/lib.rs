@@ -14,6 +14,7 @@ pub mod export;
 pub mod guide;
 pub mod keymap;
 pub mod model;
+pub mod onnx;
 pub mod pipeline;
 pub mod project;
 pub mod report;

@@ -3,10 +3,14 @@
 //! Nothing here is a fixed level: the floor is a low percentile of the energy around each
 //! moment (±15 s), the speech level a high one, and the entry and exit thresholds sit a
 //! fraction of the distance between them, so a quiet room and a noisy office need no tuning.
+//! Where the background itself varies (other voices, a clatter), the thresholds also stand
+//! clear of its spread; in a reverberant room they stay above the echo of what came before
+//! ([`super::decay`]).
 
 use std::ops::Range;
 
-use super::energy::SILENT_DB;
+use super::decay;
+use super::energy::{COMB_FRAMES, SILENT_DB};
 
 /// Frames either side of a moment that set its floor and speech level (±15 s).
 const WINDOW_FRAMES: usize = 1500;
@@ -28,6 +32,16 @@ const LEAVE_SHARE: f32 = 0.1;
 const MAX_WALK_BACK_FRAMES: usize = 30;
 /// Below this distance between floor and speech level (dB) there is nothing to find.
 const MIN_SPREAD_DB: f32 = 6.0;
+/// The background's spread is read from these two low percentiles, where only background
+/// lies as long as a tenth of the time around a moment is not speech.
+const BACKGROUND_PERCENTILES: (f32, f32) = (0.01, 0.10);
+/// Sound starts this many standard deviations of the background above its mean...
+const ENTER_SIGMAS: f32 = 3.0;
+/// ...and ends below this many: a steady hum has almost no spread, so this changes nothing
+/// there, but the next table's voices rise and fall, and must not pass for the speaker's.
+const LEAVE_SIGMAS: f32 = 1.0;
+/// Sound starts this far above the echo of what came before (dB) in a reverberant room.
+const ENTER_ABOVE_TAIL_DB: f32 = 3.0;
 
 /// The room as the detector saw it, and where it heard sound.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,24 +59,30 @@ pub(crate) struct Detection {
 /// Besides the input it keeps only one floor and level per second, so memory grows by the
 /// input's 1.4 MB per hour of audio and not by a multiple of it.
 pub(crate) fn detect(frames_db: &[f32]) -> Detection {
-    let room = Room::measure(frames_db);
+    let smooth: Vec<f32> = (0..frames_db.len()).map(|i| smoothed(frames_db, i)).collect();
+    let room = Room::measure(&smooth);
+    let decay_rate = decay::room_rate(&smooth, |i| room.at(i).floor);
     let mut sound = Vec::new();
     let mut start: Option<usize> = None;
     let mut below = 0usize;
-    for i in 0..frames_db.len() {
-        let e = smoothed(frames_db, i);
-        let Some((enter, leave)) = room.thresholds(i) else {
+    for (i, &e) in smooth.iter().enumerate() {
+        let Some((mut enter, mut leave)) = room.thresholds(i) else {
             if let Some(s) = start.take() {
                 sound.push(s..i - below);
             }
             below = 0;
             continue;
         };
+        if let Some(rate) = decay_rate {
+            let tail = decay::tail_db(&smooth, i, rate);
+            enter = enter.max(tail + ENTER_ABOVE_TAIL_DB);
+            leave = leave.max(tail);
+        }
         match start {
             None if e > enter => {
                 // Walk back to where the sound rose above the exit level: its true onset.
                 let mut s = i;
-                while s > 0 && smoothed(frames_db, s - 1) > leave && i - s < MAX_WALK_BACK_FRAMES {
+                while s > 0 && smooth[s - 1] > leave && i - s < MAX_WALK_BACK_FRAMES {
                     s -= 1;
                 }
                 let s = sound.last().map_or(s, |r: &Range<usize>| s.max(r.end));
@@ -85,6 +105,11 @@ pub(crate) fn detect(frames_db: &[f32]) -> Detection {
     if let Some(s) = start {
         sound.push(s..frames_db.len() - below);
     }
+    // The hum filter hears each sample again one mains period later, so every sound seems to
+    // end that much late: its onset is exact, its end is moved back.
+    for r in &mut sound {
+        r.end = r.end.saturating_sub(COMB_FRAMES).max(r.start + 1);
+    }
     // Smoothing widens a burst by a frame each side: judge its length on the raw energies, so
     // a 20 ms click does not pass for 40 ms of sound.
     let loud = |i: usize| room.thresholds(i).is_some_and(|(_, leave)| frames_db[i] > leave);
@@ -100,11 +125,37 @@ fn smoothed(db: &[f32], i: usize) -> f32 {
     db[lo..hi].iter().sum::<f32>() / (hi - lo) as f32
 }
 
-/// The noise floor and speech level once a second, from percentiles in a sliding window,
-/// interpolated in between.
+/// The room around one moment, in dB of band energy.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Levels {
+    /// The noise floor: a low percentile.
+    floor: f32,
+    /// The speech level: a high percentile.
+    level: f32,
+    /// The background's mean, from its two low percentiles as if it were normal in dB.
+    background: f32,
+    /// The background's standard deviation, likewise.
+    spread: f32,
+}
+
+impl Levels {
+    /// Linear interpolation from `self` (t = 0) to `other` (t = 1).
+    fn towards(self, other: Levels, t: f32) -> Levels {
+        let mix = |a: f32, b: f32| a + t * (b - a);
+        Levels {
+            floor: mix(self.floor, other.floor),
+            level: mix(self.level, other.level),
+            background: mix(self.background, other.background),
+            spread: mix(self.spread, other.spread),
+        }
+    }
+}
+
+/// The room's levels once a second, from percentiles in a sliding window, interpolated in
+/// between.
 struct Room {
-    /// (frame, floor dB, level dB), every [`HOP_FRAMES`] and at the last frame.
-    anchors: Vec<(usize, f32, f32)>,
+    /// The levels every [`HOP_FRAMES`] and at the last frame, with their frame.
+    anchors: Vec<(usize, Levels)>,
     /// The speech level of the whole recording, for stretches where a few words are all there
     /// is within ±15 s: too little voice to lift the local percentile.
     overall_level: f32,
@@ -112,59 +163,62 @@ struct Room {
 
 impl Room {
     /// Slides a quarter-dB histogram over the smoothed energies: an hour costs milliseconds.
-    fn measure(db: &[f32]) -> Self {
+    fn measure(smooth: &[f32]) -> Self {
         let mut histogram = Histogram::default();
         let mut overall = Histogram::default();
-        for i in 0..db.len() {
-            overall.add(smoothed(db, i), 1);
+        for &e in smooth {
+            overall.add(e, 1);
         }
-        let mut anchors = Vec::with_capacity(db.len() / HOP_FRAMES + 2);
+        let mut anchors = Vec::with_capacity(smooth.len() / HOP_FRAMES + 2);
         let (mut lo, mut hi) = (0usize, 0usize);
         let mut centre = 0usize;
-        while !db.is_empty() {
+        while !smooth.is_empty() {
             let want_lo = centre.saturating_sub(WINDOW_FRAMES);
-            let want_hi = (centre + WINDOW_FRAMES + 1).min(db.len());
+            let want_hi = (centre + WINDOW_FRAMES + 1).min(smooth.len());
             while hi < want_hi {
-                histogram.add(smoothed(db, hi), 1);
+                histogram.add(smooth[hi], 1);
                 hi += 1;
             }
             while lo < want_lo {
-                histogram.add(smoothed(db, lo), -1);
+                histogram.add(smooth[lo], -1);
                 lo += 1;
             }
-            anchors.push((centre, histogram.quantile(FLOOR_PERCENTILE), histogram.quantile(LEVEL_PERCENTILE)));
-            if centre + 1 >= db.len() {
+            anchors.push((centre, histogram.levels()));
+            if centre + 1 >= smooth.len() {
                 break;
             }
-            centre = (centre + HOP_FRAMES).min(db.len() - 1);
+            centre = (centre + HOP_FRAMES).min(smooth.len() - 1);
         }
         Self { anchors, overall_level: overall.quantile(LEVEL_PERCENTILE) }
     }
 
-    /// Floor and level at frame `i`.
-    fn at(&self, i: usize) -> (f32, f32) {
+    /// The levels at frame `i`.
+    fn at(&self, i: usize) -> Levels {
         let k = (i / HOP_FRAMES).min(self.anchors.len().saturating_sub(1));
-        let Some(&(a, fa, la)) = self.anchors.get(k) else { return (SILENT_DB, SILENT_DB) };
-        let Some(&(b, fb, lb)) = self.anchors.get(k + 1) else { return (fa, la) };
-        let t = (i.saturating_sub(a)) as f32 / (b - a).max(1) as f32;
-        (fa + t * (fb - fa), la + t * (lb - la))
+        let silent = Levels { floor: SILENT_DB, level: SILENT_DB, background: SILENT_DB, spread: 0.0 };
+        let Some(&(a, here)) = self.anchors.get(k) else { return silent };
+        let Some(&(b, next)) = self.anchors.get(k + 1) else { return here };
+        here.towards(next, (i.saturating_sub(a)) as f32 / (b - a).max(1) as f32)
     }
 
     /// Entry and exit levels at frame `i`; none where floor and speech are too close to tell.
     fn thresholds(&self, i: usize) -> Option<(f32, f32)> {
-        let (floor, mut level) = self.at(i);
+        let Levels { floor, mut level, background, spread: sigma } = self.at(i);
         if level - floor < MIN_SPREAD_DB {
             level = level.max(self.overall_level);
         }
         let spread = level - floor;
-        (spread >= MIN_SPREAD_DB)
-            .then(|| (floor + (ENTER_SHARE * spread).clamp(5.0, 15.0), floor + (LEAVE_SHARE * spread).clamp(1.25, 9.0)))
+        (spread >= MIN_SPREAD_DB).then(|| {
+            let enter = floor + (ENTER_SHARE * spread).clamp(5.0, 15.0);
+            let leave = floor + (LEAVE_SHARE * spread).clamp(1.25, 9.0);
+            (enter.max(background + ENTER_SIGMAS * sigma), leave.max(background + LEAVE_SIGMAS * sigma))
+        })
     }
 
     /// Median floor and level over the recording.
     fn medians(&self) -> (f32, f32) {
-        let mut floors: Vec<f32> = self.anchors.iter().map(|a| a.1).collect();
-        let mut levels: Vec<f32> = self.anchors.iter().map(|a| a.2).collect();
+        let mut floors: Vec<f32> = self.anchors.iter().map(|a| a.1.floor).collect();
+        let mut levels: Vec<f32> = self.anchors.iter().map(|a| a.1.level).collect();
         (percentile(&mut floors, 0.5), percentile(&mut levels, 0.5))
     }
 }
@@ -195,6 +249,20 @@ impl Histogram {
         let bin = (((db - SILENT_DB) * BINS_PER_DB) as usize).min(BINS - 1);
         self.counts[bin] += delta;
         self.total += delta;
+    }
+
+    /// The room's levels from this window's percentiles.
+    fn levels(&self) -> Levels {
+        // For a normal distribution the 1st and 10th percentiles lie 2.33 and 1.28 standard
+        // deviations under the mean.
+        let (low, high) = (self.quantile(BACKGROUND_PERCENTILES.0), self.quantile(BACKGROUND_PERCENTILES.1));
+        let spread = (high - low) / (2.33 - 1.28);
+        Levels {
+            floor: self.quantile(FLOOR_PERCENTILE),
+            level: self.quantile(LEVEL_PERCENTILE),
+            background: high + 1.28 * spread,
+            spread,
+        }
     }
 
     /// The `p` quantile, in dB; digital silence when empty.

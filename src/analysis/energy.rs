@@ -10,6 +10,9 @@ use zeroize::Zeroizing;
 
 /// Length of one analysis frame in milliseconds.
 pub(crate) const FRAME_MS: u64 = 10;
+/// Frames the hum filter's echo lasts: it hears each sample again one mains period (20 ms)
+/// later, so a sound's energy ends that much after the sound.
+pub(crate) const COMB_FRAMES: usize = 2;
 /// Energy reported for a frame of digital silence.
 pub(crate) const SILENT_DB: f32 = -120.0;
 

@@ -3,11 +3,12 @@
 //! Three stages, cheapest first (see `docs/analysis.md`):
 //! 1. [`energy`]: every sample once, decrypting as it goes: speech-band energy per 10 ms.
 //! 2. [`detect`]: regions of sound against an adaptive noise floor, with hysteresis.
-//! 3. [`vad`]: earshot's neural voice detector, only on the stretches energy cannot judge.
+//! 3. [`vad`]: Silero's neural voice detector, only on the stretches energy cannot judge.
 //!
 //! Pauses are the silences between stretches of voice; [`segments`] cuts the voice into
 //! pieces a transcriber can take one at a time.
 
+pub(crate) mod decay;
 pub mod detect;
 pub mod energy;
 pub mod score;
@@ -22,19 +23,26 @@ use crate::model::{Ms, Span};
 use energy::{FRAME_MS, FrameEnergy};
 
 /// Version of the analysis this build makes; a cached one from another version is redone.
-pub const ANALYSIS_VERSION: u32 = 1;
+pub const ANALYSIS_VERSION: u32 = 2;
 /// Shortest silence reported as a pause.
 pub(crate) const MIN_PAUSE: Ms = Ms(200);
 /// Shortest silence reported as a micro-pause (conventions such as Jefferson's `(.)`).
 pub(crate) const MIN_MICRO_PAUSE: Ms = Ms(100);
-/// earshot's score from which a frame of a short burst counts as voice. Higher than its usual
-/// 0.5: on a burst heard from cold, earshot gives white noise up to 0.7, while words and laughs
-/// reach 0.8-1.0 within a few frames.
-const VOICE_SCORE: f32 = 0.75;
-/// Frames (10 ms) at or above [`VOICE_SCORE`] that make a burst voice.
-const VOICE_FRAMES: usize = 3;
+/// Silero's probability from which a window of a short burst is voice: its usual threshold.
+/// Knocks, clicks and hiss heard from cold stay under 0.15, and real words reach 0.6-1.0.
+const VOICE_SCORE: f32 = 0.5;
 /// Bursts of sound shorter than this (ms) are checked by the voice detector.
 const CHECK_BURST_MS: u64 = 700;
+/// Silences shorter than this (ms) between stretches of voice are checked by the voice
+/// detector before they count as pauses: in noise, the soft middle of a sentence sinks under
+/// the floor as long as a short pause does.
+const CHECK_PAUSE_MS: u64 = 600;
+/// Silences this long (ms) are pauses without a doubt: the voice detector is asked about a
+/// few of them first, and if it hears voices there, it hears the room (other people talking),
+/// not the speakers, and is not asked about the short ones.
+const SURE_PAUSE_MS: u64 = 1_500;
+/// Sure pauses the voice detector is tried on.
+const TRIAL_PAUSES: usize = 12;
 
 /// What the analysis found in one recording: the pause layer of the session's timeline.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -65,6 +73,9 @@ pub enum AnalysisError {
     /// The audio could not be read or decrypted.
     #[error(transparent)]
     Pcm(#[from] PcmError),
+    /// The voice detector could not be loaded or run.
+    #[error(transparent)]
+    Voice(#[from] crate::onnx::OnnxError),
     /// The resampler refused the audio's rate.
     #[error(
         "cannot resample the audio to 16 kHz for the voice detector: {0}. Convert it with ffmpeg (e.g. `ffmpeg -i IN -ar 48000 OUT.wav`) and import it again"
@@ -89,6 +100,7 @@ pub fn analyze(source: &mut dyn PcmSource, progress: &mut dyn FnMut(u64, u64)) -
     let detection = detect::detect(&frames_db);
     let mut check = vad::VoiceCheck::new(spec.sample_rate)?;
     let speech = keep_voice(source, &mut check, detection.sound)?;
+    let speech = confirm_short_pauses(source, &mut check, speech)?;
     let to_span = |r: &Range<usize>| Span::ms(r.start as u64 * FRAME_MS, r.end as u64 * FRAME_MS);
     let speech: Vec<Span> = speech.iter().map(to_span).collect();
     let gaps = speech.windows(2).map(|w| Span::new(w[0].end, w[1].start));
@@ -152,16 +164,53 @@ fn keep_voice(
             end += 1;
         }
         let cluster = sound[first].start..sound[end - 1].end;
-        let is_voice = cluster.len() >= burst || {
-            let scores = check.scores(source, cluster)?;
-            scores.iter().filter(|&&s| s >= VOICE_SCORE).count() >= VOICE_FRAMES
-        };
+        let is_voice = cluster.len() >= burst || check.scores(source, cluster)?.iter().any(|&p| p >= VOICE_SCORE);
         if is_voice {
             voice.extend(sound[first..end].iter().cloned());
         }
         first = end;
     }
     Ok(voice)
+}
+
+/// Stage 3, second part: joins stretches of voice across a short silence in which the voice
+/// detector hears speech throughout (no window under [`VOICE_SCORE`]), unless it also hears
+/// speech in the sure pauses, where nobody in the interview speaks.
+fn confirm_short_pauses(
+    source: &mut dyn PcmSource,
+    check: &mut vad::VoiceCheck,
+    speech: Vec<Range<usize>>,
+) -> Result<Vec<Range<usize>>, AnalysisError> {
+    let frames = |ms: u64| usize::try_from(ms / FRAME_MS).unwrap_or(usize::MAX);
+    let gaps = || speech.windows(2).map(|w| w[0].end..w[1].start);
+    // The middle second of evenly spread sure pauses.
+    let sure: Vec<Range<usize>> = gaps().filter(|g| g.len() >= frames(SURE_PAUSE_MS)).collect();
+    let step = sure.len().div_ceil(TRIAL_PAUSES).max(1);
+    let mut heard = 0;
+    let mut tried = 0;
+    for gap in sure.iter().step_by(step) {
+        let middle = gap.start + gap.len() / 2;
+        let scores = check.scores(source, middle - frames(500)..middle + frames(500))?;
+        tried += 1;
+        heard += usize::from(scores.iter().any(|&p| p >= VOICE_SCORE));
+    }
+    if heard * 3 > tried {
+        return Ok(speech);
+    }
+    let mut confirmed: Vec<Range<usize>> = Vec::with_capacity(speech.len());
+    for stretch in speech {
+        if let Some(last) = confirmed.last_mut() {
+            let gap = last.end..stretch.start;
+            if (frames(MIN_PAUSE.0)..frames(CHECK_PAUSE_MS)).contains(&gap.len())
+                && check.scores(source, gap)?.iter().all(|&p| p >= VOICE_SCORE)
+            {
+                last.end = stretch.end;
+                continue;
+            }
+        }
+        confirmed.push(stretch);
+    }
+    Ok(confirmed)
 }
 
 impl Analysis {

@@ -11,6 +11,8 @@ pub struct Score {
     pub detected: usize,
     /// True pauses.
     pub truth: usize,
+    /// Median distance of a matched pause's boundaries (both ends) from the true ones, in ms.
+    pub median_error_ms: Option<u64>,
 }
 
 impl Score {
@@ -36,16 +38,20 @@ impl Score {
 pub fn score(detected: &[Span], truth: &[Span], tolerance_ms: u64) -> Score {
     let mut used = vec![false; truth.len()];
     let mut matched = 0;
+    let mut errors = Vec::new();
     for d in detected {
         let hit = truth.iter().enumerate().find(|(i, t)| {
             !used[*i] && d.start.0.abs_diff(t.start.0) <= tolerance_ms && d.end.0.abs_diff(t.end.0) <= tolerance_ms
         });
-        if let Some((i, _)) = hit {
+        if let Some((i, t)) = hit {
             used[i] = true;
             matched += 1;
+            errors.extend([d.start.0.abs_diff(t.start.0), d.end.0.abs_diff(t.end.0)]);
         }
     }
-    Score { matched, detected: detected.len(), truth: truth.len() }
+    errors.sort_unstable();
+    let median_error_ms = (!errors.is_empty()).then(|| errors[errors.len() / 2]);
+    Score { matched, detected: detected.len(), truth: truth.len(), median_error_ms }
 }
 
 #[cfg(test)]
@@ -62,6 +68,8 @@ mod tests {
         let found = spans(&[(1100, 1650), (1000, 1500), (2900, 6151), (3000, 6000)]);
         let s = score(&found, &truth, 150);
         assert_eq!((s.matched, s.detected, s.truth), (2, 4, 2));
+        // The first matched pause is 100 and 150 ms off, the second exact: errors 0, 0, 100, 150.
+        assert_eq!(s.median_error_ms, Some(100));
         assert!((s.f1() - 2.0 * 0.5 / 1.5).abs() < 1e-9);
         assert_eq!(score(&[], &truth, 150).f1(), 0.0);
     }

@@ -68,6 +68,8 @@ mod tests {
         let identity = generate_identity();
         let audio = AudioFingerprint { bytes: 6_000_000, head_tail_sha256: "00".into() };
         let key = CacheKey::of(&Pauses, &audio);
+        // 0.1's cache is version 1 of this stage: read as such, and redone by this build.
+        let key_v1 = CacheKey { version: 1, ..key.clone() };
         let write_v1 = |speech: Vec<Span>, audio: &AudioFingerprint| {
             let v1 = serde_json::json!({"version": 1, "audio": audio, "analysis": analysis(speech)});
             crate::store::write(&path, &identity.to_public(), &v1).unwrap();
@@ -75,13 +77,17 @@ mod tests {
         // Found by `cargo fuzz run session_files`: overlapping speech spans in a cache made
         // segmenting subtract with overflow when the export read it.
         write_v1(vec![Span::ms(1_000, 4_000), Span::ms(5_200, 39_016), Span::ms(12_400, 44_000)], &audio);
-        assert_eq!(load::<Pauses>(&path, &identity, &key).unwrap(), None);
+        assert_eq!(load::<Pauses>(&path, &identity, &key_v1).unwrap(), None);
         write_v1(vec![Span::ms(1_000, 4_000), Span::ms(5_200, 44_000)], &audio);
-        let read = load::<Pauses>(&path, &identity, &key).unwrap().unwrap();
+        let read = load::<Pauses>(&path, &identity, &key_v1).unwrap().unwrap();
         assert_eq!(read.speech, [Span::ms(1_000, 4_000), Span::ms(5_200, 44_000)]);
+        assert_eq!(load::<Pauses>(&path, &identity, &key).unwrap(), None, "version 1 is redone by version 2");
         // Other audio, or another version of the stage: not this layer.
         let other = AudioFingerprint { bytes: 6_000_001, ..audio.clone() };
-        assert_eq!(load::<Pauses>(&path, &identity, &CacheKey::of(&Pauses, &other)).unwrap(), None);
+        assert_eq!(
+            load::<Pauses>(&path, &identity, &CacheKey { version: 1, ..CacheKey::of(&Pauses, &other) }).unwrap(),
+            None
+        );
         let newer = CacheKey { version: ANALYSIS_VERSION + 1, ..key.clone() };
         assert_eq!(load::<Pauses>(&path, &identity, &newer).unwrap(), None);
         // The current layout round-trips.
