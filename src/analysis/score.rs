@@ -36,8 +36,16 @@ impl Score {
 /// Matches each detected pause to at most one true pause whose start and end both lie within
 /// `tolerance_ms`, in time order.
 pub fn score(detected: &[Span], truth: &[Span], tolerance_ms: u64) -> Score {
+    let mut errors = boundary_errors(detected, truth, tolerance_ms);
+    errors.sort_unstable();
+    let median_error_ms = (!errors.is_empty()).then(|| errors[errors.len() / 2]);
+    Score { matched: errors.len() / 2, detected: detected.len(), truth: truth.len(), median_error_ms }
+}
+
+/// How far (ms) each boundary of each matched pause lies from the true one: two per match,
+/// matched as [`score`] matches them.
+pub fn boundary_errors(detected: &[Span], truth: &[Span], tolerance_ms: u64) -> Vec<u64> {
     let mut used = vec![false; truth.len()];
-    let mut matched = 0;
     let mut errors = Vec::new();
     for d in detected {
         let hit = truth.iter().enumerate().find(|(i, t)| {
@@ -45,15 +53,11 @@ pub fn score(detected: &[Span], truth: &[Span], tolerance_ms: u64) -> Score {
         });
         if let Some((i, t)) = hit {
             used[i] = true;
-            matched += 1;
             errors.extend([d.start.0.abs_diff(t.start.0), d.end.0.abs_diff(t.end.0)]);
         }
     }
-    errors.sort_unstable();
-    let median_error_ms = (!errors.is_empty()).then(|| errors[errors.len() / 2]);
-    Score { matched, detected: detected.len(), truth: truth.len(), median_error_ms }
+    errors
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
