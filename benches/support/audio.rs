@@ -76,8 +76,14 @@ pub fn write_encrypted(path: &Path, recipient: &Recipient, spec: AudioSpec, pcm:
 
 /// The fixture `<floor>.flac` at 48 kHz mono 16-bit, looped to `seconds` (sox's copy goes in `dir`).
 pub fn looped_fixture(floor: &str, seconds: u64, dir: &Path) -> (AudioSpec, Vec<u8>) {
-    let short = dir.join(format!("{floor}-48k.wav"));
-    sox_to_wav(&Path::new(FIXTURES).join(format!("{floor}.flac")), 48_000, &short);
+    looped(&Path::new(FIXTURES).join(format!("{floor}.flac")), seconds, dir)
+}
+
+/// Any audio file at 48 kHz mono 16-bit, looped to `seconds` (sox's copy goes in `dir`).
+pub fn looped(source: &Path, seconds: u64, dir: &Path) -> (AudioSpec, Vec<u8>) {
+    let stem = source.file_stem().map_or("audio".into(), |s| s.to_string_lossy().into_owned());
+    let short = dir.join(format!("{stem}-48k.wav"));
+    sox_to_wav(source, 48_000, &short);
     let (spec, pcm) = read_wav(&short);
     let want = seconds as usize * spec.sample_rate as usize * BYTES_PER_FRAME;
     (spec, pcm.iter().copied().cycle().take(want).collect())
