@@ -321,3 +321,24 @@ fn silence_missing_and_cut_audio_get_clear_answers() {
     let err = fails(verbatim().arg("analyze").arg(s.project()).arg(&id));
     assert!(err.contains("2000 Hz") && err.contains("too low"), "{err}");
 }
+
+#[test]
+fn a_missing_or_broken_onnx_runtime_is_named_with_what_to_do_and_nothing_is_written() {
+    let s = Scratch::new();
+    let id = s.import(&Path::new(FIXTURES).join("quiet.flac"));
+    let cache = s.session_dir(&id).join("analysis.json.age");
+    let missing = s.path("nowhere/libonnxruntime.so.1.32.0");
+    let err = fails(verbatim().env("VERBATIM_ONNXRUNTIME", &missing).arg("analyze").arg(s.project()).arg(&id));
+    assert!(err.contains(missing.to_str().unwrap()) && err.contains("scripts/onnxruntime"), "{err}");
+    assert!(!cache.exists());
+    // A file that is no library: named, with the same way out.
+    let broken = s.path("libonnxruntime.so.1.32.0");
+    std::fs::write(&broken, b"not a shared library").unwrap();
+    let err = fails(verbatim().env("VERBATIM_ONNXRUNTIME", &broken).arg("analyze").arg(s.project()).arg(&id));
+    assert!(err.contains(broken.to_str().unwrap()) && err.contains("would not load"), "{err}");
+    assert!(err.contains("scripts/onnxruntime"), "{err}");
+    assert!(!cache.exists());
+    // With the runtime in place the same session is analysed.
+    ok(verbatim().arg("analyze").arg(s.project()).arg(&id));
+    assert!(cache.exists());
+}
