@@ -2,8 +2,10 @@
 //!
 //! Three stages, cheapest first (see `docs/analysis.md`):
 //! 1. [`energy`]: every sample once, decrypting as it goes: speech-band energy per 10 ms.
-//! 2. [`detect`]: regions of sound against an adaptive noise floor, with hysteresis.
-//! 3. [`vad`]: Silero's neural voice detector, only on the stretches energy cannot judge.
+//! 2. [`detect`]: regions of sound against an adaptive noise floor, with hysteresis, clear of
+//!    the background's spread and of the room's echo ([`decay`]).
+//! 3. [`vad`]: Silero's neural voice detector, only on the stretches energy cannot judge: short
+//!    bursts alone between silences, and short silences between stretches of voice.
 //!
 //! Pauses are the silences between stretches of voice; [`segments`] cuts the voice into
 //! pieces a transcriber can take one at a time.
