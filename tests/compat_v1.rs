@@ -153,9 +153,11 @@ fn a_project_made_by_verbatim_0_1_exports_the_same_files() {
     let dir = tempfile::tempdir().unwrap();
     let project = copy_project(dir.path());
 
-    // Its analysis caches are current: read from 0.1's layout, not made again.
+    // Its analysis caches are read from 0.1's layout and kept, not made again: they are what
+    // its exports were made from. They came from an older detector, and analyze says so.
     let said = String::from_utf8(ok(verbatim().arg("analyze").arg(&project).arg("--all")).stdout).unwrap();
     assert_eq!(said.matches("already analysed").count(), 3, "{said}");
+    assert_eq!(said.matches("analysis version 1; `verbatim analyze --force` redoes it").count(), 3, "{said}");
 
     let listed: serde_json::Value =
         serde_json::from_slice(&ok(verbatim().arg("sessions").arg(&project).arg("--json")).stdout).unwrap();
@@ -184,6 +186,12 @@ fn a_project_made_by_verbatim_0_1_exports_the_same_files() {
         compared += compare(&fixture().join(format!("expected/A/clips-{kind}")), &out, "nb", A);
     }
     assert_eq!(compared, (8 + 2 + 2) * 9 + 4, "every expected file was compared");
+
+    // Asked to, it redoes one with this build's detector, which is then the current one.
+    let said = String::from_utf8(ok(verbatim().arg("analyze").arg(&project).arg(B).arg("--force")).stdout).unwrap();
+    assert!(said.contains("analysed in"), "{said}");
+    let said = String::from_utf8(ok(verbatim().arg("analyze").arg(&project).arg(B)).stdout).unwrap();
+    assert!(said.contains("(already analysed)"), "{said}");
 }
 
 #[test]

@@ -50,6 +50,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 session.analyze(args.force, &mut |done, total| bar.update(index, done, total))?;
             let how = match provenance {
                 Provenance::Cached => "already analysed".to_string(),
+                Provenance::Older { version } => format!(
+                    "already analysed, by the detector of verbatim's analysis version {version}; `verbatim analyze --force` redoes it with version {}",
+                    verbatim::analysis::ANALYSIS_VERSION
+                ),
                 Provenance::Computed => format!("analysed in {:.1} s", started.elapsed().as_secs_f64()),
             };
             Ok::<_, SessionError>(describe(analysis, session.markers()?, &how))

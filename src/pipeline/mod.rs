@@ -108,6 +108,12 @@ struct Cached<T> {
 pub enum Provenance {
     /// Read from the session's cache.
     Cached,
+    /// Read from the session's cache, made by an older version of the stage: kept until the
+    /// user asks for it to be made again, so exports and typed work do not shift under them.
+    Older {
+        /// The stage version that made it.
+        version: u32,
+    },
     /// Made now (and cached).
     Computed,
 }
@@ -160,8 +166,15 @@ pub(crate) fn run<S: Stage>(
     let path = space.dir.join(S::FILE);
     if !force {
         // A damaged cache is only a cache: it is made again, not trusted and not fatal.
-        if let Ok(Some(output)) = load::<S>(&path, space.identity, &key) {
-            return Ok((output, Provenance::Cached));
+        if let Ok(Some((found, output))) = load_any::<S>(&path, space.identity, &key) {
+            if found == key {
+                return Ok((output, Provenance::Cached));
+            }
+            // An older version's layer of the same audio is the session's as the user last saw
+            // it (pauses exported, segments transcribed): it stays until `--force`.
+            if found.version < key.version && (CacheKey { version: key.version, ..found.clone() }) == key {
+                return Ok((output, Provenance::Older { version: found.version }));
+            }
         }
     }
     let mut reader = EncryptedAudioReader::open(space.audio, space.identity)?;
@@ -172,18 +185,29 @@ pub(crate) fn run<S: Stage>(
 }
 
 /// The layer cached at `path`, if it was made with exactly `key` and is plausible.
+#[cfg(test)]
 pub(crate) fn load<S: Stage>(
     path: &Path,
     identity: &Identity,
     key: &CacheKey,
 ) -> Result<Option<S::Output>, SealedError> {
+    Ok(load_any::<S>(path, identity, key)?.filter(|(found, _)| found == key).map(|(_, output)| output))
+}
+
+/// The layer cached at `path` and the key it was made with, whatever that key, if it is
+/// plausible for the audio `key` names.
+fn load_any<S: Stage>(
+    path: &Path,
+    identity: &Identity,
+    key: &CacheKey,
+) -> Result<Option<(CacheKey, S::Output)>, SealedError> {
     let plain = match store::open(path, identity) {
         Ok(plain) => plain,
         Err(SealedError::Missing(_)) => return Ok(None),
         Err(e) => return Err(e),
     };
     let Some((found, output)) = parse::<S>(&plain, path)? else { return Ok(None) };
-    Ok((found == *key && S::is_plausible(&output, key.audio.bytes)).then_some(output))
+    Ok(S::is_plausible(&output, key.audio.bytes).then_some((found, output)))
 }
 
 /// A cached layer's decrypted bytes: its key and its output, or `None` for a layout this build
