@@ -43,8 +43,10 @@ const CHECK_PAUSE_MS: u64 = 600;
 /// few of them first, and if it hears voices there, it hears the room (other people talking),
 /// not the speakers, and is not asked about the short ones.
 const SURE_PAUSE_MS: u64 = 1_500;
-/// Sure pauses the voice detector is tried on.
+/// Sure pauses the voice detector is tried on...
 const TRIAL_PAUSES: usize = 12;
+/// ...and the fewest that tell whether it hears the room.
+const MIN_TRIALS: usize = 3;
 
 /// What the analysis found in one recording: the pause layer of the session's timeline.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -196,7 +198,8 @@ fn confirm_short_pauses(
         tried += 1;
         heard += usize::from(scores.iter().any(|&p| p >= VOICE_SCORE));
     }
-    if heard * 3 > tried {
+    // Too few sure pauses to try it on is no evidence that it hears only the speakers.
+    if tried < MIN_TRIALS || heard * 3 > tried {
         return Ok(speech);
     }
     let mut confirmed: Vec<Range<usize>> = Vec::with_capacity(speech.len());
