@@ -16,6 +16,7 @@ for tool in sox ffmpeg taskset; do
   command -v "$tool" >/dev/null || { echo "$tool is missing (see scripts/system-packages)" >&2; exit 1; }
 done
 scripts/onnxruntime >/dev/null
+export ORT_DISABLE_TELEMETRY=1   # Microsoft's ONNX Runtime records usage telemetry without it
 VERBATIM_ROOMS="$(scripts/rooms)"
 export VERBATIM_ROOMS
 cargo bench --bench analysis --bench analysis_accuracy --no-run

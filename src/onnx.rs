@@ -18,6 +18,18 @@ use ort::value::TensorRef;
 pub const RUNTIME_FILE: &str = "libonnxruntime.so.1.32.0";
 /// The environment variable that names the runtime library, overriding the data folder.
 pub const RUNTIME_VAR: &str = "VERBATIM_ONNXRUNTIME";
+/// The environment variable that keeps Microsoft's builds of ONNX Runtime from recording usage
+/// telemetry: without it they keep a store under `~/.cache/Microsoft` and a `.ses` file in
+/// TMPDIR, meant for sending to Microsoft, even when the API is told not to send any. It is
+/// read from the process environment, which safe Rust cannot change once threads may run, so
+/// the `verbatim` binary starts itself again with it set, and the runtime is never loaded
+/// without it.
+pub const NO_TELEMETRY_VAR: &str = "ORT_DISABLE_TELEMETRY";
+
+/// Whether this process's environment turns ONNX Runtime's telemetry off.
+pub fn telemetry_off() -> bool {
+    std::env::var_os(NO_TELEMETRY_VAR).is_some_and(|v| v == "1")
+}
 
 /// Why a model could not be loaded or run.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -47,6 +59,11 @@ pub enum OnnxError {
         /// What ONNX Runtime said.
         reason: String,
     },
+    /// The process environment would let ONNX Runtime record telemetry.
+    #[error(
+        "ONNX Runtime is not loaded while it could record usage telemetry: set {NO_TELEMETRY_VAR}=1 in the environment (the verbatim command does this itself)"
+    )]
+    Telemetry,
     /// The model failed while running.
     #[error("the model {name} failed: {reason}")]
     Run {
@@ -73,14 +90,20 @@ fn runtime() -> Result<(), OnnxError> {
     static LOADED: OnceLock<Result<(), OnnxError>> = OnceLock::new();
     LOADED
         .get_or_init(|| {
+            if !telemetry_off() {
+                return Err(OnnxError::Telemetry);
+            }
             let path = runtime_path();
             if !path.is_file() {
                 return Err(OnnxError::RuntimeMissing(path));
             }
             let builder = ort::init_from(&path)
                 .map_err(|e| OnnxError::RuntimeLoad { path: path.clone(), reason: e.to_string() })?;
-            // A second environment would be ignored; this process has only this one.
-            let _first = builder.with_name("verbatim").commit();
+            // Microsoft's builds send usage telemetry unless told not to, and keep a session id
+            // file in TMPDIR for it: nothing about a participant's session may leave the
+            // machine, or be left behind. A second environment would be ignored; this process
+            // has only this one.
+            let _first = builder.with_name("verbatim").with_telemetry(false).commit();
             Ok(())
         })
         .clone()

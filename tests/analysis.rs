@@ -342,3 +342,19 @@ fn a_missing_or_broken_onnx_runtime_is_named_with_what_to_do_and_nothing_is_writ
     ok(verbatim().arg("analyze").arg(s.project()).arg(&id));
     assert!(cache.exists());
 }
+
+#[test]
+fn onnx_runtime_records_no_telemetry_and_leaves_nothing_behind() {
+    let s = Scratch::new();
+    let id = s.import(&Path::new(FIXTURES).join("quiet.flac"));
+    // Microsoft's build keeps a telemetry store under the cache folder and a session file in
+    // TMPDIR unless ORT_DISABLE_TELEMETRY=1 is set; the binary sets it for itself.
+    let (tmp, cache) = (s.path("tmp"), s.path("cache"));
+    std::fs::create_dir_all(&tmp).unwrap();
+    std::fs::create_dir_all(&cache).unwrap();
+    let mut analyze = verbatim();
+    analyze.env_remove("ORT_DISABLE_TELEMETRY").env("TMPDIR", &tmp).env("XDG_CACHE_HOME", &cache);
+    ok(analyze.arg("analyze").arg(s.project()).arg(&id).arg("--force"));
+    assert_eq!(files(&tmp), Vec::<PathBuf>::new(), "left in TMPDIR");
+    assert_eq!(files(&cache), Vec::<PathBuf>::new(), "left in the cache folder");
+}
