@@ -139,19 +139,16 @@ impl Model {
 
     /// Runs the model on `inputs` (name, shape, values) and returns the output named `output`.
     pub fn run_f32(&mut self, inputs: &[(&str, &[usize], &[f32])], output: &str) -> Result<Vec<f32>, OnnxError> {
-        let run_error = |e: ort::Error| OnnxError::Run { name: self.name.clone(), reason: e.to_string() };
+        let name = &self.name;
+        let failed = |reason: String| OnnxError::Run { name: name.clone(), reason };
         let mut values = Vec::with_capacity(inputs.len());
-        for &(name, shape, data) in inputs {
-            let tensor = TensorRef::from_array_view((shape.to_vec(), data)).map_err(run_error)?;
-            values.push((name, SessionInputValue::from(tensor)));
+        for &(input, shape, data) in inputs {
+            let tensor = TensorRef::from_array_view((shape.to_vec(), data)).map_err(|e| failed(e.to_string()))?;
+            values.push((input, SessionInputValue::from(tensor)));
         }
-        let outputs =
-            self.session.run(values).map_err(|e| OnnxError::Run { name: self.name.clone(), reason: e.to_string() })?;
-        let missing = || OnnxError::Run { name: self.name.clone(), reason: format!("it has no output {output}") };
-        let value = outputs.get(output).ok_or_else(missing)?;
-        let (_, data) = value
-            .try_extract_tensor::<f32>()
-            .map_err(|e| OnnxError::Run { name: self.name.clone(), reason: e.to_string() })?;
+        let outputs = self.session.run(values).map_err(|e| failed(e.to_string()))?;
+        let value = outputs.get(output).ok_or_else(|| failed(format!("it has no output {output}")))?;
+        let (_, data) = value.try_extract_tensor::<f32>().map_err(|e| failed(e.to_string()))?;
         Ok(data.to_vec())
     }
 }

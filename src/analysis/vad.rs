@@ -4,7 +4,8 @@
 //! wheel on PyPI, built into the binary) is the strongest open voice detector, and the dearest
 //! stage here: about 65 µs per 32 ms window on one core, against 1 ns per sample for the
 //! energy pass. So it listens only where the energy pass cannot tell: short bursts of sound
-//! alone between silences, which may be a click, a knock or a cough rather than a word.
+//! alone between silences, which may be a click, a knock or a cough rather than a word, and
+//! short silences, which may be the soft middle of a sentence sunk under the noise.
 
 use std::ops::Range;
 
@@ -92,12 +93,10 @@ impl VoiceCheck {
         let count = at_16k.len() / WINDOW;
         self.windows.clear();
         pcm::reserve_wiped(&mut self.windows, count * (CONTEXT + WINDOW));
-        for w in 0..count {
-            let start = w * WINDOW;
-            for i in start as isize - CONTEXT as isize..(start + WINDOW) as isize {
-                let sample = usize::try_from(i).ok().and_then(|i| at_16k.get(i)).copied().unwrap_or(0.0);
-                self.windows.push(sample.clamp(-1.0, 1.0));
-            }
+        for start in (0..count).map(|w| w * WINDOW) {
+            let context = &at_16k[start.saturating_sub(CONTEXT)..start];
+            self.windows.extend(std::iter::repeat_n(0.0, CONTEXT - context.len()));
+            self.windows.extend(at_16k[start - context.len()..start + WINDOW].iter().map(|x| x.clamp(-1.0, 1.0)));
         }
         let probabilities = self.run(count)?;
         self.judged_frames += (frames.end - first) as u64;
