@@ -103,6 +103,9 @@ impl NullSink {
             ("HOME".into(), self.home.path().into()),
             ("PULSE_STATE_PATH".into(), self.home.path().join("state").into()),
             ("PULSE_CLIENTCONFIG".into(), self.client_conf().into()),
+            // HOME moves to the scratch folder, so the runtime installed under the real HOME
+            // (scripts/onnxruntime) is named explicitly; analysis in review needs it.
+            (verbatim::onnx::RUNTIME_VAR.into(), verbatim::onnx::runtime_path().into()),
         ]
     }
 
