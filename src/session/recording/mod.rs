@@ -389,7 +389,12 @@ impl RecordingSession {
 
     /// Stops the input, drains the ring, finalises the file, the metadata and the markers.
     pub fn finish(mut self) -> Result<RecordingSummary, RecordError> {
-        self.set_paused(false);
+        // An open pause is closed on the timeline, but the input stays held: unpausing here let
+        // the last milliseconds of a pause (or of the talk before the first start) into the
+        // recording before the input stopped.
+        if let Phase::Paused(since, id) = self.phase {
+            self.timeline.close(id, Ms::from_duration(since.elapsed()));
+        }
         let input_lost = self.input_lost().is_some();
         let input_result = self.input.stop().map_err(|_| RecordError::Thread("input"))?;
         let _ = self.commands.send(WriterCommand::Finish);
