@@ -3,8 +3,8 @@
 //! Nothing here is a fixed level: the floor is a low percentile of the energy around each
 //! moment (±15 s), the speech level a high one, and the entry and exit thresholds sit a
 //! fraction of the distance between them, so a quiet room and a noisy office need no tuning.
-//! Where the background itself varies (other voices, a clatter), the thresholds also stand
-//! clear of its spread; in a reverberant room they stay above the echo of what came before
+//! Where the background itself varies (other voices, a clatter), the entry level also stands
+//! clear of its spread; in a reverberant room both stay above the echo of what came before
 //! ([`super::decay`]).
 
 use std::ops::Range;
@@ -35,11 +35,15 @@ const MIN_SPREAD_DB: f32 = 6.0;
 /// The background's spread is read from these two low percentiles, where only background
 /// lies as long as a tenth of the time around a moment is not speech.
 const BACKGROUND_PERCENTILES: (f32, f32) = (0.01, 0.10);
-/// Sound starts this many standard deviations of the background above its mean...
+/// Sound starts this many standard deviations of the background above its mean: a steady hum
+/// has almost no spread, so this changes nothing there, but the next table's voices rise and
+/// fall, and their peaks must not pass for the speakers'...
 const ENTER_SIGMAS: f32 = 3.0;
-/// ...and ends below this many: a steady hum has almost no spread, so this changes nothing
-/// there, but the next table's voices rise and fall, and must not pass for the speaker's.
-const LEAVE_SIGMAS: f32 = 1.0;
+/// ...yet it never starts higher than this far under the speech level (dB): other voices can
+/// spread almost as wide as the speakers' own, and a participant who speaks softer than the
+/// interviewer must still be heard. Sound ends at the floor's exit level alone, since the soft
+/// ends of words sink into the background talk first.
+const ENTER_BELOW_LEVEL_DB: f32 = 10.0;
 /// Sound starts this far above the echo of what came before (dB) in a reverberant room.
 const ENTER_ABOVE_TAIL_DB: f32 = 3.0;
 
@@ -211,7 +215,8 @@ impl Room {
         (spread >= MIN_SPREAD_DB).then(|| {
             let enter = floor + (ENTER_SHARE * spread).clamp(5.0, 15.0);
             let leave = floor + (LEAVE_SHARE * spread).clamp(1.25, 9.0);
-            (enter.max(background + ENTER_SIGMAS * sigma), leave.max(background + LEAVE_SIGMAS * sigma))
+            let clear_of_background = (background + ENTER_SIGMAS * sigma).min(level - ENTER_BELOW_LEVEL_DB);
+            (enter.max(clear_of_background), leave)
         })
     }
 
