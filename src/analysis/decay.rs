@@ -8,6 +8,13 @@
 //! than the voice's own fades, so the common fast falls give it. With it, each moment's
 //! expected tail is the loudest recent frame decayed at that rate; a frame that is not above
 //! its expected tail is echo, not voice.
+//!
+//! A truly reverberant room (one that takes more than a quarter second to die away) is
+//! modelled more closely: its echo is the sum of every earlier frame's direct sound, decayed
+//! at the room's rate from a gain read from the falls too, and taken away from each frame's
+//! energy ([`Reverb::split`]). A level alone cannot do it there: after a loud syllable the
+//! echo stays above a soft next word for half a second, and after the last word it stays above
+//! the floor for as long.
 
 /// A local peak must stand this far above the floor for its fall to be measured (dB): far
 /// enough that the fall ends well above the noise, which would flatten it.
@@ -29,24 +36,112 @@ const TAIL_FRAMES: usize = 50;
 /// is louder than its reflections.
 const TAIL_MARGIN_DB: f32 = 3.0;
 
-/// The decay rate of the room, in dB per 10 ms frame; `None` for a dry room (or too few
-/// falls to tell), where sound ends where it sinks into the floor.
-pub(crate) fn room_rate(smoothed: &[f32], floor: impl Fn(usize) -> f32) -> Option<f32> {
-    let mut rates = Vec::new();
+/// A room slower to decay than this (dB per 10 ms frame: 60 dB in a quarter second) is
+/// reverberant, and its echo is taken away frame by frame; in a faster one the tail rule does.
+const REVERBERANT_RATE: f32 = 2.5;
+/// The echo's gain is this quantile of the gains measured on the falls.
+const GAIN_QUANTILE: f32 = 0.5;
+/// What is left of a frame once its echo is taken away is never less than this far under the
+/// frame (dB), so it stays a finite level.
+const DIRECT_FLOOR_DB: f32 = 30.0;
+
+/// The falls after loud peaks: each peak's frame and the slope of its fall.
+pub(crate) fn falls(smoothed: &[f32], floor: impl Fn(usize) -> f32) -> Vec<(usize, f32)> {
+    let mut falls = Vec::new();
     for t in 1..smoothed.len().saturating_sub(1) {
         let peak = smoothed[t];
         if peak < smoothed[t - 1] || peak <= smoothed[t + 1] || peak <= floor(t) + PEAK_ABOVE_FLOOR_DB {
             continue;
         }
         if let Some(rate) = fall_rate(&smoothed[t..]) {
-            rates.push(rate);
+            falls.push((t, rate));
         }
     }
-    if rates.len() < MIN_FALLS {
+    falls
+}
+
+/// The decay rate of the room, in dB per 10 ms frame, from its [`falls`]; `None` for a dry
+/// room (or too few falls to tell), where sound ends where it sinks into the floor.
+pub(crate) fn room_rate(falls: &[(usize, f32)]) -> Option<f32> {
+    let mut rates: Vec<f32> = falls.iter().map(|&(_, rate)| rate).collect();
+    quantile(&mut rates, RATE_QUANTILE)
+}
+
+/// The `p` quantile of `values`, if there are enough to trust ([`MIN_FALLS`]).
+fn quantile(values: &mut [f32], p: f32) -> Option<f32> {
+    if values.len() < MIN_FALLS {
         return None;
     }
-    let k = ((rates.len() - 1) as f32 * RATE_QUANTILE).round() as usize;
-    Some(*rates.select_nth_unstable_by(k, f32::total_cmp).1)
+    let k = ((values.len() - 1) as f32 * p).round() as usize;
+    Some(*values.select_nth_unstable_by(k, f32::total_cmp).1)
+}
+
+/// A reverberant room's echo: each frame's direct sound comes back `gain` times as strong one
+/// frame later, and then decays by `rate` dB per frame.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Reverb {
+    /// Decay in dB per 10 ms frame.
+    rate: f32,
+    /// The echo one frame later, as a share of the direct sound's power.
+    gain: f32,
+}
+
+impl Reverb {
+    /// The room's echo, if the room is reverberant: its rate is slower than
+    /// [`REVERBERANT_RATE`], and its gain is read on the same falls, as the share of each
+    /// falling frame's power that the sum of the frames before it, decayed at that rate, makes.
+    pub(crate) fn measure(smoothed: &[f32], falls: &[(usize, f32)], rate: f32) -> Option<Reverb> {
+        if rate >= REVERBERANT_RATE {
+            return None;
+        }
+        let decay = power(-rate);
+        // What the echo would be with a gain of one, from the whole sound so far.
+        let mut unit_echo = vec![0.0f32; smoothed.len()];
+        for t in 1..smoothed.len() {
+            unit_echo[t] = decay * unit_echo[t - 1] + power(smoothed[t - 1]);
+        }
+        let mut gains = Vec::new();
+        for &(t, _) in falls {
+            let peak = smoothed[t];
+            for (k, &y) in smoothed[t..].iter().enumerate().take(MAX_FALL_FRAMES).skip(1) {
+                if y < peak - FALL_FROM_DB && unit_echo[t + k] > 0.0 {
+                    gains.push(power(y) / unit_echo[t + k]);
+                }
+                if y < peak - FALL_TO_DB {
+                    break;
+                }
+            }
+        }
+        let gain = quantile(&mut gains, GAIN_QUANTILE)?;
+        Some(Reverb { rate, gain })
+    }
+
+    /// Splits every frame (dB) into its direct sound and the echo of the direct sound before
+    /// it, both in dB.
+    pub(crate) fn split(&self, smoothed: &[f32]) -> (Vec<f32>, Vec<f32>) {
+        let decay = power(-self.rate);
+        let (mut direct, mut echo) = (Vec::with_capacity(smoothed.len()), Vec::with_capacity(smoothed.len()));
+        let (mut echo_now, mut direct_before) = (0.0f32, 0.0f32);
+        for &e in smoothed {
+            echo_now = decay * echo_now + self.gain * direct_before;
+            let total = power(e);
+            let direct_now = (total - echo_now).max(total * power(-DIRECT_FLOOR_DB));
+            direct.push(decibels(direct_now));
+            echo.push(decibels(echo_now));
+            direct_before = direct_now;
+        }
+        (direct, echo)
+    }
+}
+
+/// dB to power.
+fn power(db: f32) -> f32 {
+    10f32.powf(db / 10.0)
+}
+
+/// Power to dB, with silence at [`super::energy::SILENT_DB`].
+fn decibels(power: f32) -> f32 {
+    if power > 0.0 { (10.0 * power.log10()).max(super::energy::SILENT_DB) } else { super::energy::SILENT_DB }
 }
 
 /// The slope (dB per frame, positive) of a least-squares line through the fall after the peak
@@ -108,9 +203,44 @@ mod tests {
 
     #[test]
     fn the_rate_of_a_reverberant_room_is_measured_and_a_dry_room_has_none() {
-        let measured = room_rate(&words(Some(1.2), 6.0), |_| -70.0).expect("a reverberant room");
+        let measured = room_rate(&falls(&words(Some(1.2), 6.0), |_| -70.0)).expect("a reverberant room");
         assert!((measured - 1.2).abs() < 0.15, "measured {measured} dB per frame");
-        assert_eq!(room_rate(&words(None, 0.0), |_| -70.0), None);
+        assert_eq!(room_rate(&falls(&words(None, 0.0), |_| -70.0)), None);
+    }
+
+    #[test]
+    fn a_reverberant_rooms_echo_is_measured_and_taken_away_leaving_a_soft_word() {
+        // Direct sound: loud words of 300 ms every 1.5 s, each followed 100 ms later by a soft
+        // 200 ms word 18 dB under it; through a room whose echo comes back at 0.02 of the
+        // power a frame later and decays 0.5 dB per frame; over a -70 dB floor.
+        let (rate, gain) = (0.5f32, 0.02f32);
+        let direct: Vec<f32> = (0..9000)
+            .map(|i| match i % 150 {
+                0..30 => -20.0 + ((i * 7919) % 13) as f32 / 13.0,
+                40..60 => -38.0,
+                _ => -140.0,
+            })
+            .collect();
+        let (mut echo, mut total) = (0.0f32, Vec::with_capacity(direct.len()));
+        for (i, &d) in direct.iter().enumerate() {
+            if i > 0 {
+                echo = power(-rate) * echo + gain * power(direct[i - 1]);
+            }
+            total.push(decibels(power(d) + echo + power(-70.0)));
+        }
+        let falls = falls(&total, |_| -70.0);
+        let measured = room_rate(&falls).expect("a reverberant room");
+        let reverb = Reverb::measure(&total, &falls, measured).expect("slower than a quarter second");
+        assert!((reverb.rate - rate).abs() < 0.2, "{reverb:?}");
+        assert!(reverb.gain > gain / 3.0 && reverb.gain < gain * 3.0, "{reverb:?}");
+        let (voice, echo) = reverb.split(&total);
+        // The soft word stands over the echo, and the silence after it does not.
+        let soft = 150 * 30 + 50;
+        assert!(voice[soft] > echo[soft], "soft word {} dB under an echo of {} dB", voice[soft], echo[soft]);
+        let after = 150 * 30 + 75;
+        assert!(voice[after] < echo[after] - 3.0, "silence at {} dB, echo {} dB", voice[after], echo[after]);
+        // A room that dies away fast has no model: the tail rule does there.
+        assert_eq!(Reverb::measure(&total, &falls, 3.0), None);
     }
 
     #[test]

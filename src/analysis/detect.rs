@@ -44,8 +44,14 @@ const ENTER_SIGMAS: f32 = 3.0;
 /// interviewer must still be heard. Sound ends at the floor's exit level alone, since the soft
 /// ends of words sink into the background talk first.
 const ENTER_BELOW_LEVEL_DB: f32 = 10.0;
-/// Sound starts this far above the echo of what came before (dB) in a reverberant room.
+/// Sound starts this far above the echo of what came before (dB) in a room that decays fast.
 const ENTER_ABOVE_TAIL_DB: f32 = 3.0;
+/// In a reverberant room, the voice (the echo taken away) starts once it is as loud as the
+/// echo (dB above it)...
+const ENTER_ABOVE_ECHO_DB: f32 = 0.0;
+/// ...and ends once it is this far under it: the echo is a model, and near it the voice
+/// left over is its error as much as speech.
+const LEAVE_UNDER_ECHO_DB: f32 = 3.0;
 
 /// The room as the detector saw it, and where it heard sound.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,11 +71,20 @@ pub(crate) struct Detection {
 pub(crate) fn detect(frames_db: &[f32]) -> Detection {
     let smooth: Vec<f32> = (0..frames_db.len()).map(|i| smoothed(frames_db, i)).collect();
     let room = Room::measure(&smooth);
-    let decay_rate = decay::room_rate(&smooth, |i| room.at(i).floor);
+    let falls = decay::falls(&smooth, |i| room.at(i).floor);
+    let decay_rate = decay::room_rate(&falls);
+    let reverb = decay_rate.and_then(|rate| decay::Reverb::measure(&smooth, &falls, rate));
+    drop(falls);
+    // In a reverberant room the voice is what is left once the echo is taken away.
+    let split = reverb.map(|reverb| reverb.split(&smooth));
+    let (voice, echo): (&[f32], Option<&[f32]>) = match &split {
+        Some((direct, echo)) => (direct, Some(echo)),
+        None => (&smooth, None),
+    };
     let mut sound = Vec::new();
     let mut start: Option<usize> = None;
     let mut below = 0usize;
-    for (i, &e) in smooth.iter().enumerate() {
+    for (i, &e) in voice.iter().enumerate() {
         let Some((mut enter, mut leave)) = room.thresholds(i) else {
             if let Some(s) = start.take() {
                 sound.push(s..i - below);
@@ -77,7 +92,10 @@ pub(crate) fn detect(frames_db: &[f32]) -> Detection {
             below = 0;
             continue;
         };
-        if let Some(rate) = decay_rate {
+        if let Some(echo) = echo {
+            enter = enter.max(echo[i] + ENTER_ABOVE_ECHO_DB);
+            leave = leave.max(echo[i] - LEAVE_UNDER_ECHO_DB);
+        } else if let Some(rate) = decay_rate {
             let tail = decay::tail_db(&smooth, i, rate);
             enter = enter.max(tail + ENTER_ABOVE_TAIL_DB);
             leave = leave.max(tail);
@@ -86,7 +104,7 @@ pub(crate) fn detect(frames_db: &[f32]) -> Detection {
             None if e > enter => {
                 // Walk back to where the sound rose above the exit level: its true onset.
                 let mut s = i;
-                while s > 0 && smooth[s - 1] > leave && i - s < MAX_WALK_BACK_FRAMES {
+                while s > 0 && voice[s - 1] > leave && i - s < MAX_WALK_BACK_FRAMES {
                     s -= 1;
                 }
                 let s = sound.last().map_or(s, |r: &Range<usize>| s.max(r.end));
