@@ -53,6 +53,15 @@ const ENTER_ABOVE_ECHO_DB: f32 = 0.0;
 /// left over is its error as much as speech.
 const LEAVE_UNDER_ECHO_DB: f32 = 3.0;
 
+/// How the detector treats a room that is slow to decay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Echo {
+    /// Its echo is modelled and taken away ([`decay::Reverb`]).
+    Modelled,
+    /// Only the tail rule: the slow falls came from other people talking, not from the room.
+    TailOnly,
+}
+
 /// The room as the detector saw it, and where it heard sound.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Detection {
@@ -62,18 +71,22 @@ pub(crate) struct Detection {
     pub(crate) floor_db: f32,
     /// The median speech level in dB (band energy).
     pub(crate) level_db: f32,
+    /// Whether the room's echo was modelled and taken away.
+    pub(crate) echo_modelled: bool,
 }
 
 /// Finds the regions of sound in `frames_db` (one value per 10 ms frame).
 ///
 /// Besides the input it keeps only one floor and level per second, so memory grows by the
 /// input's 1.4 MB per hour of audio and not by a multiple of it.
-pub(crate) fn detect(frames_db: &[f32]) -> Detection {
+pub(crate) fn detect(frames_db: &[f32], echo_model: Echo) -> Detection {
     let smooth: Vec<f32> = (0..frames_db.len()).map(|i| smoothed(frames_db, i)).collect();
     let room = Room::measure(&smooth);
     let falls = decay::falls(&smooth, |i| room.at(i).floor);
     let decay_rate = decay::room_rate(&falls);
-    let reverb = decay_rate.and_then(|rate| decay::Reverb::measure(&smooth, &falls, rate));
+    let reverb = decay_rate
+        .filter(|_| echo_model == Echo::Modelled)
+        .and_then(|rate| decay::Reverb::measure(&smooth, &falls, rate));
     drop(falls);
     // In a reverberant room the voice is what is left once the echo is taken away.
     let split = reverb.map(|reverb| reverb.split(&smooth));
@@ -137,7 +150,7 @@ pub(crate) fn detect(frames_db: &[f32]) -> Detection {
     let loud = |i: usize| room.thresholds(i).is_some_and(|(_, leave)| frames_db[i] > leave);
     sound.retain(|r| r.clone().filter(|&i| loud(i)).count() >= MIN_SOUND_FRAMES);
     let (floor_db, level_db) = room.medians();
-    Detection { sound, floor_db, level_db }
+    Detection { sound, floor_db, level_db, echo_modelled: reverb.is_some() }
 }
 
 /// A frame averaged with its neighbours, which steadies 10 ms noise frames.
@@ -332,7 +345,7 @@ mod tests {
     fn finds_sound_over_quiet_and_noisy_floors_alike() {
         let truth = [50..250, 300..520, 700..760, 1100..1400];
         for (floor, level) in [(-75.0, -30.0), (-45.0, -33.0)] {
-            let found = detect(&frames(1500, floor, level, &truth));
+            let found = detect(&frames(1500, floor, level, &truth), Echo::Modelled);
             // Within a frame (10 ms) at each edge.
             assert_eq!(found.sound.len(), truth.len(), "floor {floor} dB, speech {level} dB: {:?}", found.sound);
             for (got, want) in found.sound.iter().zip(&truth) {
@@ -344,23 +357,23 @@ mod tests {
 
     #[test]
     fn silence_and_steady_noise_have_no_sound() {
-        assert!(detect(&vec![SILENT_DB; 3000]).sound.is_empty());
-        assert!(detect(&frames(3000, -50.0, -50.0, &[])).sound.is_empty());
-        assert!(detect(&[]).sound.is_empty());
+        assert!(detect(&vec![SILENT_DB; 3000], Echo::Modelled).sound.is_empty());
+        assert!(detect(&frames(3000, -50.0, -50.0, &[]), Echo::Modelled).sound.is_empty());
+        assert!(detect(&[], Echo::Modelled).sound.is_empty());
     }
 
     #[test]
     fn a_short_answer_alone_in_a_long_silence_is_sound() {
         // 0.6 s of voice at 8 s, then nothing until talk from 30 s on.
         let truth = [800..860, 3000..3400, 3450..3900, 3950..5000];
-        let found = detect(&frames(5000, -62.0, -22.0, &truth));
+        let found = detect(&frames(5000, -62.0, -22.0, &truth), Echo::Modelled);
         assert_eq!(found.sound.len(), truth.len(), "{:?}", found.sound);
         assert!(found.sound[0].start.abs_diff(800) <= 1 && found.sound[0].end.abs_diff(860) <= 1);
     }
 
     #[test]
     fn clicks_are_not_sound() {
-        let found = detect(&frames(1000, -70.0, -20.0, &[100..102, 500..700]));
+        let found = detect(&frames(1000, -70.0, -20.0, &[100..102, 500..700]), Echo::Modelled);
         assert_eq!(found.sound.len(), 1, "{:?}", found.sound);
         assert!(found.sound[0].start.abs_diff(500) <= 1 && found.sound[0].end.abs_diff(700) <= 1);
     }

@@ -101,10 +101,20 @@ pub fn analyze(source: &mut dyn PcmSource, progress: &mut dyn FnMut(u64, u64)) -
     }
     let total = source.frames();
     let frames_db = measure(source, progress)?;
-    let detection = detect::detect(&frames_db);
+    let mut detection = detect::detect(&frames_db, detect::Echo::Modelled);
     let mut check = vad::VoiceCheck::new(spec.sample_rate)?;
-    let speech = keep_voice(source, &mut check, detection.sound)?;
-    let speech = confirm_short_pauses(source, &mut check, speech)?;
+    let mut speech = keep_voice(source, &mut check, std::mem::take(&mut detection.sound))?;
+    let room = room_voices(source, &mut check, &speech)?;
+    if room == RoomVoices::Others && detection.echo_modelled {
+        // Voices where nobody in the interview speaks: the slow falls that looked like a
+        // reverberant room were other people talking, and taking away an "echo" would take
+        // away the speakers' soft words.
+        detection = detect::detect(&frames_db, detect::Echo::TailOnly);
+        speech = keep_voice(source, &mut check, std::mem::take(&mut detection.sound))?;
+    }
+    if room == RoomVoices::OnlySpeakers {
+        speech = confirm_short_pauses(source, &mut check, speech)?;
+    }
     let to_span = |r: &Range<usize>| Span::ms(r.start as u64 * FRAME_MS, r.end as u64 * FRAME_MS);
     let speech: Vec<Span> = speech.iter().map(to_span).collect();
     let gaps = speech.windows(2).map(|w| Span::new(w[0].end, w[1].start));
@@ -177,18 +187,31 @@ fn keep_voice(
     Ok(voice)
 }
 
-/// Stage 3, second part: joins stretches of voice across a short silence in which the voice
-/// detector hears speech throughout (no window under [`VOICE_SCORE`]), unless it also hears
-/// speech in the sure pauses, where nobody in the interview speaks.
-fn confirm_short_pauses(
+/// Whom the voice detector hears in the sure pauses, where nobody in the interview speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RoomVoices {
+    /// Too few sure pauses to tell.
+    Unknown,
+    /// Silence there: what it hears elsewhere is the speakers.
+    OnlySpeakers,
+    /// Voices there in more than a third of them: other people are talking in the room.
+    Others,
+}
+
+/// Frames in `ms` milliseconds.
+fn frames(ms: u64) -> usize {
+    usize::try_from(ms / FRAME_MS).unwrap_or(usize::MAX)
+}
+
+/// Stage 3, second part: asks the voice detector about the middle second of up to
+/// [`TRIAL_PAUSES`] evenly spread sure pauses between stretches of `speech`.
+fn room_voices(
     source: &mut dyn PcmSource,
     check: &mut vad::VoiceCheck,
-    speech: Vec<Range<usize>>,
-) -> Result<Vec<Range<usize>>, AnalysisError> {
-    let frames = |ms: u64| usize::try_from(ms / FRAME_MS).unwrap_or(usize::MAX);
-    let gaps = || speech.windows(2).map(|w| w[0].end..w[1].start);
-    // The middle second of evenly spread sure pauses.
-    let sure: Vec<Range<usize>> = gaps().filter(|g| g.len() >= frames(SURE_PAUSE_MS)).collect();
+    speech: &[Range<usize>],
+) -> Result<RoomVoices, AnalysisError> {
+    let sure: Vec<Range<usize>> =
+        speech.windows(2).map(|w| w[0].end..w[1].start).filter(|g| g.len() >= frames(SURE_PAUSE_MS)).collect();
     let step = sure.len().div_ceil(TRIAL_PAUSES).max(1);
     let mut heard = 0;
     let mut tried = 0;
@@ -198,10 +221,23 @@ fn confirm_short_pauses(
         tried += 1;
         heard += usize::from(scores.iter().any(|&p| p >= VOICE_SCORE));
     }
-    // Too few sure pauses to try it on is no evidence that it hears only the speakers.
-    if tried < MIN_TRIALS || heard * 3 > tried {
-        return Ok(speech);
-    }
+    Ok(if tried < MIN_TRIALS {
+        RoomVoices::Unknown
+    } else if heard * 3 > tried {
+        RoomVoices::Others
+    } else {
+        RoomVoices::OnlySpeakers
+    })
+}
+
+/// Stage 3, last part: joins stretches of voice across a short silence in which the voice
+/// detector hears speech throughout (no window under [`VOICE_SCORE`]); only asked where it was
+/// heard to hear only the speakers ([`RoomVoices::OnlySpeakers`]).
+fn confirm_short_pauses(
+    source: &mut dyn PcmSource,
+    check: &mut vad::VoiceCheck,
+    speech: Vec<Range<usize>>,
+) -> Result<Vec<Range<usize>>, AnalysisError> {
     let mut confirmed: Vec<Range<usize>> = Vec::with_capacity(speech.len());
     for stretch in speech {
         if let Some(last) = confirmed.last_mut() {
