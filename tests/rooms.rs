@@ -82,8 +82,7 @@ fn pauses_in_real_voices_hold_in_quiet_office_and_reverberant_rooms_with_one_set
     // The goals: F1 >= 0.95 with boundaries within 20 ms (median) where the room's own noise
     // and echo are what hide the pauses. The cafe, where other voices talk on through every
     // pause, is far from its goal (0.90) and is held to what this build reaches, so a change
-    // that loses ground there fails too; `scripts/cafe-ceiling` shows that even an oracle that
-    // knows which frames the conversation leads reaches only 0.83 on these two files.
+    // that loses ground there fails too.
     for &(room, f1, median) in &report[..3] {
         assert!(f1 >= 0.95, "{room}: F1 {f1:.3} below the 0.95 goal ({report:?})");
         assert!(median.is_some_and(|m| m <= 20), "{room}: median boundary error {median:?} ms over 20 ({report:?})");
