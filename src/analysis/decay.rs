@@ -45,16 +45,27 @@ const GAIN_QUANTILE: f32 = 0.5;
 /// frame (dB), so it stays a finite level.
 const DIRECT_FLOOR_DB: f32 = 30.0;
 
-/// The falls after loud peaks: each peak's frame and the slope of its fall.
-pub(crate) fn falls(smoothed: &[f32], floor: impl Fn(usize) -> f32) -> Vec<(usize, f32)> {
+/// One measured fall after a loud peak.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Fall {
+    /// The peak's frame.
+    peak: usize,
+    /// The frames fitted, from [`FALL_FROM_DB`] to [`FALL_TO_DB`] under the peak.
+    fitted: (usize, usize),
+    /// The fitted slope, in dB per frame (positive).
+    rate: f32,
+}
+
+/// The falls after loud peaks.
+pub(crate) fn falls(smoothed: &[f32], floor: impl Fn(usize) -> f32) -> Vec<Fall> {
     let mut falls = Vec::new();
     for t in 1..smoothed.len().saturating_sub(1) {
         let peak = smoothed[t];
         if peak < smoothed[t - 1] || peak <= smoothed[t + 1] || peak <= floor(t) + PEAK_ABOVE_FLOOR_DB {
             continue;
         }
-        if let Some(rate) = fall_rate(&smoothed[t..]) {
-            falls.push((t, rate));
+        if let Some((rate, first, last)) = fall_rate(&smoothed[t..]) {
+            falls.push(Fall { peak: t, fitted: (t + first, t + last), rate });
         }
     }
     falls
@@ -62,8 +73,8 @@ pub(crate) fn falls(smoothed: &[f32], floor: impl Fn(usize) -> f32) -> Vec<(usiz
 
 /// The decay rate of the room, in dB per 10 ms frame, from its [`falls`]; `None` for a dry
 /// room (or too few falls to tell), where sound ends where it sinks into the floor.
-pub(crate) fn room_rate(falls: &[(usize, f32)]) -> Option<f32> {
-    let mut rates: Vec<f32> = falls.iter().map(|&(_, rate)| rate).collect();
+pub(crate) fn room_rate(falls: &[Fall]) -> Option<f32> {
+    let mut rates: Vec<f32> = falls.iter().map(|fall| fall.rate).collect();
     quantile(&mut rates, RATE_QUANTILE)
 }
 
@@ -90,7 +101,7 @@ impl Reverb {
     /// The room's echo, if the room is reverberant: its rate is slower than
     /// [`REVERBERANT_RATE`], and its gain is read on the same falls, as the share of each
     /// falling frame's power that the sum of the frames before it, decayed at that rate, makes.
-    pub(crate) fn measure(smoothed: &[f32], falls: &[(usize, f32)], rate: f32) -> Option<Reverb> {
+    pub(crate) fn measure(smoothed: &[f32], falls: &[Fall], rate: f32) -> Option<Reverb> {
         if rate >= REVERBERANT_RATE {
             return None;
         }
@@ -101,14 +112,11 @@ impl Reverb {
             unit_echo[t] = decay * unit_echo[t - 1] + power(smoothed[t - 1]);
         }
         let mut gains = Vec::new();
-        for &(t, _) in falls {
-            let peak = smoothed[t];
-            for (k, &y) in smoothed[t..].iter().enumerate().take(MAX_FALL_FRAMES).skip(1) {
-                if y < peak - FALL_FROM_DB && unit_echo[t + k] > 0.0 {
-                    gains.push(power(y) / unit_echo[t + k]);
-                }
-                if y < peak - FALL_TO_DB {
-                    break;
+        for fall in falls {
+            let peak = smoothed[fall.peak];
+            for t in fall.fitted.0..=fall.fitted.1 {
+                if smoothed[t] < peak - FALL_FROM_DB && unit_echo[t] > 0.0 {
+                    gains.push(power(smoothed[t]) / unit_echo[t]);
                 }
             }
         }
@@ -145,16 +153,19 @@ fn decibels(power: f32) -> f32 {
 }
 
 /// The slope (dB per frame, positive) of a least-squares line through the fall after the peak
-/// at `after[0]`, from [`FALL_FROM_DB`] to [`FALL_TO_DB`] under it; none if the sound rises
-/// again first, or the fall has fewer than three frames to fit.
-fn fall_rate(after: &[f32]) -> Option<f32> {
+/// at `after[0]`, from [`FALL_FROM_DB`] to [`FALL_TO_DB`] under it, with the first and last
+/// frame fitted (offsets from the peak); none if the sound rises again first, or the fall has
+/// fewer than three frames to fit.
+fn fall_rate(after: &[f32]) -> Option<(f32, usize, usize)> {
     let peak = after[0];
     let (mut n, mut sum_k, mut sum_y, mut sum_ky, mut sum_kk) = (0.0f32, 0.0f32, 0.0f32, 0.0f32, 0.0f32);
+    let mut first = None;
     for (k, &y) in after.iter().enumerate().take(MAX_FALL_FRAMES).skip(1) {
         if y > peak {
             return None;
         }
         if y < peak - FALL_FROM_DB {
+            first.get_or_insert(k);
             let k = k as f32;
             n += 1.0;
             sum_k += k;
@@ -164,7 +175,8 @@ fn fall_rate(after: &[f32]) -> Option<f32> {
         }
         if y < peak - FALL_TO_DB {
             let denominator = n * sum_kk - sum_k * sum_k;
-            return (n >= 3.0 && denominator > 0.0).then(|| -(n * sum_ky - sum_k * sum_y) / denominator);
+            let rate = -(n * sum_ky - sum_k * sum_y) / denominator;
+            return (n >= 3.0 && denominator > 0.0).then_some((rate, first.unwrap_or(k), k));
         }
     }
     None

@@ -77,8 +77,9 @@ pub(crate) struct Detection {
 
 /// Finds the regions of sound in `frames_db` (one value per 10 ms frame).
 ///
-/// Besides the input it keeps only one floor and level per second, so memory grows by the
-/// input's 1.4 MB per hour of audio and not by a multiple of it.
+/// Besides one floor and level per second it keeps a smoothed copy of the input (1.4 MB per
+/// hour of audio), and in a reverberant room the voice and the echo as much again: memory
+/// grows by a few times the input, never by the audio.
 pub(crate) fn detect(frames_db: &[f32], echo_model: Echo) -> Detection {
     let smooth: Vec<f32> = (0..frames_db.len()).map(|i| smoothed(frames_db, i)).collect();
     let room = Room::measure(&smooth);
