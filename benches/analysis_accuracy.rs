@@ -4,10 +4,11 @@
 //! `silero-vad` wheel's own code, threshold 0.5, 250 ms minimum speech, 100 ms minimum
 //! silence, `benches/support/silero_peer.py`).
 //!
-//! Files: the real-voice rooms of `scripts/rooms` (quiet, office, reverberant, cafe; two takes
-//! each), the espeak fixtures (`tests/fixtures/analysis`) and the demo interview, all at
-//! 16 kHz. verbatim reads each through the real encrypted store. A pause matches when both its
-//! ends lie within 150 ms of a true one; the median boundary error is over matched pauses.
+//! Files: the real-voice rooms of `scripts/rooms` (quiet, office, reverberant, cafe, long
+//! echo; two takes each), the espeak fixtures (`tests/fixtures/analysis`) and the demo
+//! interview, all at 16 kHz. verbatim reads each through the real encrypted store. A pause
+//! matches when both its ends lie within 150 ms of a true one; the median boundary error is
+//! over matched pauses.
 //! Silences before the first and after the last word are not pauses, for any tool.
 //!
 //! Run it with `benches/analysis_report.sh` (which prepares the rooms and the Python peer), or
@@ -119,7 +120,7 @@ fn silero_speech(wavs: &[PathBuf]) -> Vec<Vec<Span>> {
 fn sources() -> Vec<(String, String, PathBuf, Vec<Span>)> {
     let mut out = Vec::new();
     let rooms = std::env::var_os("VERBATIM_ROOMS").map(PathBuf::from).expect("set VERBATIM_ROOMS=$(scripts/rooms)");
-    for room in ["quiet", "office", "reverb", "cafe"] {
+    for room in ["quiet", "office", "reverb", "cafe", "echo"] {
         for take in 1..=2 {
             let flac = rooms.join(format!("{room}-{take}.flac"));
             out.push((
