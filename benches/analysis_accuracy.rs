@@ -25,7 +25,7 @@ use std::process::{Child, Command};
 use support::audio::{
     FIXTURES, analyze_file, finish_ffmpeg, must, read_wav, sox_to_wav, spawn_silencedetect, write_encrypted,
 };
-use verbatim::analysis::score::{Score, boundary_errors, score};
+use verbatim::analysis::score::{Score, boundary_errors, pool, score};
 use verbatim::crypto::{self, Identity};
 use verbatim::model::{Ms, Span};
 
@@ -184,17 +184,10 @@ fn measure(dir: &Path, identity: &Identity, step_db: usize) -> Vec<Case> {
         .collect()
 }
 
-fn median(errors: &mut [u64]) -> String {
-    errors.sort_unstable();
-    errors.get(errors.len() / 2).map_or("-".into(), |m| format!("{m} ms"))
-}
-
 fn cell(results: &[&Outcome]) -> String {
-    let (m, d, t) =
-        results.iter().fold((0, 0, 0), |a, r| (a.0 + r.score.matched, a.1 + r.score.detected, a.2 + r.score.truth));
-    let s = Score { matched: m, detected: d, truth: t, median_error_ms: None };
-    let mut errors: Vec<u64> = results.iter().flat_map(|r| r.errors.iter().copied()).collect();
-    format!("{:.3} (P {:.2} R {:.2}, {:>6})", s.f1(), s.precision(), s.recall(), median(&mut errors))
+    let s = pool(results.iter().map(|r| (&r.score, r.errors.as_slice())));
+    let median = s.median_error_ms.map_or("-".into(), |m| format!("{m} ms"));
+    format!("{:.3} (P {:.2} R {:.2}, {:>6})", s.f1(), s.precision(), s.recall(), median)
 }
 
 fn print(cases: &[Case]) {

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::*;
-use verbatim::analysis::score::{Score, boundary_errors, score};
+use verbatim::analysis::score::{Score, boundary_errors, pool, score};
 use verbatim::model::Span;
 
 /// Both boundaries of a detected pause must lie this close to the true ones.
@@ -46,16 +46,6 @@ fn run(s: &Scratch, flac: &Path) -> (Score, Vec<u64>) {
     (score(&found, &truth, TOLERANCE_MS), boundary_errors(&found, &truth, TOLERANCE_MS))
 }
 
-/// Both takes of a room together: F1, and the median boundary error over both.
-fn pooled(takes: &[(Score, Vec<u64>)]) -> (f64, Option<u64>) {
-    let (matched, detected, truth) =
-        takes.iter().fold((0, 0, 0), |t, (s, _)| (t.0 + s.matched, t.1 + s.detected, t.2 + s.truth));
-    let f1 = Score { matched, detected, truth, median_error_ms: None }.f1();
-    let mut errors: Vec<u64> = takes.iter().flat_map(|(_, e)| e.iter().copied()).collect();
-    errors.sort_unstable();
-    (f1, errors.get(errors.len() / 2).copied())
-}
-
 #[test]
 fn pauses_in_real_voices_hold_in_quiet_office_and_reverberant_rooms_with_one_setting() {
     let dir = rooms();
@@ -63,7 +53,8 @@ fn pauses_in_real_voices_hold_in_quiet_office_and_reverberant_rooms_with_one_set
     let mut report = Vec::new();
     for room in ["quiet", "office", "reverb", "cafe", "echo"] {
         let takes: Vec<_> = (1..=2).map(|take| run(&s, &dir.join(format!("{room}-{take}.flac")))).collect();
-        let (f1, median) = pooled(&takes);
+        let both = pool(takes.iter().map(|(s, errors)| (s, errors.as_slice())));
+        let (f1, median) = (both.f1(), both.median_error_ms);
         for (take, (t, _)) in takes.iter().enumerate() {
             eprintln!(
                 "{room}-{}: F1 {:.3} (precision {:.3}, recall {:.3}), median boundary error {:?} ms",

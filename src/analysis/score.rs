@@ -37,9 +37,33 @@ impl Score {
 /// `tolerance_ms`, in time order.
 pub fn score(detected: &[Span], truth: &[Span], tolerance_ms: u64) -> Score {
     let mut errors = boundary_errors(detected, truth, tolerance_ms);
-    errors.sort_unstable();
-    let median_error_ms = (!errors.is_empty()).then(|| errors[errors.len() / 2]);
-    Score { matched: errors.len() / 2, detected: detected.len(), truth: truth.len(), median_error_ms }
+    Score {
+        matched: errors.len() / 2,
+        detected: detected.len(),
+        truth: truth.len(),
+        median_error_ms: median(&mut errors),
+    }
+}
+
+/// Several files scored as one: their counts added, and the median over all their boundary
+/// errors (each file's [`score`] with its [`boundary_errors`]).
+pub fn pool<'a>(files: impl IntoIterator<Item = (&'a Score, &'a [u64])>) -> Score {
+    let mut pooled = Score { matched: 0, detected: 0, truth: 0, median_error_ms: None };
+    let mut errors = Vec::new();
+    for (score, file_errors) in files {
+        pooled.matched += score.matched;
+        pooled.detected += score.detected;
+        pooled.truth += score.truth;
+        errors.extend_from_slice(file_errors);
+    }
+    pooled.median_error_ms = median(&mut errors);
+    pooled
+}
+
+/// The median of `values` (the upper one of an even count), reordering them.
+fn median(values: &mut [u64]) -> Option<u64> {
+    values.sort_unstable();
+    values.get(values.len() / 2).copied()
 }
 
 /// How far (ms) each boundary of each matched pause lies from the true one: two per match,
@@ -76,5 +100,15 @@ mod tests {
         assert_eq!(s.median_error_ms, Some(100));
         assert!((s.f1() - 2.0 * 0.5 / 1.5).abs() < 1e-9);
         assert_eq!(score(&[], &truth, 150).f1(), 0.0);
+        // Pooled with a file of one exact match and one false pause: 2 + 1 matched, 4 + 2
+        // detected, 2 + 2 true, and the median of the errors 0 0 0 0 100 150.
+        let other_truth = spans(&[(500, 900), (7000, 7500)]);
+        let other_found = spans(&[(500, 900), (8000, 8200)]);
+        let other = score(&other_found, &other_truth, 150);
+        let first_errors = boundary_errors(&found, &truth, 150);
+        let other_errors = boundary_errors(&other_found, &other_truth, 150);
+        let pooled = pool([(&s, first_errors.as_slice()), (&other, other_errors.as_slice())]);
+        assert_eq!((pooled.matched, pooled.detected, pooled.truth), (3, 6, 4));
+        assert_eq!(pooled.median_error_ms, Some(0));
     }
 }
