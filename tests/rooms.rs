@@ -80,7 +80,7 @@ fn pauses_in_real_voices_hold_in_quiet_office_and_reverberant_rooms_with_one_set
         assert!(median.is_some_and(|m| m <= 20), "{room}: median boundary error {median:?} ms over 20 ({report:?})");
     }
     let (_, cafe, _) = report[3];
-    assert!(cafe >= 0.245, "cafe: F1 {cafe:.3} below what this build reached (0.249)");
+    assert!(cafe >= 0.47, "cafe: F1 {cafe:.3} below what this build reached (0.477)");
     let (_, echo, _) = report[4];
     assert!(echo >= 0.82, "echo: F1 {echo:.3} below what this build reached (0.829)");
 }

@@ -3,9 +3,9 @@
 //! Nothing here is a fixed level: the floor is a low percentile of the energy around each
 //! moment (±15 s), the speech level a high one, and the entry and exit thresholds sit a
 //! fraction of the distance between them, so a quiet room and a noisy office need no tuning.
-//! Where the background itself varies (other voices, a clatter), the entry level also stands
-//! clear of its spread; in a reverberant room both stay above the echo of what came before
-//! ([`super::decay`]).
+//! In a reverberant room both stay above the echo of what came before ([`super::decay`]).
+//! Where other people talk (a café), the floor says little, and both follow the speakers' own
+//! level instead ([`Background::Voices`]).
 
 use std::ops::Range;
 
@@ -32,18 +32,12 @@ const LEAVE_SHARE: f32 = 0.1;
 const MAX_WALK_BACK_FRAMES: usize = 30;
 /// Below this distance between floor and speech level (dB) there is nothing to find.
 const MIN_SPREAD_DB: f32 = 6.0;
-/// The background's spread is read from these two low percentiles, where only background
-/// lies as long as a tenth of the time around a moment is not speech.
-const BACKGROUND_PERCENTILES: (f32, f32) = (0.01, 0.10);
-/// Sound starts this many standard deviations of the background above its mean: a steady hum
-/// has almost no spread, so this changes nothing there, but the next table's voices rise and
-/// fall, and their peaks must not pass for the speakers'...
-const ENTER_SIGMAS: f32 = 3.0;
-/// ...yet it never starts higher than this far under the speech level (dB): other voices can
-/// spread almost as wide as the speakers' own, and a participant who speaks softer than the
-/// interviewer must still be heard. Sound ends at the floor's exit level alone, since the soft
-/// ends of words sink into the background talk first.
-const ENTER_BELOW_LEVEL_DB: f32 = 10.0;
+/// Where other people talk, sound starts this far under the speech level (dB): their voices
+/// sit 15-20 dB under the speakers', and only their peaks come closer...
+const VOICES_ENTER_BELOW_LEVEL_DB: f32 = 10.0;
+/// ...and ends this far under it, well over the floor: a floor-based exit level lies under
+/// the other voices, and sound would run on through every pause they talk in.
+const VOICES_LEAVE_BELOW_LEVEL_DB: f32 = 26.0;
 /// Sound starts this far above the echo of what came before (dB) in a room that decays fast.
 const ENTER_ABOVE_TAIL_DB: f32 = 3.0;
 /// In a reverberant room, the voice (the echo taken away) starts once it is as loud as the
@@ -53,13 +47,16 @@ const ENTER_ABOVE_ECHO_DB: f32 = 0.0;
 /// left over is its error as much as speech.
 const LEAVE_UNDER_ECHO_DB: f32 = 3.0;
 
-/// How the detector treats a room that is slow to decay.
+/// What the detector takes the room's background to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Echo {
-    /// Its echo is modelled and taken away ([`decay::Reverb`]).
-    Modelled,
-    /// Only the tail rule: the slow falls came from other people talking, not from the room.
-    TailOnly,
+pub(crate) enum Background {
+    /// Noise, hum and echo: thresholds follow the floor, and a slow room's echo is modelled
+    /// and taken away ([`decay::Reverb`]).
+    Room,
+    /// Other people talking (a café): thresholds follow the speakers' own level (see
+    /// [`VOICES_ENTER_BELOW_LEVEL_DB`]), and slow falls are their voices, not an echo, so no
+    /// echo rule applies.
+    Voices,
 }
 
 /// The room as the detector saw it, and where it heard sound.
@@ -71,8 +68,6 @@ pub(crate) struct Detection {
     pub(crate) floor_db: f32,
     /// The median speech level in dB (band energy).
     pub(crate) level_db: f32,
-    /// Whether the room's echo was modelled and taken away.
-    pub(crate) echo_modelled: bool,
 }
 
 /// Finds the regions of sound in `frames_db` (one value per 10 ms frame).
@@ -80,13 +75,13 @@ pub(crate) struct Detection {
 /// Besides one floor and level per second it keeps a smoothed copy of the input (1.4 MB per
 /// hour of audio), and in a reverberant room the voice and the echo as much again: memory
 /// grows by a few times the input, never by the audio.
-pub(crate) fn detect(frames_db: &[f32], echo_model: Echo) -> Detection {
+pub(crate) fn detect(frames_db: &[f32], background: Background) -> Detection {
     let smooth: Vec<f32> = (0..frames_db.len()).map(|i| smoothed(frames_db, i)).collect();
     let room = Room::measure(&smooth);
     let falls = decay::falls(&smooth, |i| room.at(i).floor);
     let decay_rate = decay::room_rate(&falls);
     let reverb = decay_rate
-        .filter(|_| echo_model == Echo::Modelled)
+        .filter(|_| background == Background::Room)
         .and_then(|rate| decay::Reverb::measure(&smooth, &falls, rate));
     drop(falls);
     // In a reverberant room the voice is what is left once the echo is taken away.
@@ -99,7 +94,7 @@ pub(crate) fn detect(frames_db: &[f32], echo_model: Echo) -> Detection {
     let mut start: Option<usize> = None;
     let mut below = 0usize;
     for (i, &e) in voice.iter().enumerate() {
-        let Some((mut enter, mut leave)) = room.thresholds(i) else {
+        let Some((mut enter, mut leave)) = room.thresholds(i, background) else {
             if let Some(s) = start.take() {
                 sound.push(s..i - below);
             }
@@ -109,7 +104,7 @@ pub(crate) fn detect(frames_db: &[f32], echo_model: Echo) -> Detection {
         if let Some(echo) = echo {
             enter = enter.max(echo[i] + ENTER_ABOVE_ECHO_DB);
             leave = leave.max(echo[i] - LEAVE_UNDER_ECHO_DB);
-        } else if let Some(rate) = decay_rate {
+        } else if let Some(rate) = decay_rate.filter(|_| background == Background::Room) {
             let tail = decay::tail_db(&smooth, i, rate);
             enter = enter.max(tail + ENTER_ABOVE_TAIL_DB);
             leave = leave.max(tail);
@@ -148,10 +143,10 @@ pub(crate) fn detect(frames_db: &[f32], echo_model: Echo) -> Detection {
     }
     // Smoothing widens a burst by a frame each side: judge its length on the raw energies, so
     // a 20 ms click does not pass for 40 ms of sound.
-    let loud = |i: usize| room.thresholds(i).is_some_and(|(_, leave)| frames_db[i] > leave);
+    let loud = |i: usize| room.thresholds(i, background).is_some_and(|(_, leave)| frames_db[i] > leave);
     sound.retain(|r| r.clone().filter(|&i| loud(i)).count() >= MIN_SOUND_FRAMES);
     let (floor_db, level_db) = room.medians();
-    Detection { sound, floor_db, level_db, echo_modelled: reverb.is_some() }
+    Detection { sound, floor_db, level_db }
 }
 
 /// A frame averaged with its neighbours, which steadies 10 ms noise frames.
@@ -168,22 +163,13 @@ struct Levels {
     floor: f32,
     /// The speech level: a high percentile.
     level: f32,
-    /// The background's mean, from its two low percentiles as if it were normal in dB.
-    background: f32,
-    /// The background's standard deviation, likewise.
-    spread: f32,
 }
 
 impl Levels {
     /// Linear interpolation from `self` (t = 0) to `other` (t = 1).
     fn towards(self, other: Levels, t: f32) -> Levels {
         let mix = |a: f32, b: f32| a + t * (b - a);
-        Levels {
-            floor: mix(self.floor, other.floor),
-            level: mix(self.level, other.level),
-            background: mix(self.background, other.background),
-            spread: mix(self.spread, other.spread),
-        }
+        Levels { floor: mix(self.floor, other.floor), level: mix(self.level, other.level) }
     }
 }
 
@@ -231,15 +217,15 @@ impl Room {
     /// The levels at frame `i`.
     fn at(&self, i: usize) -> Levels {
         let k = (i / HOP_FRAMES).min(self.anchors.len().saturating_sub(1));
-        let silent = Levels { floor: SILENT_DB, level: SILENT_DB, background: SILENT_DB, spread: 0.0 };
+        let silent = Levels { floor: SILENT_DB, level: SILENT_DB };
         let Some(&(a, here)) = self.anchors.get(k) else { return silent };
         let Some(&(b, next)) = self.anchors.get(k + 1) else { return here };
         here.towards(next, (i.saturating_sub(a)) as f32 / (b - a).max(1) as f32)
     }
 
     /// Entry and exit levels at frame `i`; none where floor and speech are too close to tell.
-    fn thresholds(&self, i: usize) -> Option<(f32, f32)> {
-        let Levels { floor, mut level, background, spread: sigma } = self.at(i);
+    fn thresholds(&self, i: usize, background: Background) -> Option<(f32, f32)> {
+        let Levels { floor, mut level } = self.at(i);
         if level - floor < MIN_SPREAD_DB {
             level = level.max(self.overall_level);
         }
@@ -247,8 +233,12 @@ impl Room {
         (spread >= MIN_SPREAD_DB).then(|| {
             let enter = floor + (ENTER_SHARE * spread).clamp(5.0, 15.0);
             let leave = floor + (LEAVE_SHARE * spread).clamp(1.25, 9.0);
-            let clear_of_background = (background + ENTER_SIGMAS * sigma).min(level - ENTER_BELOW_LEVEL_DB);
-            (enter.max(clear_of_background), leave)
+            match background {
+                Background::Room => (enter, leave),
+                Background::Voices => {
+                    (enter.max(level - VOICES_ENTER_BELOW_LEVEL_DB), leave.max(level - VOICES_LEAVE_BELOW_LEVEL_DB))
+                }
+            }
         })
     }
 
@@ -290,16 +280,7 @@ impl Histogram {
 
     /// The room's levels from this window's percentiles.
     fn levels(&self) -> Levels {
-        // For a normal distribution the 1st and 10th percentiles lie 2.33 and 1.28 standard
-        // deviations under the mean.
-        let (low, high) = (self.quantile(BACKGROUND_PERCENTILES.0), self.quantile(BACKGROUND_PERCENTILES.1));
-        let spread = (high - low) / (2.33 - 1.28);
-        Levels {
-            floor: self.quantile(FLOOR_PERCENTILE),
-            level: self.quantile(LEVEL_PERCENTILE),
-            background: high + 1.28 * spread,
-            spread,
-        }
+        Levels { floor: self.quantile(FLOOR_PERCENTILE), level: self.quantile(LEVEL_PERCENTILE) }
     }
 
     /// The `p` quantile, in dB; digital silence when empty.
@@ -346,7 +327,7 @@ mod tests {
     fn finds_sound_over_quiet_and_noisy_floors_alike() {
         let truth = [50..250, 300..520, 700..760, 1100..1400];
         for (floor, level) in [(-75.0, -30.0), (-45.0, -33.0)] {
-            let found = detect(&frames(1500, floor, level, &truth), Echo::Modelled);
+            let found = detect(&frames(1500, floor, level, &truth), Background::Room);
             // Within a frame (10 ms) at each edge.
             assert_eq!(found.sound.len(), truth.len(), "floor {floor} dB, speech {level} dB: {:?}", found.sound);
             for (got, want) in found.sound.iter().zip(&truth) {
@@ -358,24 +339,50 @@ mod tests {
 
     #[test]
     fn silence_and_steady_noise_have_no_sound() {
-        assert!(detect(&vec![SILENT_DB; 3000], Echo::Modelled).sound.is_empty());
-        assert!(detect(&frames(3000, -50.0, -50.0, &[]), Echo::Modelled).sound.is_empty());
-        assert!(detect(&[], Echo::Modelled).sound.is_empty());
+        assert!(detect(&vec![SILENT_DB; 3000], Background::Room).sound.is_empty());
+        assert!(detect(&frames(3000, -50.0, -50.0, &[]), Background::Room).sound.is_empty());
+        assert!(detect(&[], Background::Room).sound.is_empty());
     }
 
     #[test]
     fn a_short_answer_alone_in_a_long_silence_is_sound() {
         // 0.6 s of voice at 8 s, then nothing until talk from 30 s on.
         let truth = [800..860, 3000..3400, 3450..3900, 3950..5000];
-        let found = detect(&frames(5000, -62.0, -22.0, &truth), Echo::Modelled);
+        let found = detect(&frames(5000, -62.0, -22.0, &truth), Background::Room);
         assert_eq!(found.sound.len(), truth.len(), "{:?}", found.sound);
         assert!(found.sound[0].start.abs_diff(800) <= 1 && found.sound[0].end.abs_diff(860) <= 1);
     }
 
     #[test]
     fn clicks_are_not_sound() {
-        let found = detect(&frames(1000, -70.0, -20.0, &[100..102, 500..700]), Echo::Modelled);
+        let found = detect(&frames(1000, -70.0, -20.0, &[100..102, 500..700]), Background::Room);
         assert_eq!(found.sound.len(), 1, "{:?}", found.sound);
         assert!(found.sound[0].start.abs_diff(500) <= 1 && found.sound[0].end.abs_diff(700) <= 1);
+    }
+
+    #[test]
+    fn other_voices_fill_the_floor_but_not_the_speakers_pauses() {
+        // The next table talks 18 dB under the speakers, in 200 ms words with 100 ms gaps, all
+        // the way through; the speakers pause for 1-2 s between their turns.
+        let turns = [100..400, 550..900, 1100..1300, 1500..1900, 2050..2400];
+        let mut db = frames(2500, -60.0, -20.0, &turns);
+        for (i, e) in db.iter_mut().enumerate() {
+            if i % 30 < 20 {
+                *e = e.max(-38.0 + ((i * 31) % 7) as f32 / 7.0);
+            }
+        }
+        // Heard against the floor, the other voices are sound in the speakers' pauses.
+        let room = detect(&db, Background::Room);
+        let in_pauses = room.sound.iter().filter(|r| turns.iter().all(|t| r.end <= t.start || r.start >= t.end));
+        assert!(in_pauses.count() >= 10, "{:?}", room.sound);
+        // Heard against the speakers' level, every turn stands alone. Its edges run on into
+        // the other voices' words that touch it (up to 200 ms): their gaps, not the turn's own
+        // edges, are where the level falls under the exit level.
+        let voices = detect(&db, Background::Voices);
+        assert_eq!(voices.sound.len(), turns.len(), "{:?}", voices.sound);
+        for (got, want) in voices.sound.iter().zip(&turns) {
+            assert!(got.start <= want.start + 1 && got.start + 20 >= want.start, "{got:?} vs {want:?}");
+            assert!(got.end + 3 >= want.end && got.end <= want.end + 20, "{got:?} vs {want:?}");
+        }
     }
 }

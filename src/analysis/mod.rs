@@ -25,7 +25,7 @@ use crate::model::{Ms, Span};
 use energy::{FRAME_MS, FrameEnergy};
 
 /// Version of the analysis this build makes; a cached one from another version is redone.
-pub const ANALYSIS_VERSION: u32 = 2;
+pub const ANALYSIS_VERSION: u32 = 3;
 /// Shortest silence reported as a pause.
 pub(crate) const MIN_PAUSE: Ms = Ms(200);
 /// Shortest silence reported as a micro-pause (conventions such as Jefferson's `(.)`).
@@ -101,16 +101,20 @@ pub fn analyze(source: &mut dyn PcmSource, progress: &mut dyn FnMut(u64, u64)) -
     }
     let total = source.frames();
     let frames_db = measure(source, progress)?;
-    let mut detection = detect::detect(&frames_db, detect::Echo::Modelled);
+    let mut detection = detect::detect(&frames_db, detect::Background::Room);
     let mut check = vad::VoiceCheck::new(spec.sample_rate)?;
     let mut speech = keep_voice(source, &mut check, std::mem::take(&mut detection.sound))?;
-    let room = room_voices(source, &mut check, &speech)?;
-    if room == RoomVoices::Others && detection.echo_modelled {
-        // Voices where nobody in the interview speaks: the slow falls that looked like a
-        // reverberant room were other people talking, and taking away an "echo" would take
-        // away the speakers' soft words.
-        detection = detect::detect(&frames_db, detect::Echo::TailOnly);
-        speech = keep_voice(source, &mut check, std::mem::take(&mut detection.sound))?;
+    let mut room = room_voices(source, &mut check, &speech)?;
+    // Where other people talk, the room is judged against the speakers' own level instead.
+    // Their voices can fill the first reading's pauses until too few long ones are left to ask
+    // about, or leave only their own quiet moments there; so the second reading's pauses are
+    // asked about too.
+    let mut voices = detect::detect(&frames_db, detect::Background::Voices);
+    let voices_speech = keep_voice(source, &mut check, std::mem::take(&mut voices.sound))?;
+    if room == RoomVoices::Others || room_voices(source, &mut check, &voices_speech)? == RoomVoices::Others {
+        room = RoomVoices::Others;
+        detection = voices;
+        speech = voices_speech;
     }
     if room == RoomVoices::OnlySpeakers {
         speech = confirm_short_pauses(source, &mut check, speech)?;
