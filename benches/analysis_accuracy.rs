@@ -5,7 +5,8 @@
 //! silence, `benches/support/silero_peer.py`).
 //!
 //! Files: the real-voice rooms of `scripts/rooms` (quiet, office, reverberant, cafe, long
-//! echo; two takes each), the espeak fixtures (`tests/fixtures/analysis`) and the demo
+//! echo; takes 1-2, and every fresh set `scripts/rooms 21 31 ...` added to the folder, pooled
+//! apart), the espeak fixtures (`tests/fixtures/analysis`) and the demo
 //! interview, all at 16 kHz. verbatim reads each through the real encrypted store. A pause
 //! matches when both its ends lie within 150 ms of a true one; the median boundary error is
 //! over matched pauses.
@@ -50,6 +51,8 @@ impl Outcome {
 struct Case {
     room: String,
     name: String,
+    /// From a fresh set of rooms (take 3 or later), not from takes 1-2.
+    fresh: bool,
     ours: Outcome,
     ffmpeg: (i32, Outcome),
     silero: Outcome,
@@ -116,12 +119,26 @@ fn silero_speech(wavs: &[PathBuf]) -> Vec<Vec<Span>> {
         .collect()
 }
 
+/// The takes of `room` in the fixture folder, in order: 1 and 2, and any fresh sets
+/// (`scripts/rooms 21 31 ...`).
+fn takes(rooms: &Path, room: &str) -> Vec<u32> {
+    let prefix = format!("{room}-");
+    let mut takes: Vec<u32> = must(fs::read_dir(rooms), "reading the rooms folder")
+        .filter_map(|entry| {
+            let name = entry.ok()?.file_name().into_string().ok()?;
+            name.strip_prefix(&prefix)?.strip_suffix(".flac")?.parse().ok()
+        })
+        .collect();
+    takes.sort_unstable();
+    takes
+}
+
 /// Every file: (room, name, source, truth).
 fn sources() -> Vec<(String, String, PathBuf, Vec<Span>)> {
     let mut out = Vec::new();
     let rooms = std::env::var_os("VERBATIM_ROOMS").map(PathBuf::from).expect("set VERBATIM_ROOMS=$(scripts/rooms)");
     for room in ["quiet", "office", "reverb", "cafe", "echo"] {
-        for take in 1..=2 {
+        for take in takes(&rooms, room) {
             let flac = rooms.join(format!("{room}-{take}.flac"));
             out.push((
                 room.into(),
@@ -175,6 +192,7 @@ fn measure(dir: &Path, identity: &Identity, step_db: usize) -> Vec<Case> {
         .zip(silero)
         .zip(best)
         .map(|((((room, name, _, truth), ours), speech), ffmpeg)| Case {
+            fresh: name.rsplit('-').next().and_then(|take| take.parse::<u32>().ok()).is_some_and(|take| take > 2),
             room,
             name,
             ours,
@@ -202,12 +220,23 @@ fn print(cases: &[Case]) {
         let ffmpeg = format!("{} at {} dB", cell(&[&c.ffmpeg.1]), c.ffmpeg.0);
         eprintln!("{:<16} {:<36} {:<44} {}", c.name, cell(&[&c.ours]), ffmpeg, cell(&[&c.silero]));
     }
-    eprintln!("--- per room, both takes together ---");
+    let developed_on = |c: &&Case| !c.fresh;
+    eprintln!("--- per room, takes 1-2 (the set the detector was developed on) together ---");
+    print_pooled(&cases.iter().filter(developed_on).collect::<Vec<_>>());
+    if cases.iter().any(|c| c.fresh) {
+        eprintln!("--- per room, every take (takes 1-2 and the fresh sets) together ---");
+        print_pooled(&cases.iter().collect::<Vec<_>>());
+    }
+}
+
+/// One line per room, its files pooled.
+fn print_pooled(cases: &[&Case]) {
     let mut rooms: Vec<&str> = cases.iter().map(|c| c.room.as_str()).collect();
     rooms.dedup();
     for room in rooms {
-        let of =
-            |pick: fn(&Case) -> &Outcome| cell(&cases.iter().filter(|c| c.room == room).map(pick).collect::<Vec<_>>());
+        let of = |pick: fn(&Case) -> &Outcome| {
+            cell(&cases.iter().filter(|c| c.room == room).map(|c| pick(c)).collect::<Vec<_>>())
+        };
         eprintln!("{:<16} {:<36} {:<44} {}", room, of(|c| &c.ours), of(|c| &c.ffmpeg.1), of(|c| &c.silero));
     }
 }

@@ -17,7 +17,9 @@ for tool in sox ffmpeg taskset; do
 done
 scripts/onnxruntime >/dev/null
 export ORT_DISABLE_TELEMETRY=1   # Microsoft's ONNX Runtime records usage telemetry without it
-VERBATIM_ROOMS="$(scripts/rooms)"
+# Fresh sets of the same kinds of rooms besides takes 1-2 (ROOM_SETS="" for takes 1-2 alone):
+# the accuracy they show is what a recording the detector was not developed on can expect.
+VERBATIM_ROOMS="$(scripts/rooms ${ROOM_SETS-21 31 41 51 61 71})"
 export VERBATIM_ROOMS
 cargo bench --bench analysis --bench analysis_accuracy --no-run
 log=${CARGO_TARGET_DIR:-target}/analysis-bench.txt

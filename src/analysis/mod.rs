@@ -109,12 +109,12 @@ pub fn analyze(source: &mut dyn PcmSource, progress: &mut dyn FnMut(u64, u64)) -
     // Their voices can fill the first reading's pauses until too few long ones are left to ask
     // about, or leave only their own quiet moments there; so the second reading's pauses are
     // asked about too.
+    // (Its short bursts are judged only if it is kept: the sure pauses are as sure without.)
     let mut voices = detect::detect(&frames_db, detect::Background::Voices);
-    let voices_speech = keep_voice(source, &mut check, std::mem::take(&mut voices.sound))?;
-    if room == RoomVoices::Others || room_voices(source, &mut check, &voices_speech)? == RoomVoices::Others {
+    if room == RoomVoices::Others || room_voices(source, &mut check, &voices.sound)? == RoomVoices::Others {
         room = RoomVoices::Others;
+        speech = keep_voice(source, &mut check, std::mem::take(&mut voices.sound))?;
         detection = voices;
-        speech = voices_speech;
     }
     if room == RoomVoices::OnlySpeakers {
         speech = confirm_short_pauses(source, &mut check, speech)?;
