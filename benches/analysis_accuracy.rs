@@ -133,8 +133,8 @@ fn takes(rooms: &Path, room: &str) -> Vec<u32> {
     takes
 }
 
-/// Every file: (room, name, source, truth).
-fn sources() -> Vec<(String, String, PathBuf, Vec<Span>)> {
+/// Every file: (room, name, source, truth, whether it is from a fresh set).
+fn sources() -> Vec<(String, String, PathBuf, Vec<Span>, bool)> {
     let mut out = Vec::new();
     let rooms = std::env::var_os("VERBATIM_ROOMS").map(PathBuf::from).expect("set VERBATIM_ROOMS=$(scripts/rooms)");
     for room in ["quiet", "office", "reverb", "cafe", "echo"] {
@@ -145,6 +145,7 @@ fn sources() -> Vec<(String, String, PathBuf, Vec<Span>)> {
                 format!("{room}-{take}"),
                 flac.clone(),
                 load_truth(&flac.with_extension("json"), false),
+                take > 2,
             ));
         }
     }
@@ -155,10 +156,11 @@ fn sources() -> Vec<(String, String, PathBuf, Vec<Span>)> {
             format!("espeak-{floor}"),
             Path::new(FIXTURES).join(format!("{floor}.flac")),
             truth,
+            false,
         ));
     }
     let demo_truth = load_truth(&Path::new(DEMO).join("interview.truth.json"), true);
-    out.push(("espeak".into(), "demo-interview".into(), Path::new(DEMO).join("interview.wav"), demo_truth));
+    out.push(("espeak".into(), "demo-interview".into(), Path::new(DEMO).join("interview.wav"), demo_truth, false));
     out
 }
 
@@ -166,7 +168,7 @@ fn measure(dir: &Path, identity: &Identity, step_db: usize) -> Vec<Case> {
     let sources = sources();
     let mut wavs = Vec::new();
     let mut ours = Vec::new();
-    for (_, name, source, truth) in &sources {
+    for (_, name, source, truth, _) in &sources {
         let wav = dir.join(format!("{name}.wav"));
         sox_to_wav(source, 16_000, &wav);
         let (spec, pcm) = read_wav(&wav);
@@ -179,7 +181,7 @@ fn measure(dir: &Path, identity: &Identity, step_db: usize) -> Vec<Case> {
     let mut best: Vec<Option<(i32, Outcome)>> = sources.iter().map(|_| None).collect();
     for db in SWEEP_DB.step_by(step_db) {
         let children: Vec<Child> = wavs.iter().map(|w| spawn_silencedetect(w, db)).collect();
-        for ((child, (_, _, _, truth)), best) in children.into_iter().zip(&sources).zip(&mut best) {
+        for ((child, (_, _, _, truth, _)), best) in children.into_iter().zip(&sources).zip(&mut best) {
             let result = Outcome::of(&silences(&finish_ffmpeg(child)), truth);
             if best.as_ref().is_none_or(|(_, b)| result.score.f1() > b.score.f1()) {
                 *best = Some((db, result));
@@ -191,8 +193,8 @@ fn measure(dir: &Path, identity: &Identity, step_db: usize) -> Vec<Case> {
         .zip(ours)
         .zip(silero)
         .zip(best)
-        .map(|((((room, name, _, truth), ours), speech), ffmpeg)| Case {
-            fresh: name.rsplit('-').next().and_then(|take| take.parse::<u32>().ok()).is_some_and(|take| take > 2),
+        .map(|((((room, name, _, truth, fresh), ours), speech), ffmpeg)| Case {
+            fresh,
             room,
             name,
             ours,

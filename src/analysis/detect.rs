@@ -78,12 +78,15 @@ pub(crate) struct Detection {
 pub(crate) fn detect(frames_db: &[f32], background: Background) -> Detection {
     let smooth: Vec<f32> = (0..frames_db.len()).map(|i| smoothed(frames_db, i)).collect();
     let room = Room::measure(&smooth);
-    let falls = decay::falls(&smooth, |i| room.at(i).floor);
-    let decay_rate = decay::room_rate(&falls);
-    let reverb = decay_rate
-        .filter(|_| background == Background::Room)
-        .and_then(|rate| decay::Reverb::measure(&smooth, &falls, rate));
-    drop(falls);
+    // Where other people talk, their falls are not the room's: no echo rule at all.
+    let (decay_rate, reverb) = match background {
+        Background::Room => {
+            let falls = decay::falls(&smooth, |i| room.at(i).floor);
+            let decay_rate = decay::room_rate(&falls);
+            (decay_rate, decay_rate.and_then(|rate| decay::Reverb::measure(&smooth, &falls, rate)))
+        }
+        Background::Voices => (None, None),
+    };
     // In a reverberant room the voice is what is left once the echo is taken away.
     let split = reverb.map(|reverb| reverb.split(&smooth));
     let (voice, echo): (&[f32], Option<&[f32]>) = match &split {
@@ -104,7 +107,7 @@ pub(crate) fn detect(frames_db: &[f32], background: Background) -> Detection {
         if let Some(echo) = echo {
             enter = enter.max(echo[i] + ENTER_ABOVE_ECHO_DB);
             leave = leave.max(echo[i] - LEAVE_UNDER_ECHO_DB);
-        } else if let Some(rate) = decay_rate.filter(|_| background == Background::Room) {
+        } else if let Some(rate) = decay_rate {
             let tail = decay::tail_db(&smooth, i, rate);
             enter = enter.max(tail + ENTER_ABOVE_TAIL_DB);
             leave = leave.max(tail);

@@ -108,8 +108,8 @@ pub fn analyze(source: &mut dyn PcmSource, progress: &mut dyn FnMut(u64, u64)) -
     // Where other people talk, the room is judged against the speakers' own level instead.
     // Their voices can fill the first reading's pauses until too few long ones are left to ask
     // about, or leave only their own quiet moments there; so the second reading's pauses are
-    // asked about too.
-    // (Its short bursts are judged only if it is kept: the sure pauses are as sure without.)
+    // asked about too. Its short bursts are judged only if it is kept: its sure pauses are as
+    // sure without.
     let mut voices = detect::detect(&frames_db, detect::Background::Voices);
     if room == RoomVoices::Others || room_voices(source, &mut check, &voices.sound)? == RoomVoices::Others {
         room = RoomVoices::Others;
