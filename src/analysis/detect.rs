@@ -35,8 +35,9 @@ const MIN_SPREAD_DB: f32 = 6.0;
 /// Where other people talk, sound starts this far under the speech level (dB): their voices
 /// sit 15-20 dB under the speakers', and only their peaks come closer...
 const VOICES_ENTER_BELOW_LEVEL_DB: f32 = 10.0;
-/// ...and ends this far under it, well over the floor: a floor-based exit level lies under
-/// the other voices, and sound would run on through every pause they talk in.
+/// ...and ends this far under it, well over the floor: the floor lies in the gaps between the
+/// other voices' words, and an exit level near it waits for one of those, while this one ends
+/// sound at their first soft stretch.
 const VOICES_LEAVE_BELOW_LEVEL_DB: f32 = 26.0;
 /// Sound starts this far above the echo of what came before (dB) in a room that decays fast.
 const ENTER_ABOVE_TAIL_DB: f32 = 3.0;
