@@ -8,6 +8,7 @@
 #![allow(rustdoc::private_intra_doc_links)]
 
 pub mod analysis;
+pub mod asr;
 pub mod audio;
 pub mod crypto;
 pub mod export;

@@ -8,7 +8,7 @@
 //! (`$XDG_DATA_HOME/verbatim/onnxruntime/`, else `~/.local/share/verbatim/onnxruntime/`).
 //! Sessions run on one thread: analysis already streams on its own thread beside recording.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use ort::session::{Session, SessionInputValue};
@@ -79,10 +79,7 @@ pub fn runtime_path() -> PathBuf {
     if let Some(path) = std::env::var_os(RUNTIME_VAR).filter(|p| !p.is_empty()) {
         return PathBuf::from(path);
     }
-    // The XDG spec says to ignore a relative XDG_DATA_HOME.
-    let data = std::env::var_os("XDG_DATA_HOME").map(PathBuf::from).filter(|p| p.is_absolute());
-    let home = std::env::var_os("HOME").map(|home| Path::new(&home).join(".local/share"));
-    data.or(home).unwrap_or_default().join("verbatim/onnxruntime").join(RUNTIME_FILE)
+    crate::securefs::user_data_dir().unwrap_or_default().join("onnxruntime").join(RUNTIME_FILE)
 }
 
 /// Loads the runtime once per process; later calls return the first outcome.
@@ -161,7 +158,11 @@ mod tests {
     fn the_runtime_is_looked_for_in_the_variable_then_the_data_folder() {
         let path = runtime_path();
         if std::env::var_os(RUNTIME_VAR).is_none() {
-            assert!(path.ends_with(Path::new("verbatim/onnxruntime").join(RUNTIME_FILE)), "{}", path.display());
+            assert!(
+                path.ends_with(std::path::Path::new("verbatim/onnxruntime").join(RUNTIME_FILE)),
+                "{}",
+                path.display()
+            );
         }
         let missing = OnnxError::RuntimeMissing(PathBuf::from("/nowhere/libonnxruntime.so.1.32.0"));
         let message = missing.to_string();

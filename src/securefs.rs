@@ -149,6 +149,15 @@ pub(crate) fn overwrite_and_remove(path: &Path) -> Result<(), FsError> {
     Ok(())
 }
 
+/// verbatim's folder for the user's own data (models, ONNX Runtime): `$XDG_DATA_HOME/verbatim`,
+/// else `~/.local/share/verbatim`; `None` with neither set.
+pub fn user_data_dir() -> Option<PathBuf> {
+    // The XDG spec says to ignore a relative XDG_DATA_HOME.
+    let data = std::env::var_os("XDG_DATA_HOME").map(PathBuf::from).filter(|p| p.is_absolute());
+    let home = std::env::var_os("HOME").filter(|h| !h.is_empty()).map(|home| Path::new(&home).join(".local/share"));
+    Some(data.or(home)?.join("verbatim"))
+}
+
 /// Turns off core dumps for this process (and stops other processes of the same user from
 /// attaching to it): keys, audio and transcripts in memory must never reach a core file.
 pub fn no_core_dumps() -> std::io::Result<()> {

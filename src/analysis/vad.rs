@@ -9,19 +9,16 @@
 
 use std::ops::Range;
 
-use audioadapter_buffers::direct::SequentialSlice;
-use rubato::{Fft, FixedSync, Resampler};
 use zeroize::Zeroizing;
 
 use super::AnalysisError;
 use super::energy::FRAME_MS;
+use crate::audio::mono16k::{MODEL_RATE as VAD_RATE, Mono16k};
 use crate::audio::pcm::{self, PcmSource};
 use crate::onnx::Model;
 
 /// The model: Silero VAD's sequence form, which takes many windows in one call.
 const SILERO: &[u8] = include_bytes!("silero/silero_vad_16k_sequence.onnx");
-/// Silero's input rate.
-const VAD_RATE: u32 = 16_000;
 /// Silero's window: 512 samples, 32 ms...
 const WINDOW: usize = 512;
 /// ...each seen with the 64 samples before it.
@@ -36,11 +33,8 @@ const WARMUP_FRAMES: usize = 25;
 pub(crate) struct VoiceCheck {
     rate: u32,
     model: Model,
-    resampler: Option<Fft<f32>>,
+    reader: Mono16k,
     // Decrypted audio, wiped when it grows and when the checker is dropped.
-    bytes: Zeroizing<Vec<u8>>,
-    mono: Zeroizing<Vec<f32>>,
-    resampled: Zeroizing<Vec<f32>>,
     windows: Zeroizing<Vec<f32>>,
     /// 10 ms frames the detector has judged, warm-up included.
     pub(crate) judged_frames: u64,
@@ -49,22 +43,10 @@ pub(crate) struct VoiceCheck {
 impl VoiceCheck {
     /// A checker for audio at `rate` frames per second; loads the model.
     pub(crate) fn new(rate: u32) -> Result<Self, AnalysisError> {
-        let resampler = if rate == VAD_RATE {
-            None
-        } else {
-            let chunk = usize::try_from(rate / 50).unwrap_or(960).max(1);
-            Some(
-                Fft::<f32>::new(rate as usize, VAD_RATE as usize, chunk, 1, FixedSync::Input)
-                    .map_err(|e| AnalysisError::Resampler(e.to_string()))?,
-            )
-        };
         Ok(Self {
             rate,
             model: Model::from_bytes("Silero VAD (built in)", SILERO)?,
-            resampler,
-            bytes: Zeroizing::new(Vec::new()),
-            mono: Zeroizing::new(Vec::new()),
-            resampled: Zeroizing::new(Vec::new()),
+            reader: Mono16k::new(rate)?,
             windows: Zeroizing::new(Vec::new()),
             judged_frames: 0,
         })
@@ -84,9 +66,7 @@ impl VoiceCheck {
         let rate = u64::from(self.rate);
         let from = first as u64 * rate * FRAME_MS / 1000;
         let to = (frames.end as u64 * rate * FRAME_MS / 1000).min(source.frames());
-        self.read_mono(source, from, to)?;
-        self.resample()?;
-        let at_16k: &[f32] = if self.resampler.is_some() { &self.resampled } else { &self.mono };
+        let at_16k = self.reader.read(source, from, to)?;
         // Each window with the 64 samples before it (zeros before the first), as Silero's
         // streaming form keeps them. A last partial window is left out: padded with digital
         // silence it would score as a pause.
@@ -122,45 +102,5 @@ impl VoiceCheck {
             ("c", &[1, 1, STATE], &state),
         ];
         Ok(self.model.run_f32(&inputs, "speech_probs")?)
-    }
-
-    /// Resamples `self.mono` to 16 kHz into `self.resampled`, unless it is at 16 kHz already.
-    fn resample(&mut self) -> Result<(), AnalysisError> {
-        let Some(resampler) = &mut self.resampler else { return Ok(()) };
-        resampler.reset();
-        let need = resampler.process_all_needed_output_len(self.mono.len());
-        self.resampled.clear();
-        pcm::reserve_wiped(&mut self.resampled, need);
-        self.resampled.resize(need, 0.0);
-        let input = SequentialSlice::new(&self.mono, 1, self.mono.len())
-            .map_err(|e| AnalysisError::Resampler(e.to_string()))?;
-        let mut output = SequentialSlice::new_mut(&mut self.resampled, 1, need)
-            .map_err(|e| AnalysisError::Resampler(e.to_string()))?;
-        let (_, produced) = resampler
-            .process_all_into_buffer(&input, &mut output, self.mono.len(), None)
-            .map_err(|e| AnalysisError::Resampler(e.to_string()))?;
-        self.resampled.truncate(produced);
-        Ok(())
-    }
-
-    fn read_mono(&mut self, source: &mut dyn PcmSource, from: u64, to: u64) -> Result<(), AnalysisError> {
-        let spec = source.spec();
-        let align = usize::from(spec.block_align()).max(1);
-        let frames = usize::try_from(to.saturating_sub(from)).unwrap_or(0);
-        self.bytes.clear();
-        pcm::reserve_wiped(&mut self.bytes, frames * align);
-        self.bytes.resize(frames * align, 0);
-        source.seek_frame(from)?;
-        let mut filled = 0;
-        while filled < frames {
-            let got = source.read_pcm(&mut self.bytes[filled * align..])?;
-            if got == 0 {
-                break;
-            }
-            filled += got;
-        }
-        self.mono.clear();
-        pcm::append_mono_wiped(spec, &self.bytes[..filled * align], &mut self.mono);
-        Ok(())
     }
 }

@@ -5,6 +5,7 @@ pub mod device;
 pub mod file_source;
 pub mod host_noise;
 pub mod import;
+pub(crate) mod mono16k;
 pub mod output;
 pub mod pcm;
 pub mod playback;

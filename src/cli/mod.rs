@@ -18,6 +18,7 @@ mod forget;
 mod import;
 mod init;
 mod key;
+mod models;
 mod participant;
 mod play;
 mod record;
@@ -27,6 +28,7 @@ mod review;
 mod sessions;
 mod shred;
 mod status;
+mod transcribe;
 mod verify;
 
 use std::path::Path;
@@ -67,6 +69,10 @@ enum Command {
     Verify(verify::Args),
     /// Find the pauses and transcription segments in a session's audio (cached, encrypted).
     Analyze(analyze::Args),
+    /// Draft the words of a session with a local speech recognition model (cached, encrypted).
+    Transcribe(transcribe::Args),
+    /// Speech recognition models: list, add (a whisper.cpp file or https:// address), remove.
+    Models(models::Args),
     /// Transcribe a session: its audio plays while you type, segment by segment.
     Review(review::Args),
     /// Play a session's audio through the speakers, without a screen.
@@ -109,6 +115,7 @@ impl Command {
             Command::Recover(a) => &a.target.project.dir,
             Command::Verify(a) => &a.project.dir,
             Command::Analyze(a) => &a.project.dir,
+            Command::Transcribe(a) => &a.project.dir,
             Command::Review(a) => &a.target.project.dir,
             Command::Play(a) => &a.target.project.dir,
             Command::Export(a) => &a.project.dir,
@@ -118,7 +125,7 @@ impl Command {
             Command::Passphrase(a) => &a.project.dir,
             Command::Key(c) => c.project(),
             Command::Record(a) => &a.project.dir,
-            Command::Devices(_) | Command::Demo(_) => return None,
+            Command::Devices(_) | Command::Demo(_) | Command::Models(_) => return None,
         })
     }
 }
@@ -145,6 +152,8 @@ fn dispatch(command: Command) -> Result<ExitCode> {
         Command::Recover(args) => recover::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Analyze(args) => analyze::run(args),
+        Command::Transcribe(args) => transcribe::run(args),
+        Command::Models(args) => models::run(args),
         Command::Review(args) => review::run(args),
         Command::Play(args) => play::run(args),
         Command::Export(args) => export::run(args),

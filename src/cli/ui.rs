@@ -60,12 +60,28 @@ pub struct Progress {
     terminal: bool,
     last: Option<Instant>,
     shown: bool,
+    /// For the time left: the session, when its progress was first seen, and how far it was.
+    since: Option<(usize, Instant, u64)>,
+    time_left: bool,
 }
 
 impl Progress {
     /// A bar over `sessions` sessions.
     pub fn new(sessions: usize) -> Self {
-        Self { sessions, terminal: std::io::stderr().is_terminal(), last: None, shown: false }
+        Self {
+            sessions,
+            terminal: std::io::stderr().is_terminal(),
+            last: None,
+            shown: false,
+            since: None,
+            time_left: false,
+        }
+    }
+
+    /// Also shows the time left in the session, from its pace so far (for slow work).
+    pub fn with_time_left(mut self) -> Self {
+        self.time_left = true;
+        self
     }
 
     /// Frame `done` of `total` in session `index`.
@@ -74,7 +90,17 @@ impl Progress {
             return;
         }
         self.last = Some(Instant::now());
-        let line = bar_line(index, self.sessions, done, total);
+        let mut line = bar_line(index, self.sessions, done, total);
+        if self.time_left {
+            let (session, since, from) = *self.since.get_or_insert((index, Instant::now(), done));
+            if session != index {
+                self.since = Some((index, Instant::now(), done));
+            } else if let Some(left) =
+                time_left(since.elapsed().as_secs_f64(), done - from.min(done), total - done.min(total))
+            {
+                line.push_str(&format!("  {left}"));
+            }
+        }
         let mut err = std::io::stderr();
         let _ = err.write_all(format!("\r{line}").as_bytes());
         let _ = err.flush();
@@ -84,11 +110,25 @@ impl Progress {
     /// Removes the bar before a result line is printed.
     pub fn clear(&mut self) {
         if self.shown {
-            let _ = std::io::stderr().write_all(format!("\r{}\r", " ".repeat(60)).as_bytes());
+            let _ = std::io::stderr().write_all(format!("\r{}\r", " ".repeat(80)).as_bytes());
             self.shown = false;
         }
         self.last = None;
     }
+}
+
+/// `about 3 min left` from `secs` spent on `done` units with `left` to go; nothing until the
+/// pace is known (a few seconds in).
+fn time_left(secs: f64, done: u64, left: u64) -> Option<String> {
+    if secs < 3.0 || done == 0 {
+        return None;
+    }
+    let remaining = secs * left as f64 / done as f64;
+    Some(if remaining < 90.0 {
+        format!("about {} s left", (remaining / 5.0).ceil() as u64 * 5)
+    } else {
+        format!("about {} min left", (remaining / 60.0).round() as u64)
+    })
 }
 
 /// `[#####.........]  33%  session 2 of 3` for frame `done` of `total` in session `index`.

@@ -4,7 +4,9 @@
 use crate::analysis::Analysis;
 use crate::guide::{Guide, GuideError};
 use crate::model::transcript::display;
-use crate::model::{Mark, Marker, MarkerKind, Ms, ParticipantCode, SessionId, Span, Speaker, Token, Transcript};
+use crate::model::{
+    Mark, Marker, MarkerKind, Ms, ParticipantCode, SessionId, Source, Span, Speaker, Token, Transcript, Word,
+};
 use crate::session::{Opened, SessionError, SessionMeta, SessionState};
 
 /// Version of the JSON layout ([`SessionDocument`]); bumped on incompatible change.
@@ -98,20 +100,17 @@ impl From<Span> for Pause {
     }
 }
 
-/// A segment with its speaker and text.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+/// A segment with its speaker and text; written as `start_ms`, `end_ms`, `speaker`, `text`,
+/// `anonymised` and `words` (docs/export-json.md).
+#[derive(Debug, Clone, PartialEq)]
 pub struct ExportSegment {
     /// Where.
-    #[serde(flatten)]
     pub(crate) span: Span,
     /// Who speaks, if known.
-    #[serde(skip)]
     pub(crate) speaker: Option<Speaker>,
     /// The same as the review screen labels it (`I`, `P01`, `L2`), or null.
-    #[serde(rename = "speaker")]
     pub speaker_label: Option<String>,
-    /// The transcribed text as typed; empty until someone types it, and empty when anonymised.
-    #[serde(rename = "text", serialize_with = "text")]
+    /// The text as typed (or drafted); empty until there is some, and empty when anonymised.
     pub(crate) tokens: Vec<Token>,
     /// The segment holds an identifying passage: its text is withheld from every export and
     /// its audio silenced in every clip.
@@ -125,9 +124,51 @@ impl ExportSegment {
     }
 }
 
-fn text<S: serde::Serializer>(tokens: &[Token], s: S) -> Result<S::Ok, S::Error> {
-    let text = zeroize::Zeroizing::new(display(tokens));
-    s.serialize_str(&text)
+impl serde::Serialize for ExportSegment {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(6))?;
+        map.serialize_entry("start_ms", &self.span.start)?;
+        map.serialize_entry("end_ms", &self.span.end)?;
+        map.serialize_entry("speaker", &self.speaker_label)?;
+        map.serialize_entry("text", zeroize::Zeroizing::new(display(&self.tokens)).as_str())?;
+        map.serialize_entry("anonymised", &self.anonymised)?;
+        map.serialize_entry("words", &TimedWords(&self.tokens))?;
+        map.end()
+    }
+}
+
+/// The words of a segment that are on the audio clock, as `{start_ms, end_ms, text, source,
+/// confidence?}`; `source` is `asr` for recognised words, `typed` for the transcriber's.
+struct TimedWords<'a>(&'a [Token]);
+
+impl serde::Serialize for TimedWords<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        struct One<'a>(&'a Word, Span);
+        impl serde::Serialize for One<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut map = s.serialize_map(None)?;
+                map.serialize_entry("start_ms", &self.1.start)?;
+                map.serialize_entry("end_ms", &self.1.end)?;
+                map.serialize_entry("text", &self.0.text)?;
+                map.serialize_entry("source", if self.0.source == Source::Recognised { "asr" } else { "typed" })?;
+                if let Some(confidence) = self.0.confidence {
+                    map.serialize_entry("confidence", &((confidence * 1000.0).round() / 1000.0))?;
+                }
+                map.end()
+            }
+        }
+        let mut seq = s.serialize_seq(None)?;
+        for token in self.0 {
+            if let Token::Word(word) = token
+                && let Some(span) = word.span
+            {
+                seq.serialize_element(&One(word, span))?;
+            }
+        }
+        seq.end()
+    }
 }
 
 /// A marker as exports write it: kind and time, its payload in optional fields.

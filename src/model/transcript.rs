@@ -57,7 +57,8 @@ impl Drop for Word {
 }
 
 /// A non-speech annotation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TagKind {
     /// Someone laughed.
     Laughter,
@@ -286,8 +287,11 @@ impl Segment {
     }
 
     /// Replaces the tokens with an edited version. Words the edit left as they were keep
-    /// their time, confidence and source; new or changed ones are the transcriber's.
+    /// their time and confidence; new or changed ones are the transcriber's. Any change makes
+    /// the whole segment the transcriber's: its recognised words become typed ones, which a
+    /// new draft never replaces.
     pub(crate) fn retype(&mut self, mut tokens: Vec<Token>) {
+        let changed = display(&tokens) != display(&self.tokens);
         let old: Vec<&Word> =
             self.tokens.iter().filter_map(|t| if let Token::Word(w) = t { Some(w) } else { None }).collect();
         let new_words: Vec<usize> =
@@ -302,6 +306,7 @@ impl Segment {
             kept.into_iter().map(|(o, n)| (new_words[n], old[o].span, old[o].confidence, old[o].source)).collect();
         for (index, span, confidence, source) in carried {
             if let Token::Word(w) = &mut tokens[index] {
+                let source = if changed && source == Source::Recognised { Source::Typed } else { source };
                 (w.span, w.confidence, w.source) = (span, confidence, source);
             }
         }

@@ -7,15 +7,20 @@
 //! outlives what it was made from. Adding a stage: implement [`Stage`] in a file of its own
 //! here, and give [`crate::session::Opened`] a method that runs it.
 
+mod draft;
 mod fingerprint;
 mod pauses;
 
+pub(crate) use draft::remove_partial;
+pub use draft::{Draft, DraftLayer, PARTIAL_FILE};
 pub use fingerprint::AudioFingerprint;
 pub use pauses::Pauses;
 
 use std::path::{Path, PathBuf};
 
 use crate::analysis::AnalysisError;
+use crate::asr::AsrError;
+use crate::audio::pcm::PcmError;
 use crate::audio::store::{AudioStoreError, EncryptedAudioReader};
 use crate::crypto::{Identity, Recipient};
 use crate::securefs::FsError;
@@ -127,6 +132,12 @@ pub enum StageError {
     /// The audio could not be read.
     #[error(transparent)]
     Audio(#[from] AudioStoreError),
+    /// The audio could not be read or resampled.
+    #[error(transparent)]
+    Pcm(#[from] PcmError),
+    /// Speech recognition failed or was stopped.
+    #[error(transparent)]
+    Asr(#[from] AsrError),
     /// The session folder has no audio file.
     #[error("{}: missing, so there is nothing to analyse; restore it from a backup", .0.display())]
     NoAudio(PathBuf),
@@ -182,6 +193,21 @@ pub(crate) fn run<S: Stage>(
     let cached = Cached { version: CACHE_FORMAT, key, output };
     store::write(&path, space.recipient, &cached)?;
     Ok((cached.output, Provenance::Computed))
+}
+
+/// The layer of stage `S` cached in `space` if it was made from the audio there now, whatever
+/// its parameters (for readers: the review screen and exports show the draft that exists,
+/// made with whichever model).
+pub(crate) fn cached_for_audio<S: Stage>(space: Workspace<'_>) -> Result<Option<S::Output>, StageError> {
+    let path = space.dir.join(S::FILE);
+    let plain = match store::open(&path, space.identity) {
+        Ok(plain) => plain,
+        Err(SealedError::Missing(_)) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let Some((key, output)) = parse::<S>(&plain, &path)? else { return Ok(None) };
+    let audio = AudioFingerprint::of(space.audio)?;
+    Ok((key.stage == S::NAME && key.audio == audio && S::is_plausible(&output, audio.bytes)).then_some(output))
 }
 
 /// The layer cached at `path`, if it was made with exactly `key` and is plausible.

@@ -6,6 +6,7 @@
 //! layers (`analysis.json.age`), all encrypted to the participant.
 
 mod dir;
+mod draft;
 mod import;
 pub mod markers;
 mod opened;

@@ -3,6 +3,7 @@
 
 use std::cell::OnceCell;
 
+use super::draft;
 use super::markers::MarkerLog;
 use super::transcript::{self, TranscriptSaver};
 use super::{SessionDir, SessionError, SessionMeta};
@@ -12,7 +13,7 @@ use crate::audio::store::EncryptedAudioReader;
 use crate::crypto::{Identity, Recipient};
 use crate::guide::{Guide, GuideError};
 use crate::model::{Mark, Marker, ParticipantCode, SessionId, Transcript};
-use crate::pipeline::{self, Pauses, Provenance, Workspace};
+use crate::pipeline::{self, Draft, DraftLayer, Pauses, Provenance, Workspace};
 use crate::project::Keyring;
 
 /// A session with its keys, its files read lazily and once.
@@ -24,6 +25,7 @@ pub struct Opened {
     markers: OnceCell<Vec<Marker>>,
     guide: OnceCell<Result<Option<Guide>, GuideError>>,
     analysis: OnceCell<Analysis>,
+    draft: OnceCell<Option<DraftLayer>>,
     transcript: OnceCell<Option<Transcript>>,
 }
 
@@ -51,6 +53,7 @@ impl Opened {
             markers: OnceCell::new(),
             guide: OnceCell::new(),
             analysis: OnceCell::new(),
+            draft: OnceCell::new(),
             transcript: OnceCell::new(),
         }
     }
@@ -139,6 +142,41 @@ impl Opened {
         Ok((analysis, provenance))
     }
 
+    /// The draft layer `stage` makes (reading the pause layer it was given), cached or made now.
+    pub fn draft(
+        &self,
+        stage: &Draft<'_>,
+        force: bool,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<(DraftLayer, Provenance), SessionError> {
+        if self.dir.recorder_alive() {
+            return Err(SessionError::Busy(self.dir.id.clone()));
+        }
+        let audio = self.dir.audio_path();
+        let space =
+            Workspace { dir: &self.dir.path, audio: &audio, identity: &self.identity, recipient: &self.recipient };
+        let made = pipeline::run(stage, space, force, progress)?;
+        if made.1 == Provenance::Computed {
+            pipeline::remove_partial(&self.dir.path);
+        }
+        Ok(made)
+    }
+
+    /// The draft made from this session's audio, if `verbatim transcribe` made one.
+    pub fn cached_draft(&self) -> Result<Option<&DraftLayer>, SessionError> {
+        if let Some(draft) = self.draft.get() {
+            return Ok(draft.as_ref());
+        }
+        let audio = self.dir.audio_path();
+        if !audio.exists() {
+            return Ok(None);
+        }
+        let space =
+            Workspace { dir: &self.dir.path, audio: &audio, identity: &self.identity, recipient: &self.recipient };
+        let draft = pipeline::cached_for_audio::<Draft<'_>>(space)?;
+        Ok(self.draft.get_or_init(|| draft).as_ref())
+    }
+
     /// The transcript, or `None` if nobody has started one.
     pub(crate) fn transcript(&self) -> Result<Option<&Transcript>, SessionError> {
         if let Some(transcript) = self.transcript.get() {
@@ -149,14 +187,21 @@ impl Opened {
     }
 
     /// What the transcriber works on: the transcript, or a fresh one cut from the pause layer
-    /// at its pauses, with speakers from the live speaker keys.
+    /// at its pauses, with speakers from the live speaker keys; segments nobody has touched
+    /// hold the draft's words, if there is a draft.
     pub fn transcript_or_segments(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<Transcript, SessionError> {
-        if let Some(transcript) = self.transcript()? {
-            return Ok(transcript.clone());
+        let mut transcript = match self.transcript()? {
+            Some(transcript) => transcript.clone(),
+            None => {
+                let speakers = SpeakerMark::from_markers(self.markers()?);
+                let analysis = self.analysis(progress)?;
+                Transcript::from_pieces(segments::segments(&analysis.speech, &speakers))
+            }
+        };
+        if let Some(draft) = self.cached_draft()? {
+            draft::fill(&mut transcript, draft);
         }
-        let speakers = SpeakerMark::from_markers(self.markers()?);
-        let analysis = self.analysis(progress)?;
-        Ok(Transcript::from_pieces(segments::segments(&analysis.speech, &speakers)))
+        Ok(transcript)
     }
 
     /// The audio, for reading.
