@@ -93,7 +93,8 @@ impl Recogniser {
         &self.model
     }
 
-    /// Checks that the model can recognise `language` (Whisper's code, or `auto`).
+    /// Checks that the model can recognise `language` (Whisper's code, or `auto`; see
+    /// [`whisper_language`]).
     pub fn check_language(&self, language: &str) -> Result<(), AsrError> {
         if language == "auto" {
             return Ok(());
@@ -169,6 +170,16 @@ impl Recogniser {
             }
         }
         Ok((tokens, language))
+    }
+}
+
+/// Whisper's code for a language as users write it: Bokmål (`nb`, what Norwegian projects
+/// call their language) is `no` to Whisper and to NB-Whisper; other codes are Whisper's own.
+pub fn whisper_language(code: &str) -> String {
+    match code.trim().to_lowercase().as_str() {
+        "nb" | "nob" | "no-nb" | "nb-no" => "no".into(),
+        "nn" | "nno" | "nn-no" => "nn".into(),
+        other => other.into(),
     }
 }
 

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use verbatim::asr::whisper::Recogniser;
+use verbatim::asr::whisper::{self, Recogniser};
 use verbatim::asr::{AsrError, InstalledModel, ModelStore};
 use verbatim::model::SessionId;
 use verbatim::pipeline::{Draft, DraftLayer, Provenance, StageError};
@@ -53,7 +53,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let recogniser = Recogniser::load(&model.path)?;
     let language = args
         .language
-        .clone()
+        .as_deref()
+        .map(whisper::whisper_language)
         .unwrap_or_else(|| if recogniser.model().multilingual { "auto".into() } else { "en".into() });
     recogniser.check_language(&language)?;
     let recogniser = RefCell::new(recogniser);
@@ -128,7 +129,12 @@ fn describe(
     let how = match provenance {
         Provenance::Computed => {
             let secs = started.elapsed().as_secs_f64();
-            format!("recognised in {secs:.1} s, {:.2} × the audio's length", secs / audio_secs.max(0.001))
+            let resumed = if layer.resumed > 0 {
+                format!(" (went on from an interrupted run: {} of {} windows were done)", layer.resumed, layer.windows)
+            } else {
+                String::new()
+            };
+            format!("recognised in {secs:.1} s, {:.2} × the audio's length{resumed}", secs / audio_secs.max(0.001))
         }
         _ => "already transcribed with this model; --force does it again".into(),
     };

@@ -41,6 +41,9 @@ pub struct DraftLayer {
     pub windows: usize,
     /// Windows decoded a second time because the first decoding looped.
     pub redecoded: usize,
+    /// Windows taken from an interrupted run that this one went on from.
+    #[serde(default)]
+    pub resumed: usize,
 }
 
 /// What is saved after each window, to go on from after an interruption.
@@ -98,7 +101,9 @@ impl Stage for Draft<'_> {
         let partial_path = space.dir.join(PARTIAL_FILE);
         let plan = windows::plan(&self.pauses.speech, self.pauses.duration);
         let (mut done, mut layer) = match resume(&partial_path, space, &key) {
-            Some(partial) if partial.windows_done <= plan.len() => (partial.windows_done, partial.layer),
+            Some(partial) if partial.windows_done <= plan.len() => {
+                (partial.windows_done, DraftLayer { resumed: partial.windows_done, ..partial.layer })
+            }
             _ => (0, self.empty_layer()),
         };
         let total: u64 = plan.iter().map(|w| w.len().0).sum();
@@ -137,6 +142,7 @@ impl Draft<'_> {
             words: Vec::new(),
             windows: 0,
             redecoded: 0,
+            resumed: 0,
         }
     }
 

@@ -86,6 +86,7 @@ mod tests {
                 .collect(),
             windows: 1,
             redecoded: 0,
+            resumed: 0,
         }
     }
 
