@@ -252,3 +252,105 @@ fn bad_models_languages_and_sessions_get_clear_messages_and_leave_nothing_behind
     let err = fails(&mut transcribe());
     assert!(err.contains("no speech recognition model is installed"), "{err}");
 }
+
+/// Every file and folder under `dir`, recursively.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        out.push(entry.path());
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            walk(&entry.path(), out);
+        }
+    }
+}
+
+#[test]
+fn a_draft_leaves_no_plaintext_audio_or_words_and_goes_with_forget() {
+    use std::os::unix::fs::PermissionsExt;
+    let (fixtures, models) = fixtures();
+    let asr = Asr::new(&models);
+    let tmp = asr.s.path("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let id = asr.s.import(&fixtures.join("human-read.wav"));
+    ok(asr.cmd().env("TMPDIR", &tmp).arg("transcribe").arg(asr.s.project()).arg(&id));
+    let out = asr.s.path("exports");
+    ok(asr
+        .cmd()
+        .env("TMPDIR", &tmp)
+        .arg("export")
+        .arg(asr.s.project())
+        .arg(&id)
+        .args(["--format", "txt,json", "-o"])
+        .arg(format!("{}/", out.display())));
+    // The words really were recognised (so their absence below means something).
+    let words: Vec<String> = asr.words(&id).into_iter().map(|(w, _, _)| w.text.to_lowercase()).collect();
+    let telling: Vec<&str> = ["dashwood", "americans", "superlative", "prudently"]
+        .into_iter()
+        .filter(|t| words.iter().any(|w| w.contains(t)))
+        .collect();
+    assert!(telling.len() >= 3, "{words:?}");
+    let mut paths = Vec::new();
+    for dir in [asr.s.project(), out.clone(), tmp.clone(), PathBuf::from("/dev/shm"), asr.s.path("data")] {
+        walk(&dir, &mut paths);
+    }
+    let mut checked = 0;
+    for path in &paths {
+        let meta = std::fs::symlink_metadata(path).unwrap();
+        let mode = meta.permissions().mode() & 0o777;
+        if path.starts_with(asr.s.path("data")) || path.starts_with(asr.s.project()) {
+            assert_eq!(mode, if meta.is_dir() { 0o700 } else { 0o600 }, "{}", path.display());
+        }
+        if meta.is_dir() || path.starts_with(asr.s.path("data")) {
+            continue;
+        }
+        let Ok(bytes) = std::fs::read(path) else { continue };
+        checked += 1;
+        assert!(!bytes.windows(4).any(|w| w == b"RIFF"), "{} holds plaintext audio", path.display());
+        for word in &telling {
+            let lower = bytes.to_ascii_lowercase();
+            assert!(!lower.windows(word.len()).any(|w| w == word.as_bytes()), "{} holds {word:?}", path.display());
+        }
+    }
+    assert!(checked >= 6, "the scan saw the session, the draft and the exports ({checked} files)");
+    assert!(std::fs::read_dir(&tmp).unwrap().next().is_none(), "nothing was left in TMPDIR");
+    // Withdrawal: the draft goes with the participant's sessions.
+    let session = asr.s.session_dir(&id);
+    assert!(session.join("draft.json.age").exists());
+    ok(asr.cmd().arg("forget").arg(asr.s.project()).args(["P01", "--yes"]));
+    assert!(!session.exists());
+}
+
+#[test]
+fn transcribing_beside_a_recording_drops_no_frames() {
+    let (fixtures, models) = fixtures();
+    let asr = Asr::new(&models);
+    let id = asr.s.import(&fixtures.join("espeak-interview.wav"));
+    let input = asr.s.path("tone.wav");
+    tool("sox", &["-n", "-r", "48000", "-b", "16", "-c", "1", input.to_str().unwrap(), "synth", "20", "sine", "300"]);
+    // Every core the machine has is asked for, so the recording has to be served first.
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).to_string();
+    let mut transcribe = asr
+        .cmd()
+        .arg("transcribe")
+        .arg(asr.s.project())
+        .arg(&id)
+        .args(["--threads", &threads])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let recorded = ok(asr
+        .cmd()
+        .arg("record")
+        .arg(asr.s.project())
+        .args(["--participant", "P01", "--headless", "--input-file"])
+        .arg(&input));
+    assert!(recorded.status.success());
+    assert!(transcribe.wait().unwrap().success());
+    let sessions = asr.s.sessions();
+    let recording = sessions.iter().find(|s| s["id"].as_str() != Some(id.as_str())).unwrap();
+    assert_eq!(recording["dropped_frames"], 0, "{recording:?}");
+    let out = asr.s.path("recorded.wav");
+    ok(asr.cmd().arg("decrypt").arg(asr.s.project()).arg(recording["id"].as_str().unwrap()).arg("-o").arg(&out));
+    assert_eq!(wav_data(&out), wav_data(&input), "every sample recorded, in order");
+}

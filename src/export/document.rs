@@ -7,6 +7,7 @@ use crate::model::transcript::display;
 use crate::model::{
     Mark, Marker, MarkerKind, Ms, ParticipantCode, SessionId, Source, Span, Speaker, Token, Transcript, Word,
 };
+use crate::pipeline::DraftLayer;
 use crate::session::{Opened, SessionError, SessionMeta, SessionState};
 
 /// Version of the JSON layout ([`SessionDocument`]); bumped on incompatible change.
@@ -37,9 +38,49 @@ pub struct SessionDocument {
     pub guide: Option<GuideProgress>,
     /// Stretches of audio marked identifying (whole segments), merged and in time order.
     pub anonymised: Vec<Pause>,
+    /// Which model drafted the words and how many a person typed or corrected, if a model did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub draft: Option<DraftInfo>,
     /// What could not be included, in words (left out of the JSON when empty).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+}
+
+/// Where the words came from, for the methods section: the model and the human share.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DraftInfo {
+    /// The model's name in `verbatim models`.
+    pub(crate) model: String,
+    /// Its file's SHA-256.
+    pub(crate) model_sha256: String,
+    /// Size, languages and weights, e.g. "tiny, English only, f16".
+    pub(crate) model_description: String,
+    /// The language it was run in (Whisper's code).
+    pub(crate) language: String,
+    /// Words in the transcript as the model drafted them.
+    pub(crate) words_drafted: usize,
+    /// Words typed or corrected by a person.
+    pub(crate) words_typed: usize,
+}
+
+impl DraftInfo {
+    /// What `draft` and `transcript` say about who wrote the words.
+    fn of(draft: &DraftLayer, transcript: &Transcript) -> DraftInfo {
+        let words = transcript.segments.iter().flat_map(|s| &s.tokens).filter_map(|t| match t {
+            Token::Word(w) => Some(w.source),
+            Token::Tag(_) => None,
+        });
+        let (drafted, typed) =
+            words.fold((0, 0), |(d, t), source| if source == Source::Recognised { (d + 1, t) } else { (d, t + 1) });
+        DraftInfo {
+            model: draft.model.clone(),
+            model_sha256: draft.model_sha256.clone(),
+            model_description: draft.model_description.clone(),
+            language: draft.language.clone(),
+            words_drafted: drafted,
+            words_typed: typed,
+        }
+    }
 }
 
 /// Session metadata for exports.
@@ -236,7 +277,9 @@ impl SessionDocument {
     pub fn of(session: &Opened, progress: &mut dyn FnMut(u64, u64)) -> Result<SessionDocument, SessionError> {
         let transcript = session.transcript_or_segments(progress)?;
         let analysis = session.analysis(progress)?;
-        Ok(build(session.meta()?, analysis, session.markers()?, &transcript, session.guide()?))
+        let mut document = build(session.meta()?, analysis, session.markers()?, &transcript, session.guide()?);
+        document.draft = session.cached_draft()?.map(|draft| DraftInfo::of(draft, &transcript));
+        Ok(document)
     }
 }
 
@@ -302,6 +345,7 @@ pub fn build(
         markers: markers.iter().map(|m| export_marker(m, guide.map(|(_, g)| g))).collect(),
         guide: guide.map(|(file_name, guide)| progress(file_name, guide, &markers)),
         anonymised,
+        draft: None,
         warnings,
     }
 }

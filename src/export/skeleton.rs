@@ -9,7 +9,7 @@
 use zeroize::Zeroizing;
 
 use super::convention::Convention;
-use super::document::{ExportMarker, ExportSegment, SessionDocument};
+use super::document::{DraftInfo, ExportMarker, ExportSegment, SessionDocument};
 use crate::model::speaker::{label_or, unknown_speaker};
 use crate::model::transcript::runs;
 use crate::model::{Lang, MarkerKind, Ms, Tag, TagKind, Text, Token};
@@ -91,6 +91,7 @@ pub(crate) mod labels {
     pub(crate) const DURATION: Text = Text::new("Duration", "Varighet");
     pub(crate) const TRANSCRIBER: Text = Text::new("Transcriber", "Transkribent");
     pub(crate) const CONVENTION: Text = Text::new("Convention", "Konvensjon");
+    pub(crate) const DRAFT: Text = Text::new("Draft", "Utkast");
     pub(crate) const LEGEND: Text = Text::new("Legend", "Tegnforklaring");
     pub(crate) const QUESTION: Text = Text::new("Question", "Spørsmål");
 }
@@ -311,7 +312,7 @@ fn header(doc: &SessionDocument, convention: &Convention, lang: Lang, credits: &
     let label = |text: Text| text.get(lang).to_string();
     let date = chrono::DateTime::parse_from_rfc3339(&doc.session.started)
         .map_or_else(|_| doc.session.started.clone(), |t| t.format("%Y-%m-%d %H:%M").to_string());
-    let facts = vec![
+    let mut facts = vec![
         (label(labels::PROJECT), credits.project.clone()),
         (label(labels::PARTICIPANT), doc.session.participant.to_string()),
         (label(labels::SESSION), doc.session.id.to_string()),
@@ -320,7 +321,27 @@ fn header(doc: &SessionDocument, convention: &Convention, lang: Lang, credits: &
         (label(labels::TRANSCRIBER), credits.transcriber.clone().unwrap_or_else(|| "________".into())),
         (label(labels::CONVENTION), convention.name.clone()),
     ];
+    if let Some(draft) = &doc.draft {
+        facts.push((label(labels::DRAFT), drafted_by(draft, lang)));
+    }
     Header { title: label(labels::TITLE), facts, legend_title: label(labels::LEGEND), legend: convention.legend(lang) }
+}
+
+/// For the methods section: which model drafted the words on this computer, and how many of
+/// them a person typed or corrected.
+fn drafted_by(draft: &DraftInfo, lang: Lang) -> String {
+    let words = draft.words_drafted + draft.words_typed;
+    let sha = &draft.model_sha256[..draft.model_sha256.len().min(12)];
+    match lang {
+        Lang::En => format!(
+            "Whisper model {} ({}; SHA-256 {sha}…), run on this computer by verbatim; {} of {words} words typed or corrected by hand",
+            draft.model, draft.model_description, draft.words_typed
+        ),
+        Lang::Nb => format!(
+            "Whisper-modellen {} ({}; SHA-256 {sha}…), kjørt på denne maskinen av verbatim; {} av {words} ord skrevet eller rettet for hånd",
+            draft.model, draft.model_description, draft.words_typed
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -237,6 +237,8 @@ actions! {
         PrevQuestion => "jump.prev_question", "Jump to the previous guide question", [Review, ReviewNormal];
         NextPause => "jump.next_pause", "Jump to the next pause", [Review, ReviewNormal];
         PrevPause => "jump.prev_pause", "Jump to the previous pause", [Review, ReviewNormal];
+        NextUnsure => "jump.next_unsure",
+            "Jump to the next word the recogniser was unsure of (drafts)", [Review, ReviewNormal];
         SpeakerInterviewer => "speaker.interviewer", "Speaker: the interviewer (I)", [Review, ReviewNormal];
         SpeakerParticipant => "speaker.participant", "Speaker: the participant (their code)", [Review, ReviewNormal];
         RenameSpeaker => "speaker.rename", "Rename a speaker in every session", [Review, ReviewNormal];

@@ -43,7 +43,15 @@ pub struct Word {
     pub(crate) glued: bool,
 }
 
+/// Confidence under which a recognised word is worth a second look.
+pub const UNSURE: f32 = 0.5;
+
 impl Word {
+    /// Whether the recogniser heard it and was unsure of it.
+    pub fn is_unsure(&self) -> bool {
+        self.source == Source::Recognised && self.confidence.is_some_and(|c| c < UNSURE)
+    }
+
     /// A typed word.
     pub(crate) fn typed(text: impl Into<String>) -> Word {
         Word { text: text.into(), span: None, confidence: None, source: Source::Typed, glued: false }
@@ -271,6 +279,7 @@ impl Segment {
     }
 
     /// The text as the transcriber sees it.
+    #[cfg(test)]
     pub(crate) fn text(&self) -> String {
         display(&self.tokens)
     }

@@ -110,9 +110,11 @@ impl Stage for Draft<'_> {
         let mut heard: u64 = plan[..done].iter().map(|w| w.len().0).sum();
         progress(heard, total);
         let mut reader = Mono16k::wide(audio.spec().sample_rate)?;
+        // One buffer for every window's audio: decrypted speech, wiped when dropped.
+        let mut samples = Zeroizing::new(Vec::new());
         let mut recogniser = self.recogniser.borrow_mut();
         for window in &plan[done..] {
-            let samples = window_audio(window, audio, &mut reader)?;
+            window_audio(window, audio, &mut reader, &mut samples)?;
             let (words, language, redecoded) = self.decode(&mut recogniser, &samples, window, &layer.language)?;
             layer.language = language;
             layer.words.extend(words);
@@ -172,10 +174,12 @@ fn window_audio(
     window: &Window,
     audio: &mut EncryptedAudioReader,
     reader: &mut Mono16k,
-) -> Result<Zeroizing<Vec<f32>>, StageError> {
+    samples: &mut Zeroizing<Vec<f32>>,
+) -> Result<(), StageError> {
     let rate = audio.spec().sample_rate;
     let per_ms = u64::from(MODEL_RATE) / 1000;
-    let mut samples = Zeroizing::new(Vec::with_capacity((window.len().0 * per_ms) as usize));
+    samples.clear();
+    crate::audio::pcm::reserve_wiped(samples, (windows::MAX_WINDOW.0 * per_ms) as usize);
     for run in &window.runs {
         let from = run.audio.start.frame_floor(rate);
         let to = run.audio.end.frame_floor(rate).min(PcmSource::frames(audio));
@@ -184,7 +188,7 @@ fn window_audio(
         samples.extend(read.iter().take(wanted).copied());
         samples.extend(std::iter::repeat_n(0.0, wanted.saturating_sub(read.len())));
     }
-    Ok(samples)
+    Ok(())
 }
 
 /// The draft saved by an interrupted run with the same key, if any (a damaged one is ignored:

@@ -18,7 +18,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::widgets::{Edit, Status, TextInput};
 use super::{Event, Screen};
 use crate::keymap::{Keymap, Mode, ReviewAction, SpeakerKey};
-use crate::model::{Marker, MarkerKind, Ms, ParticipantCode, SessionId, Span, Speaker, TagKind, Transcript};
+use crate::model::{Marker, MarkerKind, Ms, ParticipantCode, SessionId, Span, Speaker, TagKind, Token, Transcript};
 use crate::session::SessionError;
 use crate::store::SealedError;
 use transport::{Tick, Transport};
@@ -258,6 +258,17 @@ impl<P: Playback, S: TranscriptSink> ReviewApp<P, S> {
             .collect()
     }
 
+    /// Where the draft's unsure words start, in segments nobody has accepted yet.
+    fn unsure_times(&self) -> Vec<Ms> {
+        let words = self.transcript.segments.iter().filter(|s| !s.done).flat_map(|s| &s.tokens);
+        words
+            .filter_map(|t| match t {
+                Token::Word(w) if w.is_unsure() => w.span.map(|s| s.start),
+                _ => None,
+            })
+            .collect()
+    }
+
     fn pause_times(&self) -> Vec<Ms> {
         self.context.pauses.iter().map(|p| p.start).collect()
     }
@@ -305,6 +316,7 @@ impl<P: Playback, S: TranscriptSink> ReviewApp<P, S> {
             ReviewAction::PrevQuestion => self.jump_among(self.marker_times(true), false, "question"),
             ReviewAction::NextPause => self.jump_among(self.pause_times(), true, "pause"),
             ReviewAction::PrevPause => self.jump_among(self.pause_times(), false, "pause"),
+            ReviewAction::NextUnsure => self.jump_among(self.unsure_times(), true, "unsure word"),
             ReviewAction::SpeakerInterviewer => self.set_speaker(Speaker::Interviewer),
             ReviewAction::SpeakerParticipant => self.set_speaker(Speaker::Participant),
             ReviewAction::Speaker(SpeakerKey(n)) => self.set_speaker(Speaker::Numbered(n)),

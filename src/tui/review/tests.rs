@@ -363,3 +363,97 @@ fn renaming_a_speaker_reaches_the_other_sessions() {
         Some("L1 is now Intervjuer: 2 segments here, 7 in other sessions")
     );
 }
+
+/// A review with the first two segments drafted by speech recognition, "kveldene" unsure.
+fn drafted(saved: &Saved) -> ReviewApp<FakePlayer, Saved> {
+    use crate::model::{Source, Token, Word};
+    let mut app = app_with(saved);
+    let words = |list: &[(&str, u64, u64, f32)]| -> Vec<Token> {
+        list.iter()
+            .map(|&(text, start, end, confidence)| {
+                Token::Word(Word {
+                    text: text.into(),
+                    span: Some(Span::ms(start, end)),
+                    confidence: Some(confidence),
+                    source: Source::Recognised,
+                    glued: false,
+                })
+            })
+            .collect()
+    };
+    app.transcript.segments[0].tokens = words(&[
+        ("Kan", 400, 700, 0.9),
+        ("du", 700, 900, 0.95),
+        ("fortelle", 900, 1_600, 0.9),
+        ("om", 1_600, 1_800, 0.9),
+    ]);
+    app.transcript.segments[1].tokens =
+        words(&[("Jeg", 5_600, 5_900, 0.9), ("jobber", 5_900, 6_400, 0.8), ("kveldene", 6_400, 7_200, 0.31)]);
+    app.select(0);
+    app
+}
+
+#[test]
+fn drafted_words_are_dimmed_the_unsure_underlined_and_the_one_playing_lit() {
+    use ratatui::style::Modifier;
+    let saved = Saved::default();
+    let mut app = drafted(&saved);
+    app.transport.player.playing = true;
+    app.transport.player.at_ms = 1_000;
+    let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    terminal.draw(|f| app.draw(f)).unwrap();
+    let screen = terminal.backend().to_string();
+    insta::assert_snapshot!("review_drafted", screen);
+    let buffer = terminal.backend().buffer().clone();
+    // Where `word` is in the list row of the segment at `time`.
+    let find = |time: &str, word: &str| -> (u16, u16) {
+        let lines: Vec<String> = screen.lines().map(|l| l.trim_matches('"').to_string()).collect();
+        let (y, line) = lines.iter().enumerate().find(|(_, l)| l.contains(time) && l.contains(word)).unwrap();
+        let x = line.chars().take(line.find(word).unwrap()).count();
+        (x as u16, y as u16)
+    };
+    let style_of = |word: &str| {
+        let time = if ["Kan", "fortelle"].contains(&word) { "00:00:00 L1" } else { "00:00:05 L2" };
+        buffer[find(time, word)].style()
+    };
+    assert!(style_of("Kan").add_modifier.contains(Modifier::DIM), "drafted: dimmed");
+    assert_eq!(style_of("fortelle").fg, Some(Color::Yellow), "the word playing now");
+    assert!(!style_of("fortelle").add_modifier.contains(Modifier::DIM));
+    assert!(style_of("kveldene").add_modifier.contains(Modifier::UNDERLINED), "unsure: underlined");
+    assert!(!style_of("jobber").add_modifier.contains(Modifier::UNDERLINED));
+    // Alt+w: to the unsure word.
+    app.transport.player.playing = false;
+    press(&mut app, KeyCode::Char('w'), KeyModifiers::ALT);
+    assert_eq!(app.transport.player.at_ms, 6_400);
+    assert_eq!(app.current, 1);
+}
+
+#[test]
+fn enter_accepts_a_draft_and_typing_makes_it_the_transcribers() {
+    use crate::model::{Source, Token};
+    let saved = Saved::default();
+    let mut app = drafted(&saved);
+    press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    let first = &app.transcript().segments[0];
+    assert!(first.done);
+    assert_eq!(first.text(), "Kan du fortelle om");
+    let sources = |i: usize, app: &ReviewApp<FakePlayer, Saved>| -> Vec<Source> {
+        app.transcript().segments[i]
+            .tokens
+            .iter()
+            .filter_map(|t| if let Token::Word(w) = t { Some(w.source) } else { None })
+            .collect()
+    };
+    assert_eq!(sources(0, &app), [Source::Recognised; 4], "accepted as drafted");
+    // Now in segment 1: correct its last word.
+    assert_eq!(app.current, 1);
+    for _ in 0.."kveldene".len() {
+        press(&mut app, KeyCode::Backspace, KeyModifiers::NONE);
+    }
+    typed(&mut app, "kveldsvakter");
+    press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(app.transcript().segments[1].text(), "Jeg jobber kveldsvakter");
+    assert_eq!(sources(1, &app), [Source::Typed; 3], "edited: all the transcriber's");
+    let Token::Word(kept) = &app.transcript().segments[1].tokens[1] else { panic!("a word") };
+    assert_eq!(kept.span, Some(Span::ms(5_900, 6_400)), "a word left alone keeps its time");
+}

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 
 use super::{Overlay, Playback, ReviewApp, TranscriptSink};
 use crate::keymap::{Action, Mode, ReviewAction};
-use crate::model::{MarkerKind, Span as Stretch};
+use crate::model::{MarkerKind, Ms, Source, Span as Stretch, Token};
 use crate::tui::widgets::{key_help, marker_text, popup, truncate};
 
 /// Actions whose keys the hint bar shows, with short labels.
@@ -171,18 +171,24 @@ impl<P: Playback, S: TranscriptSink> ReviewApp<P, S> {
                     } else {
                         " "
                     };
-                    let text = if seg.is_blank() && !here { "…".to_string() } else { seg.text() };
                     let mut style = if here { Style::new().bold().reversed() } else { Style::new() };
                     if seg.identifying {
                         // Red as the identifying marker: this text will be withheld from exports.
                         style = style.red();
                     }
                     let speaker = seg.speaker.as_ref().map_or("?".into(), |s| s.short_label(&self.context.participant));
-                    Line::from(vec![
+                    let mut line = vec![
                         Span::styled(format!("{mark}{} ", seg.span.start), style),
                         Span::styled(format!("{:<6} ", truncate(&speaker, 6)), Style::new().cyan()),
-                        Span::styled(truncate(&text, text_width), style),
-                    ])
+                    ];
+                    if seg.is_blank() && !here {
+                        line.push(Span::styled("…", style));
+                    } else {
+                        let playhead =
+                            (here && self.transport.player.is_playing()).then(|| self.transport.player.position());
+                        line.extend(word_spans(&seg.tokens, style, playhead, text_width));
+                    }
+                    Line::from(line)
                 }
                 Row::Pause(pause) => {
                     let secs = pause.len().as_secs_f64();
@@ -213,7 +219,13 @@ impl<P: Playback, S: TranscriptSink> ReviewApp<P, S> {
     /// The current segment's whole text, with the cursor.
     fn render_edit(&self, area: Rect, buf: &mut Buffer) {
         let Some(seg) = self.transcript.segments.get(self.current) else { return };
-        let title = format!(" {} – {} ", seg.span.start, seg.span.end);
+        let drafted =
+            !seg.done && seg.tokens.iter().any(|t| matches!(t, Token::Word(w) if w.source == Source::Recognised));
+        let title = if drafted {
+            format!(" {} – {} · draft: Enter accepts it, typing corrects it ", seg.span.start, seg.span.end)
+        } else {
+            format!(" {} – {} ", seg.span.start, seg.span.end)
+        };
         let line = Line::from(self.editor.spans(Span::styled("▏", Style::new().bold()), Style::new().cyan()));
         Paragraph::new(line).wrap(Wrap { trim: false }).block(Block::bordered().title(title)).render(area, buf);
     }
@@ -232,4 +244,40 @@ impl<P: Playback, S: TranscriptSink> ReviewApp<P, S> {
         }
         Paragraph::new(Line::from(spans)).render(area, buf);
     }
+}
+
+/// A segment's words as the list shows them, cut to `width` characters: the recogniser's
+/// words dimmed (the transcriber has not confirmed them), the unsure ones underlined, and the
+/// word under the playhead highlighted while the segment plays.
+fn word_spans(tokens: &[Token], base: Style, playhead: Option<Ms>, width: usize) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
+    let mut used = 0;
+    for (i, token) in tokens.iter().enumerate() {
+        let text = match token {
+            Token::Word(w) => w.text.clone(),
+            Token::Tag(tag) => tag.display(),
+        };
+        let gap = if i == 0 || token.glued() { "" } else { " " };
+        let length = gap.chars().count() + text.chars().count();
+        if used + length > width {
+            spans.push(Span::styled("…", base));
+            break;
+        }
+        used += length;
+        let mut style = base;
+        if let Token::Word(w) = token {
+            if w.source == Source::Recognised {
+                style = style.dim();
+            }
+            if w.is_unsure() {
+                style = style.underlined();
+            }
+            if playhead.is_some_and(|at| w.span.is_some_and(|s| s.start <= at && at < s.end)) {
+                style = style.not_dim().fg(Color::Yellow).bold();
+            }
+        }
+        spans.push(Span::styled(gap, base));
+        spans.push(Span::styled(text, style));
+    }
+    spans
 }
