@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 /// The top-level modules from the bottom layer up: each may use only those before it.
 const LAYERS: &[&str] = &[
-    "model", "onnx", "securefs", "crypto", "store", "audio", "guide", "analysis", "keymap", "project", "pipeline",
+    "model", "securefs", "onnx", "crypto", "store", "audio", "guide", "analysis", "asr", "keymap", "project", "pipeline",
     "session", "report", "export", "tui", "cli",
 ];
 
