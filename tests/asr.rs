@@ -68,7 +68,7 @@ impl Asr {
         let segments = doc["segments"].as_array().unwrap();
         segments
             .iter()
-            .flat_map(|s| s["words"].as_array().unwrap().clone())
+            .flat_map(|s| s["words"].as_array().cloned().unwrap_or_default())
             .map(|w| {
                 let word =
                     TimedWord { text: w["text"].as_str().unwrap().into(), start: Ms(w["start_ms"].as_u64().unwrap()) };

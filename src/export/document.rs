@@ -142,7 +142,7 @@ impl From<Span> for Pause {
 }
 
 /// A segment with its speaker and text; written as `start_ms`, `end_ms`, `speaker`, `text`,
-/// `anonymised` and `words` (docs/export-json.md).
+/// `anonymised` and, when it has words on the clock, `words` (docs/export-json.md).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExportSegment {
     /// Where.
@@ -168,13 +168,17 @@ impl ExportSegment {
 impl serde::Serialize for ExportSegment {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(Some(6))?;
+        let timed = self.tokens.iter().any(|t| matches!(t, Token::Word(w) if w.span.is_some()));
+        let mut map = s.serialize_map(Some(5 + usize::from(timed)))?;
         map.serialize_entry("start_ms", &self.span.start)?;
         map.serialize_entry("end_ms", &self.span.end)?;
         map.serialize_entry("speaker", &self.speaker_label)?;
         map.serialize_entry("text", zeroize::Zeroizing::new(display(&self.tokens)).as_str())?;
         map.serialize_entry("anonymised", &self.anonymised)?;
-        map.serialize_entry("words", &TimedWords(&self.tokens))?;
+        // Only where there are: exports of sessions without a draft stay as they were.
+        if timed {
+            map.serialize_entry("words", &TimedWords(&self.tokens))?;
+        }
         map.end()
     }
 }
