@@ -354,3 +354,44 @@ fn transcribing_beside_a_recording_drops_no_frames() {
     ok(asr.cmd().arg("decrypt").arg(asr.s.project()).arg(recording["id"].as_str().unwrap()).arg("-o").arg(&out));
     assert_eq!(wav_data(&out), wav_data(&input), "every sample recorded, in order");
 }
+
+#[test]
+fn exports_of_a_draft_carry_a_word_tier_the_elan_schema_accepts_and_say_which_model_drafted() {
+    let (fixtures, models) = fixtures();
+    let asr = Asr::new(&models);
+    let id = asr.s.import(&fixtures.join("human-read.wav"));
+    ok(asr.cmd().arg("transcribe").arg(asr.s.project()).arg(&id));
+    let words = asr.words(&id);
+    let eaf = asr.s.path("t.eaf");
+    ok(asr
+        .cmd()
+        .arg("export")
+        .arg(asr.s.project())
+        .arg(&id)
+        .args(["--format", "eaf", "--lang", "en", "--plaintext", "-o"])
+        .arg(&eaf));
+    let xsd = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/export/EAFv3.0.xsd");
+    let lint = Command::new("xmllint").args(["--noout", "--nonet", "--schema", xsd]).arg(&eaf).output().unwrap();
+    assert!(lint.status.success(), "{}", String::from_utf8_lossy(&lint.stderr));
+    let xml = std::fs::read_to_string(&eaf).unwrap();
+    let tier = &xml[xml.find("TIER_ID=\"Words\"").expect("a word tier")..];
+    let tier = &tier[..tier.find("</TIER>").unwrap()];
+    assert_eq!(tier.matches("<ANNOTATION_VALUE>").count(), words.len());
+    let plain = words.iter().map(|w| &w.0.text).find(|t| t.chars().all(char::is_alphanumeric)).unwrap();
+    assert!(tier.contains(&format!("<ANNOTATION_VALUE>{plain}</ANNOTATION_VALUE>")), "{plain}");
+    let txt = asr.s.path("t.txt");
+    ok(asr
+        .cmd()
+        .arg("export")
+        .arg(asr.s.project())
+        .arg(&id)
+        .args(["--format", "txt", "--lang", "en", "--plaintext", "-o"])
+        .arg(&txt));
+    let text = std::fs::read_to_string(&txt).unwrap();
+    let line = text.lines().find(|l| l.starts_with("Draft:")).expect("a draft line in the header");
+    let expected = format!(
+        "Whisper model tiny.en (tiny, English only, f16; SHA-256 87b84d2c06ec…), run on this computer by verbatim; 0 of {} words typed or corrected by hand",
+        words.len()
+    );
+    assert!(line.ends_with(&expected), "{line}");
+}

@@ -82,6 +82,9 @@ pub enum AsrError {
         /// What whisper.cpp said.
         reason: String,
     },
+    /// There is not enough free memory for the model.
+    #[error("{0}")]
+    Memory(String),
     /// The model cannot recognise the language asked for.
     #[error("{0}")]
     Language(String),

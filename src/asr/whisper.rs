@@ -68,6 +68,9 @@ impl Recogniser {
     /// process on some damaged files instead of saying so).
     pub fn load(path: &Path) -> Result<Recogniser, AsrError> {
         let model = ggml::inspect(path)?;
+        if let Some(available) = available_memory() {
+            enough_memory(&model, available).map_err(AsrError::Memory)?;
+        }
         quiet_whisper();
         let refused = |action, e: whisper_rs::WhisperError| AsrError::Whisper {
             path: path.into(),
@@ -183,6 +186,31 @@ pub fn whisper_language(code: &str) -> String {
     }
 }
 
+/// What the system says is free for a new program (`MemAvailable`), in bytes.
+fn available_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Refuses a model that will not fit in `available` bytes, before whisper.cpp tries and the
+/// system kills verbatim half way: the weights, plus its working memory (measured: tiny.en
+/// needs about 120 MB besides its 78 MB of weights; the larger models' buffers grow with them).
+fn enough_memory(model: &GgmlModel, available: u64) -> Result<(), String> {
+    let need = model.bytes + model.bytes / 2 + 150 * 1024 * 1024;
+    if need <= available {
+        return Ok(());
+    }
+    let mb = |b: u64| b / (1024 * 1024);
+    Err(format!(
+        "the model ({}) needs about {} MB of memory and {} MB are free: close other programs, or add a smaller model (e.g. base instead of large)",
+        model.describe(),
+        mb(need),
+        mb(available)
+    ))
+}
+
 /// whisper.cpp's time unit (10 ms) as milliseconds.
 fn centiseconds(t: i64) -> Ms {
     Ms(u64::try_from(t).unwrap_or(0) * 10)
@@ -193,4 +221,38 @@ fn centiseconds(t: i64) -> Ms {
 fn quiet_whisper() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(whisper_rs::install_logging_hooks);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_model_that_will_not_fit_is_refused_before_it_loads() {
+        let model = GgmlModel {
+            n_vocab: 51865,
+            n_audio_ctx: 1500,
+            n_audio_state: 1280,
+            n_audio_head: 20,
+            n_audio_layer: 32,
+            n_text_ctx: 448,
+            n_text_state: 1280,
+            n_text_head: 20,
+            n_text_layer: 32,
+            n_mels: 128,
+            ftype: 1,
+            qnt_version: 0,
+            multilingual: true,
+            size: "large",
+            tensors: 1259,
+            bytes: 3_095_033_483,
+        };
+        let e = enough_memory(&model, 2_000_000_000).unwrap_err();
+        assert_eq!(
+            e,
+            "the model (large, multilingual, f16) needs about 4577 MB of memory and 1907 MB are free: close other programs, or add a smaller model (e.g. base instead of large)"
+        );
+        assert!(enough_memory(&model, 8_000_000_000).is_ok());
+        assert_eq!(whisper_language("nb"), "no", "Norwegian projects say nb; Whisper and NB-Whisper say no");
+    }
 }

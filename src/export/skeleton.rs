@@ -244,11 +244,24 @@ fn placeholders(inside: &[&Event], placeholder: &str) -> String {
     out
 }
 
-/// The typed text in notation, with events at the word boundaries their time share points to.
-/// A boundary is between runs of tokens typed without spaces; a run weighs as many characters
-/// as the transcriber sees, plus one for its space.
+/// The text in notation, with each event before the first word said after it when the words
+/// have times (a draft), else at the word boundary its time share points to. A boundary is
+/// between runs of tokens typed without spaces; a run weighs as many characters as the
+/// transcriber sees, plus one for its space.
 fn inline(segment: &ExportSegment, inside: &[&Event], convention: &Convention, lang: Lang) -> Zeroizing<String> {
     let runs: Vec<&[Token]> = runs(&segment.tokens).collect();
+    let starts: Vec<Option<Ms>> = runs
+        .iter()
+        .map(|run| {
+            run.iter().find_map(|t| match t {
+                Token::Word(w) => w.span.map(|s| s.start),
+                Token::Tag(_) => None,
+            })
+        })
+        .collect();
+    if starts.iter().any(Option::is_some) {
+        return inline_by_time(&runs, &starts, inside, convention, lang);
+    }
     let weights: Vec<usize> =
         runs.iter().map(|run| run.iter().map(|t| t.display().chars().count()).sum::<usize>() + 1).collect();
     let total_chars: usize = weights.iter().sum();
@@ -270,6 +283,31 @@ fn inline(segment: &ExportSegment, inside: &[&Event], convention: &Convention, l
         }
         push_word(&mut out, &notation(run, convention, lang));
         chars_before += weight;
+    }
+    for event in pending {
+        push_word(&mut out, &event.text);
+    }
+    out
+}
+
+/// [`inline`] for words on the clock: an event goes before the first word that starts after
+/// it (a word typed without a time goes with the word before it).
+fn inline_by_time(
+    runs: &[&[Token]],
+    starts: &[Option<Ms>],
+    inside: &[&Event],
+    convention: &Convention,
+    lang: Lang,
+) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::new());
+    let mut pending = inside.iter().peekable();
+    for (run, start) in runs.iter().zip(starts) {
+        if let Some(start) = start {
+            while let Some(event) = pending.next_if(|e| e.at < *start) {
+                push_word(&mut out, &event.text);
+            }
+        }
+        push_word(&mut out, &notation(run, convention, lang));
     }
     for event in pending {
         push_word(&mut out, &event.text);

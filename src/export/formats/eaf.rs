@@ -1,4 +1,5 @@
-//! The session as an ELAN file: one tier per speaker, plus guide questions, markers and pauses.
+//! The session as an ELAN file: one tier per speaker, plus words (when a draft gave them
+//! times), guide questions, markers and pauses.
 
 use zeroize::Zeroizing;
 
@@ -6,12 +7,13 @@ use crate::export::convention::Convention;
 use crate::export::document::SessionDocument;
 use crate::export::skeleton::{Block, Skeleton};
 use crate::export::writers::eaf::{self, EafAnnotation, EafDocument, EafMedia, EafTier, EafTierKind};
-use crate::model::{Lang, MarkerKind, Ms, Text};
+use crate::model::{Lang, MarkerKind, Ms, Text, Token};
 
 /// Tier names, in both languages.
 const QUESTIONS: Text = Text::new("Guide questions", "Intervjuguide");
 const MARKERS: Text = Text::new("Markers", "Markører");
 const PAUSES: Text = Text::new("Pauses", "Pauser");
+const WORDS: Text = Text::new("Words", "Ord");
 
 /// How long a point marker shows in ELAN, so it can be seen and clicked.
 const MARKER: Ms = Ms(1_000);
@@ -74,8 +76,26 @@ pub(crate) fn render(
             value: convention.pause_mark(p.duration, lang),
         })
         .collect();
+    // Word by word, where words have times: withheld passages have none left to write.
+    let words: Vec<EafAnnotation> = document
+        .segments
+        .iter()
+        .filter(|s| !s.anonymised)
+        .flat_map(|s| &s.tokens)
+        .filter_map(|t| match t {
+            Token::Word(w) => w.span.map(|span| EafAnnotation {
+                start_ms: span.start.0,
+                end_ms: span.end.0.max(span.start.0 + 1),
+                value: w.text.clone(),
+            }),
+            Token::Tag(_) => None,
+        })
+        .collect();
     let tier = |id: &str, kind, annotations| EafTier { id: id.into(), participant: None, kind, annotations };
     let mut tiers = speakers;
+    if !words.is_empty() {
+        tiers.push(tier(WORDS.get(lang), EafTierKind::Word, words));
+    }
     tiers.push(tier(QUESTIONS.get(lang), EafTierKind::Question, questions));
     tiers.push(tier(MARKERS.get(lang), EafTierKind::Marker, markers));
     tiers.push(tier(PAUSES.get(lang), EafTierKind::Pause, pauses));

@@ -111,3 +111,37 @@ fn the_header_has_the_facts_and_legend() {
     );
     assert_eq!(header.legend[0], ("(.)".to_string(), "mikropause, under 0,2 s".to_string()));
 }
+
+#[test]
+fn events_go_between_the_words_said_around_them_when_words_have_times() {
+    use crate::model::{Source, Span, Word};
+    let mut doc = sample::document();
+    // The first turn, "Hvordan er en vanlig dag for deg?", drafted with times: its micro-pause
+    // falls after "Hvordan", which the time share would put after "en".
+    let turn = doc.segments[0].span;
+    let pause = doc.micro_pauses.iter().find(|p| turn.covers(p.span)).unwrap().span;
+    let texts = ["Hvordan", "er", "en", "vanlig", "dag", "for", "deg?"];
+    let mut at = turn.start;
+    doc.segments[0].tokens = texts
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            if i == 1 {
+                at = pause.end;
+            }
+            let span = Span { start: at, end: at.saturating_add(Ms(150)) };
+            at = span.end;
+            Token::Word(Word {
+                text: (*text).into(),
+                span: Some(span),
+                confidence: Some(0.9),
+                source: Source::Recognised,
+                glued: false,
+            })
+        })
+        .collect();
+    let skeleton = build(&doc, &jefferson(), Lang::En, &credits());
+    let first =
+        skeleton.blocks.iter().find_map(|b| if let Block::Turn(t) = b { Some(t.text.to_string()) } else { None });
+    assert_eq!(first.unwrap(), "Hvordan (.) er en vanlig dag for deg?");
+}

@@ -64,10 +64,12 @@ pub enum EafTierKind {
     Marker,
     /// Detected pauses.
     Pause,
+    /// Words on the audio clock (a speech recognition draft and what was typed over it).
+    Word,
 }
 
 impl EafTierKind {
-    const ALL: [Self; 4] = [Self::Speech, Self::Question, Self::Marker, Self::Pause];
+    const ALL: [Self; 5] = [Self::Speech, Self::Word, Self::Question, Self::Marker, Self::Pause];
 
     /// The `LINGUISTIC_TYPE_ID` this kind is written as.
     pub(crate) fn linguistic_type(self) -> &'static str {
@@ -76,6 +78,7 @@ impl EafTierKind {
             Self::Question => "guide-question",
             Self::Marker => "marker",
             Self::Pause => "pause",
+            Self::Word => "word",
         }
     }
 }
