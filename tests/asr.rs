@@ -12,6 +12,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::*;
+use sha2::Digest;
 use verbatim::asr::score::{Score, TimedWord, TrueUtterance, score};
 use verbatim::model::Ms;
 
@@ -394,4 +395,40 @@ fn exports_of_a_draft_carry_a_word_tier_the_elan_schema_accepts_and_say_which_mo
         words.len()
     );
     assert!(line.ends_with(&expected), "{line}");
+}
+
+#[test]
+fn a_model_is_added_from_an_address_with_its_sha256_shown() {
+    let (_, models) = fixtures();
+    let s = Scratch::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut server = Command::new("python3")
+        .args(["-m", "http.server", "--bind", "127.0.0.1", &port.to_string(), "--directory"])
+        .arg(&models)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}/ggml-tiny.en.bin");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let add = verbatim().env("XDG_DATA_HOME", s.path("data")).args(["models", "add", &url]).output().unwrap();
+    let _ = server.kill();
+    let _ = server.wait();
+    let said = String::from_utf8_lossy(&add.stdout);
+    assert!(add.status.success(), "{said}{}", String::from_utf8_lossy(&add.stderr));
+    let sha = sha2::Sha256::digest(std::fs::read(models.join("ggml-tiny.en.bin")).unwrap());
+    let hex: String = sha.iter().map(|b| format!("{b:02x}")).collect();
+    assert!(said.contains("Added tiny.en: whisper, tiny, English only, f16") && said.contains(&hex), "{said}");
+    let listed = String::from_utf8(ok(verbatim().env("XDG_DATA_HOME", s.path("data")).arg("models")).stdout).unwrap();
+    assert!(listed.contains(&format!("from {url}")), "{listed}");
+    // Anything but https is refused for other machines: the file could be changed on the way.
+    let err = fails(verbatim().env("XDG_DATA_HOME", s.path("data")).args([
+        "models",
+        "add",
+        "http://example.com/ggml-base.bin",
+    ]));
+    assert!(err.contains("https"), "{err}");
 }
