@@ -380,6 +380,34 @@ fn exports_of_a_draft_carry_a_word_tier_the_elan_schema_accepts_and_say_which_mo
     assert_eq!(tier.matches("<ANNOTATION_VALUE>").count(), words.len());
     let plain = words.iter().map(|w| &w.0.text).find(|t| t.chars().all(char::is_alphanumeric)).unwrap();
     assert!(tier.contains(&format!("<ANNOTATION_VALUE>{plain}</ANNOTATION_VALUE>")), "{plain}");
+    // Subtitles: cues of about five seconds, cut between words, read by Debian's python3-webvtt.
+    let vtt = asr.s.path("t.vtt");
+    ok(asr.cmd().arg("export").arg(asr.s.project()).arg(&id).args(["--format", "vtt", "--plaintext", "-o"]).arg(&vtt));
+    let read = "import sys, webvtt\nfor c in webvtt.read(sys.argv[1]): print(c.start_in_seconds, c.end_in_seconds, c.text.replace(chr(10), ' '), sep='|')";
+    let out = Command::new("/usr/bin/python3").args(["-c", read]).arg(&vtt).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let cues: Vec<(f64, f64, String)> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut parts = l.splitn(3, '|');
+            let (a, b) = (parts.next().unwrap().parse().unwrap(), parts.next().unwrap().parse().unwrap());
+            (a, b, parts.next().unwrap().to_string())
+        })
+        .collect();
+    assert!(cues.iter().all(|c| c.1 - c.0 > 1.0), "{cues:?}");
+    // Long turns were cut: a cue starts where the one before it ended (turns have pauses between).
+    assert!(cues.windows(2).any(|c| (c[0].1 - c[1].0).abs() < 1e-9), "{cues:?}");
+    assert!(cues.windows(2).all(|c| c[0].1 <= c[1].0 + 1e-9), "cues in order, not overlapping");
+    // Every cue but a turn's last runs to the first word at least 5 s after its start (so,
+    // with words of a second or less, under about 7 s); each begins with a word said then.
+    for (start, end, _) in &cues {
+        assert!(end - start < 9.0, "{start}-{end}");
+    }
+    let starts: Vec<u64> = words.iter().map(|w| w.0.start.0).collect();
+    assert!(
+        cues.iter().all(|c| starts.iter().any(|&s| (s as f64 / 1000.0 - c.0).abs() < 0.002 || c.2.starts_with('(')))
+    );
     let txt = asr.s.path("t.txt");
     ok(asr
         .cmd()

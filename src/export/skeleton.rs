@@ -69,6 +69,9 @@ pub(crate) struct Turn {
     pub(crate) text: Zeroizing<String>,
     /// Whether someone typed text here.
     pub(crate) filled: bool,
+    /// Where `text` may be cut for a shorter subtitle cue: the byte a word starts at, and when
+    /// it was said (words with times only).
+    pub(crate) cuts: Vec<(usize, Ms)>,
 }
 
 /// Who transcribed, and other things the session does not know.
@@ -205,10 +208,10 @@ fn mark_text(m: &ExportMarker, convention: &Convention, lang: Lang) -> Option<St
 }
 
 fn turn(segment: &ExportSegment, speaker: String, inside: &[&Event], convention: &Convention, lang: Lang) -> Turn {
-    let text = if segment.anonymised {
-        Zeroizing::new(convention.marks.anonymised.mark.get(lang).to_string())
+    let (text, cuts) = if segment.anonymised {
+        (Zeroizing::new(convention.marks.anonymised.mark.get(lang).to_string()), Vec::new())
     } else if segment.is_blank() {
-        Zeroizing::new(placeholders(inside, convention.layout.placeholder.get(lang)))
+        (Zeroizing::new(placeholders(inside, convention.layout.placeholder.get(lang))), Vec::new())
     } else {
         // Where the transcriber typed the laughter or sigh, that placement beats the key's.
         let typed = |kind| {
@@ -228,6 +231,7 @@ fn turn(segment: &ExportSegment, speaker: String, inside: &[&Event], convention:
         speaker,
         text,
         filled: !segment.anonymised && !segment.is_blank(),
+        cuts,
     }
 }
 
@@ -248,7 +252,12 @@ fn placeholders(inside: &[&Event], placeholder: &str) -> String {
 /// have times (a draft), else at the word boundary its time share points to. A boundary is
 /// between runs of tokens typed without spaces; a run weighs as many characters as the
 /// transcriber sees, plus one for its space.
-fn inline(segment: &ExportSegment, inside: &[&Event], convention: &Convention, lang: Lang) -> Zeroizing<String> {
+fn inline(
+    segment: &ExportSegment,
+    inside: &[&Event],
+    convention: &Convention,
+    lang: Lang,
+) -> (Zeroizing<String>, Vec<(usize, Ms)>) {
     let runs: Vec<&[Token]> = runs(&segment.tokens).collect();
     let starts: Vec<Option<Ms>> = runs
         .iter()
@@ -287,7 +296,7 @@ fn inline(segment: &ExportSegment, inside: &[&Event], convention: &Convention, l
     for event in pending {
         push_word(&mut out, &event.text);
     }
-    out
+    (out, Vec::new())
 }
 
 /// [`inline`] for words on the clock: an event goes before the first word that starts after
@@ -298,13 +307,23 @@ fn inline_by_time(
     inside: &[&Event],
     convention: &Convention,
     lang: Lang,
-) -> Zeroizing<String> {
+) -> (Zeroizing<String>, Vec<(usize, Ms)>) {
     let mut out = Zeroizing::new(String::new());
+    let mut cuts = Vec::new();
     let mut pending = inside.iter().peekable();
     for (run, start) in runs.iter().zip(starts) {
         if let Some(start) = start {
+            let mut marked = false;
             while let Some(event) = pending.next_if(|e| e.at < *start) {
+                // A cue may begin with the pause or mark before the word.
+                if !marked {
+                    cuts.push((out.len() + usize::from(!out.is_empty()), event.at));
+                    marked = true;
+                }
                 push_word(&mut out, &event.text);
+            }
+            if !marked {
+                cuts.push((out.len() + usize::from(!out.is_empty()), *start));
             }
         }
         push_word(&mut out, &notation(run, convention, lang));
@@ -312,7 +331,7 @@ fn inline_by_time(
     for event in pending {
         push_word(&mut out, &event.text);
     }
-    out
+    (out, cuts)
 }
 
 fn push_word(out: &mut String, word: &str) {
