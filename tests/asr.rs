@@ -247,6 +247,26 @@ fn bad_models_languages_and_sessions_get_clear_messages_and_leave_nothing_behind
     let err = fails(&mut transcribe());
     assert!(err.contains(&id), "{err}");
     assert!(!draft.exists() && !asr.s.session_dir(&id).join("draft.partial.json.age").exists());
+    // A session being recorded right now.
+    let tone = asr.s.path("tone.wav");
+    tool("sox", &["-n", "-r", "16000", "-b", "16", "-c", "1", tone.to_str().unwrap(), "synth", "20", "sine", "300"]);
+    let mut recorder = asr
+        .cmd()
+        .arg("record")
+        .arg(asr.s.project())
+        .args(["--participant", "P01", "--headless", "--input-file"])
+        .arg(&tone)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(2_500));
+    let live = asr.s.sessions().into_iter().find(|s| s["state"] == "recording").unwrap();
+    let live = live["id"].as_str().unwrap().to_string();
+    let err = fails(asr.cmd().arg("transcribe").arg(asr.s.project()).arg(&live));
+    recorder.kill().unwrap();
+    recorder.wait().unwrap();
+    assert!(err.contains("being recorded right now"), "{err}");
+    assert!(!asr.s.session_dir(&live).join("draft.json.age").exists());
     // Removing the model removes its files.
     ok(asr.cmd().args(["models", "remove", "tiny.en"]));
     assert_eq!(std::fs::read_dir(&store).unwrap().count(), 0);
