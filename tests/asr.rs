@@ -169,7 +169,7 @@ fn drafts_are_as_accurate_as_whisper_cpp_alone_and_put_each_first_word_at_its_on
 }
 
 #[test]
-fn a_killed_transcription_goes_on_where_it_stopped_and_ends_with_the_same_words() {
+fn a_stopped_or_killed_transcription_goes_on_where_it_stopped_and_ends_with_the_same_words() {
     let (fixtures, models) = fixtures();
     let asr = Asr::new(&models);
     let id = asr.s.import(&fixtures.join("espeak-interview.wav"));
@@ -178,13 +178,37 @@ fn a_killed_transcription_goes_on_where_it_stopped_and_ends_with_the_same_words(
     let session = asr.s.session_dir(&id);
     let draft = session.join("draft.json.age");
     let partial = session.join("draft.partial.json.age");
-    // Again from nothing, killed once the first windows are saved.
+    // Again from nothing, stopped by Ctrl+C (SIGINT) once the first window is saved...
     std::fs::remove_file(&draft).unwrap();
-    let mut child = asr.cmd().arg("transcribe").arg(asr.s.project()).arg(&id).args(["--threads", "1"]).spawn().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(300);
-    while !partial.exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let start = || {
+        asr.cmd()
+            .arg("transcribe")
+            .arg(asr.s.project())
+            .arg(&id)
+            .args(["--threads", "1"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let saved = || std::fs::metadata(&partial).and_then(|m| m.modified()).ok();
+    let wait_for_a_new_window = |before: Option<std::time::SystemTime>| {
+        let deadline = Instant::now() + Duration::from_secs(300);
+        while saved() == before && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert_ne!(saved(), before, "a window was saved");
+    };
+    let child = start();
+    wait_for_a_new_window(None);
+    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let stopped = child.wait_with_output().unwrap();
+    assert_eq!(stopped.status.code(), Some(130));
+    assert!(String::from_utf8_lossy(&stopped.stdout).contains("stopped. What was recognised is kept"));
+    assert!(partial.exists() && !draft.exists());
+    // ...then again, killed outright (SIGKILL) once it has saved another window.
+    let before = saved();
+    let mut child = start();
+    wait_for_a_new_window(before);
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(partial.exists() && !draft.exists(), "killed after a window was saved, before the end");
