@@ -1,6 +1,7 @@
 //! Shared helpers for the integration tests: run the real binary against a scratch project.
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
 
+pub mod asr;
 pub mod pulse;
 pub mod tmux;
 
