@@ -99,18 +99,7 @@ impl ModelStore {
 
     /// Every installed model, by name.
     pub fn list(&self) -> Result<Vec<InstalledModel>, AsrError> {
-        let entries = match fs::read_dir(&self.dir) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(source) => return Err(FsError { path: self.dir.clone(), action: "listing models", source }.into()),
-        };
-        let mut names: Vec<String> = entries
-            .filter_map(Result::ok)
-            .filter_map(|e| e.file_name().to_str()?.strip_suffix(".json").map(str::to_owned))
-            .filter(|name| check_name(name).is_ok())
-            .collect();
-        names.sort();
-        names.iter().map(|name| self.get(name)).collect()
+        self.names()?.iter().filter(|name| check_name(name).is_ok()).map(|name| self.get(name)).collect()
     }
 
     /// The model named `name`.
@@ -122,7 +111,7 @@ impl ModelStore {
         let text = match fs::read(&index) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(AsrError::NoSuchModel { name: name.into(), installed: self.names() });
+                return Err(AsrError::NoSuchModel { name: name.into(), installed: self.names().unwrap_or_default() });
             }
             Err(source) => return Err(FsError { path: index.clone(), action: "reading", source }.into()),
         };
@@ -150,7 +139,7 @@ impl ModelStore {
             _ => Err(AsrError::ChooseModel(format!(
                 "{} models are installed ({}): choose one with --model NAME",
                 models.len(),
-                self.names().join(", ")
+                models.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(", ")
             ))),
         }
     }
@@ -171,11 +160,7 @@ impl ModelStore {
             Some(name) => name.to_string(),
             None => name_from_file(source),
         };
-        check_name(&name)?;
-        if self.dir.join(format!("{name}.json")).exists() {
-            return Err(AsrError::Exists(name));
-        }
-        securefs::create_dir_all(&self.dir)?;
+        self.make_room(&name)?;
         let part = securefs::temp_sibling(&self.dir.join(format!("{name}.bin")));
         let added = copy_hashed(source, &part, checked.bytes, progress)
             .and_then(|sha256| self.install(&part, &name, licence, &source.display().to_string(), sha256));
@@ -200,11 +185,7 @@ impl ModelStore {
             Some(name) => name.to_string(),
             None => name_from_file(Path::new(&download::file_name(url).unwrap_or_default())),
         };
-        check_name(&name)?;
-        if self.dir.join(format!("{name}.json")).exists() {
-            return Err(AsrError::Exists(name));
-        }
-        securefs::create_dir_all(&self.dir)?;
+        self.make_room(&name)?;
         // A fixed name, so the next run finds what this one fetched.
         let part = self.dir.join(format!(".{name}.download"));
         let fetched = download::download(url, &part, progress)?;
@@ -280,14 +261,28 @@ impl ModelStore {
         Ok(model)
     }
 
-    fn names(&self) -> Vec<String> {
-        let Ok(entries) = fs::read_dir(&self.dir) else { return Vec::new() };
+    /// The names of the models described in the store (none if it was never made), sorted.
+    fn names(&self) -> Result<Vec<String>, AsrError> {
+        let entries = match fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => return Err(FsError { path: self.dir.clone(), action: "listing models", source }.into()),
+        };
         let mut names: Vec<String> = entries
             .filter_map(Result::ok)
             .filter_map(|e| e.file_name().to_str()?.strip_suffix(".json").map(str::to_owned))
             .collect();
         names.sort();
-        names
+        Ok(names)
+    }
+
+    /// Checks that `name` is free to take, and makes the store's folder.
+    fn make_room(&self, name: &str) -> Result<(), AsrError> {
+        check_name(name)?;
+        if self.dir.join(format!("{name}.json")).exists() {
+            return Err(AsrError::Exists(name.into()));
+        }
+        Ok(securefs::create_dir_all(&self.dir)?)
     }
 }
 

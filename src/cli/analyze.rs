@@ -39,8 +39,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let mut bar = ui::Progress::new(sessions.len());
-    let mut failed = 0;
-    let count = sessions.len();
+    let mut tally = hints::Tally::new(sessions.len(), "analysed", dir);
     for (index, dir_entry) in sessions.into_iter().enumerate() {
         let started = Instant::now();
         let recording = dir_entry.recorder_alive();
@@ -61,20 +60,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
         bar.clear();
         match result {
             Ok(line) => say!("{id}: {line}"),
-            Err(e) if args.all && recording => say!("{id}: being recorded now; skipped ({e})"),
-            Err(e) => {
-                failed += 1;
-                hints::session_failed(&id, &e.into(), dir);
-            }
+            Err(e) => tally.failed(&id, e.into(), args.all && recording),
         }
     }
-    if failed > 0 {
-        if count > 1 {
-            ui::note(&format!("{failed} of {count} sessions could not be analysed; see the messages above."));
-        }
-        return Ok(ExitCode::FAILURE);
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(tally.exit())
 }
 
 /// One line about what an analysis found; `markers` give the speaker turns for the segments.

@@ -90,8 +90,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         credits: Credits { project, transcriber: args.transcriber.clone() },
     };
     let mut bar = ui::Progress::new(sessions.len());
-    let mut failed = 0;
-    let count = sessions.len();
+    let mut tally = hints::Tally::new(sessions.len(), "exported", dir);
     for (index, dir_entry) in sessions.into_iter().enumerate() {
         let (id, recording) = (dir_entry.id.clone(), dir_entry.recorder_alive());
         let result = Opened::open(&mut keyring, dir_entry).map_err(anyhow::Error::from).and_then(|session| {
@@ -104,11 +103,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                     say!("{line}");
                 }
             }
-            Err(e) if args.all && recording => say!("{id}: being recorded now; skipped ({e})"),
-            Err(e) => {
-                failed += 1;
-                hints::session_failed(&id, &e, dir);
-            }
+            Err(e) => tally.failed(&id, e, args.all && recording),
         }
     }
     if args.plaintext {
@@ -117,13 +112,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
              delete them when done.",
         );
     }
-    if failed > 0 {
-        if count > 1 {
-            ui::note(&format!("{failed} of {count} sessions could not be exported; see the messages above."));
-        }
-        return Ok(ExitCode::FAILURE);
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(tally.exit())
 }
 
 fn target(args: &Args) -> Result<Target> {

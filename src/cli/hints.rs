@@ -5,6 +5,7 @@
 //! holding a participant error), so the hint is found by walking those wrappers.
 
 use std::path::Path;
+use std::process::ExitCode;
 
 use verbatim::audio::device::DeviceError;
 use verbatim::audio::store::AudioStoreError;
@@ -13,6 +14,47 @@ use verbatim::pipeline::StageError;
 use verbatim::project::{ParticipantError, ProjectError};
 use verbatim::session::{ImportFailure, RecordError, SessionError};
 use verbatim::store::SealedError;
+
+/// How a command over one or more sessions went: the failures, reported as they happen.
+pub struct Tally<'a> {
+    /// What the command does to a session, for the summary: `analysed`, `exported`.
+    done: &'static str,
+    dir: &'a Path,
+    count: usize,
+    failed: usize,
+}
+
+impl<'a> Tally<'a> {
+    /// A tally over `count` sessions of the project in `dir`.
+    pub fn new(count: usize, done: &'static str, dir: &'a Path) -> Self {
+        Tally { done, dir, count, failed: 0 }
+    }
+
+    /// Reports that `session` failed with `err`, or, if `skipped` (it is being recorded and the
+    /// command runs over all sessions), that it was left alone.
+    pub fn failed(&mut self, session: &verbatim::model::SessionId, err: anyhow::Error, skipped: bool) {
+        if skipped {
+            say!("{session}: being recorded now; skipped ({err})");
+        } else {
+            self.failed += 1;
+            session_failed(session, &err, self.dir);
+        }
+    }
+
+    /// The exit code, after a summary line when some of several sessions failed.
+    pub fn exit(self) -> ExitCode {
+        if self.failed == 0 {
+            return ExitCode::SUCCESS;
+        }
+        if self.count > 1 {
+            super::ui::note(&format!(
+                "{} of {} sessions could not be {}; see the messages above.",
+                self.failed, self.count, self.done
+            ));
+        }
+        ExitCode::FAILURE
+    }
+}
 
 /// Reports a failure of one session among several (`--all`), with its hint, and goes on.
 pub fn session_failed(session: &verbatim::model::SessionId, err: &anyhow::Error, dir: &Path) {

@@ -11,14 +11,12 @@ use anyhow::{Context, Result};
 use verbatim::asr::whisper::{self, Recogniser};
 use verbatim::asr::{AsrError, InstalledModel, ModelStore};
 use verbatim::model::SessionId;
+use verbatim::model::transcript::UNSURE;
 use verbatim::pipeline::{Draft, DraftLayer, Provenance, StageError};
 use verbatim::session::{Opened, SessionError};
 
 use super::args::{self, ProjectArg};
 use super::{hints, open, ui};
-
-/// Confidence under which a recognised word is worth a second look in review.
-pub const LOW_CONFIDENCE: f32 = 0.5;
 
 /// Draft the words of sessions with a local speech recognition model.
 #[derive(Debug, clap::Args)]
@@ -72,8 +70,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     // Ctrl+C, SIGTERM or a closed terminal: the window being decoded stops, what is done is kept.
     ctrlc::set_handler(move || flag.store(true, Ordering::Release)).context("setting up Ctrl+C")?;
     let mut bar = ui::Progress::new(sessions.len()).with_time_left();
-    let mut failed = 0;
-    let count = sessions.len();
+    let mut tally = hints::Tally::new(sessions.len(), "transcribed", dir);
     for (index, entry) in sessions.into_iter().enumerate() {
         let started = Instant::now();
         let recording = entry.recorder_alive();
@@ -99,20 +96,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 say!("{id}: stopped. What was recognised is kept, encrypted; run the same command again to go on.");
                 return Ok(ExitCode::from(130));
             }
-            Err(e) if args.all && recording => say!("{id}: being recorded now; skipped ({e})"),
-            Err(e) => {
-                failed += 1;
-                hints::session_failed(&id, &e.into(), dir);
-            }
+            Err(e) => tally.failed(&id, e.into(), args.all && recording),
         }
     }
-    if failed > 0 {
-        if count > 1 {
-            ui::note(&format!("{failed} of {count} sessions could not be transcribed; see the messages above."));
-        }
-        return Ok(ExitCode::FAILURE);
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(tally.exit())
 }
 
 /// One line about a draft: its words, its model, and how long it took.
@@ -124,7 +111,7 @@ fn describe(
     model: &InstalledModel,
 ) -> String {
     let words = layer.words.iter().filter(|w| w.tag.is_none()).count();
-    let unsure = layer.words.iter().filter(|w| w.tag.is_none() && w.confidence < LOW_CONFIDENCE).count();
+    let unsure = layer.words.iter().filter(|w| w.tag.is_none() && w.confidence < UNSURE).count();
     let tags = layer.words.len() - words;
     let how = match provenance {
         Provenance::Computed => {

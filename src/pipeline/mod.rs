@@ -177,7 +177,7 @@ pub(crate) fn run<S: Stage>(
     let path = space.dir.join(S::FILE);
     if !force {
         // A damaged cache is only a cache: it is made again, not trusted and not fatal.
-        if let Ok(Some((found, output))) = load_any::<S>(&path, space.identity, &key) {
+        if let Ok(Some((found, output))) = load_any::<S>(&path, space.identity, &key.audio) {
             if found == key {
                 return Ok((output, Provenance::Cached));
             }
@@ -199,15 +199,9 @@ pub(crate) fn run<S: Stage>(
 /// its parameters (for readers: the review screen and exports show the draft that exists,
 /// made with whichever model).
 pub(crate) fn cached_for_audio<S: Stage>(space: Workspace<'_>) -> Result<Option<S::Output>, StageError> {
-    let path = space.dir.join(S::FILE);
-    let plain = match store::open(&path, space.identity) {
-        Ok(plain) => plain,
-        Err(SealedError::Missing(_)) => return Ok(None),
-        Err(e) => return Err(e.into()),
-    };
-    let Some((key, output)) = parse::<S>(&plain, &path)? else { return Ok(None) };
     let audio = AudioFingerprint::of(space.audio)?;
-    Ok((key.stage == S::NAME && key.audio == audio && S::is_plausible(&output, audio.bytes)).then_some(output))
+    let found = load_any::<S>(&space.dir.join(S::FILE), space.identity, &audio)?;
+    Ok(found.filter(|(key, _)| key.stage == S::NAME && key.audio == audio).map(|(_, output)| output))
 }
 
 /// The layer cached at `path`, if it was made with exactly `key` and is plausible.
@@ -217,15 +211,15 @@ pub(crate) fn load<S: Stage>(
     identity: &Identity,
     key: &CacheKey,
 ) -> Result<Option<S::Output>, SealedError> {
-    Ok(load_any::<S>(path, identity, key)?.filter(|(found, _)| found == key).map(|(_, output)| output))
+    Ok(load_any::<S>(path, identity, &key.audio)?.filter(|(found, _)| found == key).map(|(_, output)| output))
 }
 
 /// The layer cached at `path` and the key it was made with, whatever that key, if it is
-/// plausible for the audio `key` names.
+/// plausible for `audio`.
 fn load_any<S: Stage>(
     path: &Path,
     identity: &Identity,
-    key: &CacheKey,
+    audio: &AudioFingerprint,
 ) -> Result<Option<(CacheKey, S::Output)>, SealedError> {
     let plain = match store::open(path, identity) {
         Ok(plain) => plain,
@@ -233,7 +227,7 @@ fn load_any<S: Stage>(
         Err(e) => return Err(e),
     };
     let Some((found, output)) = parse::<S>(&plain, path)? else { return Ok(None) };
-    Ok(S::is_plausible(&output, key.audio.bytes).then_some((found, output)))
+    Ok(S::is_plausible(&output, audio.bytes).then_some((found, output)))
 }
 
 /// A cached layer's decrypted bytes: its key and its output, or `None` for a layout this build
