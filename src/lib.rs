@@ -11,6 +11,7 @@ pub mod analysis;
 pub mod asr;
 pub mod audio;
 pub mod crypto;
+pub mod diarize;
 pub mod export;
 pub mod guide;
 pub mod keymap;

@@ -106,6 +106,17 @@ fn runtime() -> Result<(), OnnxError> {
         .clone()
 }
 
+/// One input or output of a model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Port {
+    /// Its name.
+    pub name: String,
+    /// Its shape, `-1` for a dimension of any size.
+    pub shape: Vec<i64>,
+    /// Whether it is a tensor of 32-bit floats.
+    pub is_f32: bool,
+}
+
 /// A loaded model, run on one thread.
 pub struct Model {
     name: String,
@@ -132,6 +143,26 @@ impl Model {
             .commit_from_memory(bytes)
             .map_err(|e| model_error(e.to_string()))?;
         Ok(Self { name: name.to_owned(), session })
+    }
+
+    /// Its inputs and outputs: name and shape (`-1` for a dimension of any size), tensors only.
+    pub fn signature(&self) -> (Vec<Port>, Vec<Port>) {
+        let ports = |outlets: &[ort::value::Outlet]| {
+            outlets
+                .iter()
+                .map(|o| Port {
+                    name: o.name().to_owned(),
+                    shape: o.dtype().tensor_shape().map(|s| s.iter().copied().collect()).unwrap_or_default(),
+                    is_f32: o.dtype().tensor_type() == Some(ort::value::TensorElementType::Float32),
+                })
+                .collect()
+        };
+        (ports(self.session.inputs()), ports(self.session.outputs()))
+    }
+
+    /// The value of a key of the model's own metadata, if it has it.
+    pub fn metadata(&self, key: &str) -> Option<String> {
+        self.session.metadata().ok()?.custom(key)
     }
 
     /// Runs the model on `inputs` (name, shape, values) and returns the output named `output`.

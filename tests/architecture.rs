@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 /// The top-level modules from the bottom layer up: each may use only those before it.
 const LAYERS: &[&str] = &[
-    "model", "securefs", "onnx", "crypto", "store", "audio", "guide", "analysis", "asr", "keymap", "project",
+    "model", "securefs", "onnx", "crypto", "store", "audio", "guide", "analysis", "diarize", "asr", "keymap", "project",
     "pipeline", "session", "report", "export", "tui", "cli",
 ];
 

@@ -82,6 +82,19 @@ pub enum AsrError {
         /// What whisper.cpp said.
         reason: String,
     },
+    /// The model named is of another kind than the command needs.
+    #[error("{name} is a {is} model, where this needs a {wanted} model: see `verbatim models`")]
+    WrongKind {
+        /// The model's name.
+        name: String,
+        /// Its kind.
+        is: models::ModelKind,
+        /// The kind needed.
+        wanted: models::ModelKind,
+    },
+    /// The file is not a speaker model verbatim can use.
+    #[error(transparent)]
+    Speaker(#[from] crate::diarize::DiarizeError),
     /// There is not enough free memory for the model.
     #[error("{0}")]
     Memory(String),

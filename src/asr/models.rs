@@ -1,12 +1,14 @@
-//! The speech recognition models the user added, kept in verbatim's data folder
+//! The speech recognition and speaker models the user added, kept in verbatim's data folder
 //! (`~/.local/share/verbatim/models/`), never in a project: one model serves every study, and a
 //! project folder that is shared or archived should not carry 1.5 GB of weights.
 //!
-//! Each model is two files: `NAME.bin`, a copy of the whisper.cpp file, and `NAME.json`, what
-//! verbatim checked when it was added (its SHA-256, size, description, licence, source). A
-//! model is copied in under a temporary name, checked structurally ([`super::ggml`]) and loaded
-//! by whisper.cpp once, and only then given its name, so a half-copied or unloadable file
-//! is never listed. Nothing is ever downloaded unless the user gives a URL.
+//! Each model is two files: `NAME.bin`, a copy of the model file (whisper.cpp's ggml, or an ONNX
+//! speaker model), and `NAME.json`, what verbatim checked when it was added (its kind, SHA-256,
+//! size, description, licence, source). A model is copied in under a temporary name, checked
+//! (structurally by [`super::ggml`] and loaded by whisper.cpp once, or loaded by ONNX Runtime
+//! and its signature read by [`SpeakerSpec::of`]), and only then given its name, so a
+//! half-copied or unloadable file is never listed. Nothing is ever downloaded unless the user
+//! gives a URL.
 
 use std::fs::{self, File};
 use std::io::{Read, Write};
@@ -17,6 +19,7 @@ use sha2::{Digest, Sha256};
 use super::AsrError;
 use super::whisper::Recogniser;
 use super::{download, ggml};
+use crate::diarize::{Embedder, SpeakerSpec};
 use crate::securefs::{self, FsError};
 
 /// Bytes copied between progress reports.
@@ -28,12 +31,15 @@ const COPY_CHUNK: usize = 1 << 20;
 pub enum ModelKind {
     /// A whisper.cpp speech recognition model.
     Whisper,
+    /// An ONNX speaker embedding model.
+    Speaker,
 }
 
 impl std::fmt::Display for ModelKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             ModelKind::Whisper => "whisper",
+            ModelKind::Speaker => "speaker",
         })
     }
 }
@@ -57,6 +63,9 @@ pub struct ModelInfo {
     pub source: String,
     /// When it was added.
     pub added: chrono::DateTime<chrono::Utc>,
+    /// A speaker model's input and output, as found when it was added.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speaker: Option<SpeakerSpec>,
 }
 
 /// A model in the store.
@@ -125,27 +134,34 @@ impl ModelStore {
         Ok(InstalledModel { name: name.into(), path, info })
     }
 
-    /// The model `--model` names, or the only one installed.
-    pub fn choose(&self, name: Option<&str>) -> Result<InstalledModel, AsrError> {
+    /// The model of `kind` that `--model` names, or the only one of that kind installed.
+    pub fn choose(&self, kind: ModelKind, name: Option<&str>) -> Result<InstalledModel, AsrError> {
         if let Some(name) = name {
-            return self.get(name);
+            let model = self.get(name)?;
+            if model.info.kind != kind {
+                return Err(AsrError::WrongKind { name: name.into(), is: model.info.kind, wanted: kind });
+            }
+            return Ok(model);
         }
-        let mut models = self.list()?;
-        match models.len() {
-            0 => Err(AsrError::ChooseModel(
+        let mut models: Vec<InstalledModel> = self.list()?.into_iter().filter(|m| m.info.kind == kind).collect();
+        match (models.len(), kind) {
+            (1, _) => Ok(models.remove(0)),
+            (0, ModelKind::Whisper) => Err(AsrError::ChooseModel(
                 "no speech recognition model is installed. Add a whisper.cpp model file with `verbatim models add FILE` (the README lists models per language: NB-Whisper for Norwegian, Whisper for others)".into(),
             )),
-            1 => Ok(models.remove(0)),
+            (0, ModelKind::Speaker) => Err(AsrError::ChooseModel(
+                "no speaker model is installed. Add an ONNX speaker model with `verbatim models add FILE` (the README says where to get embedder.int8.onnx)".into(),
+            )),
             _ => Err(AsrError::ChooseModel(format!(
-                "{} models are installed ({}): choose one with --model NAME",
+                "{} {kind} models are installed ({}): choose one with --model NAME",
                 models.len(),
                 models.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(", ")
             ))),
         }
     }
 
-    /// Copies the whisper.cpp model at `source` into the store as `name` (default: from its file
-    /// name, `ggml-base.bin` → `base`), after checking that whisper.cpp loads it;
+    /// Copies the model at `source` (whisper.cpp or ONNX speaker model) into the store as `name`
+    /// (default: from its file name, `ggml-base.bin` → `base`), after checking that it loads;
     /// `progress(done, total)` counts bytes copied.
     pub fn add_file(
         &self,
@@ -155,14 +171,14 @@ impl ModelStore {
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<InstalledModel, AsrError> {
         // The file itself is checked first, so a wrong file is reported as such, whatever its name.
-        let checked = ggml::inspect(source)?;
+        let bytes = check(source)?;
         let name = match name {
             Some(name) => name.to_string(),
             None => name_from_file(source),
         };
         self.make_room(&name)?;
         let part = securefs::temp_sibling(&self.dir.join(format!("{name}.bin")));
-        let added = copy_hashed(source, &part, checked.bytes, progress)
+        let added = copy_hashed(source, &part, bytes, progress)
             .and_then(|sha256| self.install(&part, &name, licence, &source.display().to_string(), sha256));
         if added.is_err() {
             let _ = fs::remove_file(&part);
@@ -207,18 +223,34 @@ impl ModelStore {
         sha256: String,
     ) -> Result<InstalledModel, AsrError> {
         // The copy is what will be used: check it, not the original, which could change.
-        let copied = ggml::inspect(part)?;
-        Recogniser::load(part)?;
         let licence = licence.map(str::to_owned).or_else(|| licence_by_name(name, source));
-        let info = ModelInfo {
-            kind: ModelKind::Whisper,
-            description: copied.describe(),
-            multilingual: copied.multilingual,
-            sha256,
-            bytes: copied.bytes,
-            licence,
-            source: source.to_string(),
-            added: chrono::Utc::now(),
+        let info = if ggml::is_ggml(part) {
+            let copied = ggml::inspect(part)?;
+            Recogniser::load(part)?;
+            ModelInfo {
+                kind: ModelKind::Whisper,
+                description: copied.describe(),
+                multilingual: copied.multilingual,
+                sha256,
+                bytes: copied.bytes,
+                licence,
+                source: source.to_string(),
+                added: chrono::Utc::now(),
+                speaker: None,
+            }
+        } else {
+            let spec = Embedder::inspect(part, name)?;
+            ModelInfo {
+                kind: ModelKind::Speaker,
+                description: spec.describe(),
+                multilingual: true,
+                sha256,
+                bytes: fs::metadata(part).map_err(|source| FsError { path: part.into(), action: "reading", source })?.len(),
+                licence,
+                source: source.to_string(),
+                added: chrono::Utc::now(),
+                speaker: Some(spec),
+            }
         };
         let target = self.dir.join(format!("{name}.bin"));
         securefs::rename_durable(part, &target)?;
@@ -244,6 +276,7 @@ impl ModelStore {
                     licence: None,
                     source: String::new(),
                     added: chrono::Utc::now(),
+                    speaker: None,
                 },
             },
             Err(e) => return Err(e),
@@ -294,10 +327,24 @@ pub fn check_name(name: &str) -> Result<(), AsrError> {
     if ok { Ok(()) } else { Err(AsrError::BadName(name.into())) }
 }
 
+/// Checks that the file at `path` is a model verbatim can use, and returns its size: a
+/// whisper.cpp file (by its magic, then structurally) or an ONNX speaker model.
+fn check(path: &Path) -> Result<u64, AsrError> {
+    if ggml::is_ggml(path) {
+        return Ok(ggml::inspect(path)?.bytes);
+    }
+    match Embedder::inspect(path, &path.display().to_string()) {
+        Ok(_) => Ok(fs::metadata(path).map_err(|source| FsError { path: path.into(), action: "reading", source })?.len()),
+        // Not ONNX either: say what verbatim reads.
+        Err(crate::diarize::DiarizeError::NotOnnx(_)) => Err(ggml::GgmlError::NotAModel { path: path.into() }.into()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// A model's default name from its file name: `ggml-base.en.bin` → `base.en`.
 fn name_from_file(path: &Path) -> String {
     let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let stem = file.strip_suffix(".bin").unwrap_or(&file);
+    let stem = file.strip_suffix(".bin").or_else(|| file.strip_suffix(".onnx")).unwrap_or(&file);
     let stem = stem.strip_prefix("ggml-").unwrap_or(stem);
     stem.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '-' }).collect()
 }
@@ -357,7 +404,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = ModelStore::at(dir.path().join("models"));
         assert_eq!(store.list().unwrap(), []);
-        let e = store.choose(None).unwrap_err().to_string();
+        let e = store.choose(ModelKind::Whisper, None).unwrap_err().to_string();
         assert!(e.contains("verbatim models add FILE"), "{e}");
         let e = store.get("base").unwrap_err().to_string();
         assert_eq!(
@@ -391,6 +438,7 @@ mod tests {
             licence: None,
             source: "/somewhere/ggml-tiny.en.bin".into(),
             added: chrono::Utc::now(),
+            speaker: None,
         };
         fs::write(dir.path().join("tiny.en.json"), serde_json::to_vec(&info).unwrap()).unwrap();
         fs::write(dir.path().join("tiny.en.bin"), b"12345678901").unwrap();

@@ -27,6 +27,7 @@ mod retention;
 mod review;
 mod sessions;
 mod shred;
+mod speakers;
 mod status;
 mod transcribe;
 mod verify;
@@ -71,6 +72,8 @@ enum Command {
     Analyze(analyze::Args),
     /// Draft the words of a session with a local speech recognition model (cached, encrypted).
     Transcribe(transcribe::Args),
+    /// Tell who speaks when, with a local speaker model (cached, encrypted).
+    Speakers(speakers::Args),
     /// Speech recognition models: list, add (a whisper.cpp file or https:// address), remove.
     Models(models::Args),
     /// Transcribe a session: its audio plays while you type, segment by segment.
@@ -116,6 +119,7 @@ impl Command {
             Command::Verify(a) => &a.project.dir,
             Command::Analyze(a) => &a.project.dir,
             Command::Transcribe(a) => &a.project.dir,
+            Command::Speakers(a) => &a.project.dir,
             Command::Review(a) => &a.target.project.dir,
             Command::Play(a) => &a.target.project.dir,
             Command::Export(a) => &a.project.dir,
@@ -153,6 +157,7 @@ fn dispatch(command: Command) -> Result<ExitCode> {
         Command::Verify(args) => verify::run(args),
         Command::Analyze(args) => analyze::run(args),
         Command::Transcribe(args) => transcribe::run(args),
+        Command::Speakers(args) => speakers::run(args),
         Command::Models(args) => models::run(args),
         Command::Review(args) => review::run(args),
         Command::Play(args) => play::run(args),

@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use verbatim::asr::whisper::{self, Recogniser};
+use verbatim::asr::models::ModelKind;
 use verbatim::asr::{AsrError, InstalledModel, ModelStore};
 use verbatim::model::SessionId;
 use verbatim::model::transcript::UNSURE;
@@ -47,7 +48,7 @@ pub struct Args {
 pub fn run(args: Args) -> Result<ExitCode> {
     let dir = &args.project.dir;
     let store = ModelStore::user()?;
-    let model = store.choose(args.model.as_deref())?;
+    let model = store.choose(ModelKind::Whisper, args.model.as_deref())?;
     let recogniser = Recogniser::load(&model.path)?;
     let language = args
         .language

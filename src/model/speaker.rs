@@ -30,6 +30,11 @@ pub struct SpeakerNames<'a> {
     pub(crate) participant: &'a str,
 }
 
+impl SpeakerNames<'static> {
+    /// The short labels the review screen and messages use: `I` and the participant's code.
+    pub const SHORT: SpeakerNames<'static> = SpeakerNames { interviewer: "I", participant: "{code}" };
+}
+
 /// A segment nobody attributed.
 const UNKNOWN: Text = Text::new("unknown speaker", "ukjent taler");
 
@@ -66,6 +71,16 @@ impl Speaker {
             Speaker::Numbered(n)
         } else {
             Speaker::Named(text.to_string())
+        }
+    }
+
+    /// The speaker an enrolled voice's name stands for: `interviewer` or `I` the interviewer,
+    /// anything else a name.
+    pub fn from_profile_name(name: &str) -> Speaker {
+        if name.eq_ignore_ascii_case("interviewer") || name == "I" {
+            Speaker::Interviewer
+        } else {
+            Speaker::Named(name.to_string())
         }
     }
 

@@ -10,11 +10,13 @@
 mod draft;
 mod fingerprint;
 mod pauses;
+mod speakers;
 
 pub(crate) use draft::remove_partial;
 pub use draft::{Draft, DraftLayer, PARTIAL_FILE};
 pub use fingerprint::AudioFingerprint;
 pub use pauses::Pauses;
+pub use speakers::{NamedBy, SpeakerLayer, SpeakerTurn, Speakers, Voice, VoiceProfile};
 
 use std::path::{Path, PathBuf};
 
@@ -135,6 +137,9 @@ pub enum StageError {
     /// The audio could not be read or resampled.
     #[error(transparent)]
     Pcm(#[from] PcmError),
+    /// Speakers could not be told apart.
+    #[error(transparent)]
+    Diarize(#[from] crate::diarize::DiarizeError),
     /// Speech recognition failed or was stopped.
     #[error(transparent)]
     Asr(#[from] AsrError),

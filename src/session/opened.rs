@@ -13,7 +13,7 @@ use crate::audio::store::EncryptedAudioReader;
 use crate::crypto::{Identity, Recipient};
 use crate::guide::{Guide, GuideError};
 use crate::model::{Mark, Marker, ParticipantCode, SessionId, Transcript};
-use crate::pipeline::{self, Draft, DraftLayer, Pauses, Provenance, Workspace};
+use crate::pipeline::{self, Draft, DraftLayer, Pauses, Provenance, SpeakerLayer, Speakers, Workspace};
 use crate::project::Keyring;
 
 /// A session with its keys, its files read lazily and once.
@@ -26,6 +26,7 @@ pub struct Opened {
     guide: OnceCell<Result<Option<Guide>, GuideError>>,
     analysis: OnceCell<Analysis>,
     draft: OnceCell<Option<DraftLayer>>,
+    speakers: OnceCell<Option<SpeakerLayer>>,
     transcript: OnceCell<Option<Transcript>>,
 }
 
@@ -54,6 +55,7 @@ impl Opened {
             guide: OnceCell::new(),
             analysis: OnceCell::new(),
             draft: OnceCell::new(),
+            speakers: OnceCell::new(),
             transcript: OnceCell::new(),
         }
     }
@@ -175,6 +177,37 @@ impl Opened {
             Workspace { dir: &self.dir.path, audio: &audio, identity: &self.identity, recipient: &self.recipient };
         let draft = pipeline::cached_for_audio::<Draft<'_>>(space)?;
         Ok(self.draft.get_or_init(|| draft).as_ref())
+    }
+
+    /// The speaker layer `stage` makes (reading the pause layer it was given), cached or made now.
+    pub fn speakers(
+        &self,
+        stage: &Speakers<'_>,
+        force: bool,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<(SpeakerLayer, Provenance), SessionError> {
+        if self.dir.recorder_alive() {
+            return Err(SessionError::Busy(self.dir.id.clone()));
+        }
+        let audio = self.dir.audio_path();
+        let space =
+            Workspace { dir: &self.dir.path, audio: &audio, identity: &self.identity, recipient: &self.recipient };
+        Ok(pipeline::run(stage, space, force, progress)?)
+    }
+
+    /// The speaker layer made from this session's audio, if `verbatim speakers` made one.
+    pub fn cached_speakers(&self) -> Result<Option<&SpeakerLayer>, SessionError> {
+        if let Some(speakers) = self.speakers.get() {
+            return Ok(speakers.as_ref());
+        }
+        let audio = self.dir.audio_path();
+        if !audio.exists() {
+            return Ok(None);
+        }
+        let space =
+            Workspace { dir: &self.dir.path, audio: &audio, identity: &self.identity, recipient: &self.recipient };
+        let speakers = pipeline::cached_for_audio::<Speakers<'_>>(space)?;
+        Ok(self.speakers.get_or_init(|| speakers).as_ref())
     }
 
     /// The transcript, or `None` if nobody has started one.

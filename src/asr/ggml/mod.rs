@@ -79,6 +79,13 @@ impl GgmlModel {
     }
 }
 
+/// Whether the file at `path` starts with the ggml magic (an unreadable one does not).
+pub fn is_ggml(path: &Path) -> bool {
+    let mut head = [0u8; 4];
+    File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok()
+        && u32::from_le_bytes(head) == MAGIC
+}
+
 /// Why a file is not a whisper.cpp model verbatim will hand to whisper.cpp.
 #[derive(Debug, thiserror::Error)]
 pub enum GgmlError {
@@ -95,8 +102,9 @@ pub enum GgmlError {
     },
     /// The file does not start with the ggml magic.
     #[error(
-        "{} is not a whisper.cpp model (ggml); verbatim reads whisper.cpp `.bin` files such as ggml-base.bin or \
-         NB-Whisper's ggml files; GGUF, CTranslate2, safetensors and ONNX files must be converted first",
+        "{} is not a whisper.cpp model (ggml) nor an ONNX speaker model; verbatim reads whisper.cpp `.bin` files \
+         such as ggml-base.bin or NB-Whisper's ggml files, and speaker models such as embedder.int8.onnx; GGUF, \
+         CTranslate2, safetensors and ONNX speech recognition files must be converted first",
         path.display()
     )]
     NotAModel {
