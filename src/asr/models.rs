@@ -333,6 +333,13 @@ fn check(path: &Path) -> Result<u64, AsrError> {
     if ggml::is_ggml(path) {
         return Ok(ggml::inspect(path)?.bytes);
     }
+    // An ONNX file is a protobuf ModelProto whose first field is its IR version (tag 0x08):
+    // anything else is refused without loading ONNX Runtime.
+    let mut first = [0u8; 1];
+    let onnx = File::open(path).and_then(|mut f| f.read_exact(&mut first)).is_ok() && first[0] == 0x08;
+    if !onnx {
+        return Err(ggml::GgmlError::NotAModel { path: path.into() }.into());
+    }
     match Embedder::inspect(path, &path.display().to_string()) {
         Ok(_) => Ok(fs::metadata(path).map_err(|source| FsError { path: path.into(), action: "reading", source })?.len()),
         // Not ONNX either: say what verbatim reads.
