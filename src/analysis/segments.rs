@@ -55,6 +55,21 @@ pub fn fresh_transcript(analysis: &super::Analysis, markers: &[Marker]) -> Trans
     Transcript::from_pieces(segments(&analysis.speech, &SpeakerMark::from_markers(markers)))
 }
 
+/// Cuts speech whose speakers are known (`turns`: sorted, non-overlapping stretches, each with
+/// its speaker) into pieces of one speaker each: a change of speaker always cuts, and each run
+/// of one speaker is cut as [`segments`] cuts speech.
+pub fn segments_by_speaker(turns: &[(Span, Speaker)]) -> Vec<Piece> {
+    let mut pieces = Vec::new();
+    let mut rest = turns;
+    while let Some((_, speaker)) = rest.first() {
+        let run = rest.iter().take_while(|(_, s)| s == speaker).count();
+        let spans: Vec<Span> = rest[..run].iter().map(|(span, _)| *span).collect();
+        pieces.extend(segments(&spans, &[]).into_iter().map(|(span, _)| (span, Some(speaker.clone()))));
+        rest = &rest[run..];
+    }
+    pieces
+}
+
 /// Cuts `speech` (sorted, non-overlapping) into pieces.
 pub fn segments(speech: &[Span], speakers: &[SpeakerMark]) -> Vec<Piece> {
     let speech = split_long(speech);

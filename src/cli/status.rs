@@ -57,6 +57,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 Err(_) => format!("{}  unreadable", session.id),
             };
             say!("  {line}");
+            if !session.speaking.is_empty() {
+                let times: Vec<String> =
+                    session.speaking.iter().map(|t| format!("{} {:.0}", t.speaker, t.speech)).collect();
+                say!("    speaking time: {}", times.join(", "));
+            }
         }
     }
     if report.warnings.is_empty() {

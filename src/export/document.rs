@@ -8,6 +8,7 @@ use crate::model::{
     Mark, Marker, MarkerKind, Ms, ParticipantCode, SessionId, Source, Span, Speaker, Token, Transcript, Word,
 };
 use crate::pipeline::DraftLayer;
+pub use super::speaking::{SpeakersInfo, SpeakingTime};
 use crate::session::{Opened, SessionError, SessionMeta, SessionState};
 
 /// Version of the JSON layout ([`SessionDocument`]); bumped on incompatible change.
@@ -41,6 +42,9 @@ pub struct SessionDocument {
     /// Which model drafted the words and how many a person typed or corrected, if a model did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub draft: Option<DraftInfo>,
+    /// Which model told the speakers apart, and each speaker's speaking time, if one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub speakers: Option<SpeakersInfo>,
     /// What could not be included, in words (left out of the JSON when empty).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
@@ -177,20 +181,21 @@ impl serde::Serialize for ExportSegment {
         map.serialize_entry("anonymised", &self.anonymised)?;
         // Only where there are: exports of sessions without a draft stay as they were.
         if timed {
-            map.serialize_entry("words", &TimedWords(&self.tokens))?;
+            map.serialize_entry("words", &TimedWords(&self.tokens, self.speaker_label.as_deref()))?;
         }
         map.end()
     }
 }
 
 /// The words of a segment that are on the audio clock, as `{start_ms, end_ms, text, source,
-/// confidence?}`; `source` is `asr` for recognised words, `typed` for the transcriber's.
-struct TimedWords<'a>(&'a [Token]);
+/// confidence?, speaker?}`; `source` is `asr` for recognised words, `typed` for the
+/// transcriber's; `speaker` is the segment's, when it has one.
+struct TimedWords<'a>(&'a [Token], Option<&'a str>);
 
 impl serde::Serialize for TimedWords<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::{SerializeMap, SerializeSeq};
-        struct One<'a>(&'a Word, Span);
+        struct One<'a>(&'a Word, Span, Option<&'a str>);
         impl serde::Serialize for One<'_> {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 let mut map = s.serialize_map(None)?;
@@ -201,6 +206,9 @@ impl serde::Serialize for TimedWords<'_> {
                 if let Some(confidence) = self.0.confidence {
                     map.serialize_entry("confidence", &((confidence * 1000.0).round() / 1000.0))?;
                 }
+                if let Some(speaker) = self.2 {
+                    map.serialize_entry("speaker", speaker)?;
+                }
                 map.end()
             }
         }
@@ -209,7 +217,7 @@ impl serde::Serialize for TimedWords<'_> {
             if let Token::Word(word) = token
                 && let Some(span) = word.span
             {
-                seq.serialize_element(&One(word, span))?;
+                seq.serialize_element(&One(word, span, self.1))?;
             }
         }
         seq.end()
@@ -283,6 +291,9 @@ impl SessionDocument {
         let analysis = session.analysis(progress)?;
         let mut document = build(session.meta()?, analysis, session.markers()?, &transcript, session.guide()?);
         document.draft = session.cached_draft()?.map(|draft| DraftInfo::of(draft, &transcript));
+        document.speakers = session
+            .cached_speakers()?
+            .map(|layer| SpeakersInfo::of(layer, &transcript, &analysis.speech, session.participant()));
         Ok(document)
     }
 }
@@ -350,6 +361,7 @@ pub fn build(
         guide: guide.map(|(file_name, guide)| progress(file_name, guide, &markers)),
         anonymised,
         draft: None,
+        speakers: None,
         warnings,
     }
 }

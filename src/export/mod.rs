@@ -14,6 +14,7 @@ pub mod formats;
 #[doc(hidden)]
 pub mod sample;
 pub mod skeleton;
+pub mod speaking;
 pub mod writers;
 
 pub use document::{SessionDocument, build};

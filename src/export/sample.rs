@@ -117,6 +117,7 @@ pub fn transcript() -> Transcript {
         .map(|&(start, end, speaker, text)| Segment {
             span: span(start, end),
             speaker: Some(Speaker::from_label(speaker, &code)),
+            speaker_fixed: false,
             tokens: tokens_from_text(text),
             done: !text.is_empty(),
             identifying: false,

@@ -261,6 +261,9 @@ pub struct Segment {
     /// Who speaks, if known.
     #[serde(default)]
     pub speaker: Option<Speaker>,
+    /// The transcriber set the speaker: speaker detection never changes it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub speaker_fixed: bool,
     /// What was said.
     #[serde(default)]
     pub tokens: Vec<Token>,
@@ -275,7 +278,7 @@ pub struct Segment {
 impl Segment {
     /// A segment with no text yet.
     pub fn empty(span: Span, speaker: Option<Speaker>) -> Segment {
-        Segment { span, speaker, tokens: Vec::new(), done: false, identifying: false }
+        Segment { span, speaker, speaker_fixed: false, tokens: Vec::new(), done: false, identifying: false }
     }
 
     /// The text as the transcriber sees it.
@@ -381,6 +384,7 @@ impl Transcript {
         // Both halves of an identifying passage stay identifying.
         let mut second = Segment::empty(Span::new(at, seg.span.end), seg.speaker.clone());
         second.identifying = seg.identifying;
+        second.speaker_fixed = seg.speaker_fixed;
         self.segments[index].span.end = at;
         self.segments.insert(index + 1, second);
         true
@@ -429,6 +433,7 @@ impl Transcript {
             .map(|old| Segment {
                 span: Span::ms(old.start_ms, old.end_ms),
                 speaker: old.speaker.as_deref().map(|label| Speaker::from_v1_label(label, participant)),
+                speaker_fixed: false,
                 tokens: tokens_from_text(&old.text),
                 done: old.done,
                 identifying: old.identifying,

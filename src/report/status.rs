@@ -6,7 +6,8 @@ use chrono::NaiveDate;
 
 use crate::model::{Ms, ParticipantCode, SessionId};
 use crate::project::{Consent, ConsentStatus, Keyring};
-use crate::session::{SessionDir, SessionError, SessionStatus, transcript};
+use crate::crypto::{Identity, Recipient};
+use crate::session::{Opened, SessionDir, SessionError, SessionStatus, SpeakingTime, speaking_times, transcript};
 
 /// Warn this many days before the retention date.
 const RETENTION_WARNING_DAYS: i64 = 30;
@@ -56,6 +57,8 @@ pub struct SessionLine {
     pub id: SessionId,
     /// Its length, state and transcription, or the error reading it.
     pub summary: Result<(Ms, SessionStatus, Transcription), String>,
+    /// Each speaker's voice time, when speaker detection ran on it (`verbatim speakers`).
+    pub speaking: Vec<SpeakingTime>,
 }
 
 /// How far the transcription of a session got.
@@ -118,6 +121,17 @@ pub enum Warning {
     },
 }
 
+/// Each speaker's voice time in a session with a speaker layer (none without one).
+fn speaking(session: &SessionDir, identity: &Identity, recipient: &Recipient) -> Result<Vec<SpeakingTime>, SessionError> {
+    let opened = Opened::with_keys(session.clone(), identity.clone(), recipient.clone());
+    if session.recorder_alive() || opened.cached_speakers()?.is_none() {
+        return Ok(Vec::new());
+    }
+    let transcript = opened.transcript_or_segments(&mut |_, _| {})?;
+    let analysis = opened.analysis(&mut |_, _| {})?;
+    Ok(speaking_times(&transcript, &analysis.speech, &session.participant))
+}
+
 /// Reads the project through `keyring` and reports on it as of `today`.
 pub fn status(keyring: &mut Keyring, today: NaiveDate) -> Result<StatusReport, SessionError> {
     let project = keyring.project().clone();
@@ -147,6 +161,7 @@ pub fn status(keyring: &mut Keyring, today: NaiveDate) -> Result<StatusReport, S
             _ => {}
         }
         let identity = keyring.participant(&code)?.clone();
+        let recipient = project.participant_recipient(&code)?;
         let mut lines = Vec::new();
         for session in mine {
             let summary = match session.summary(&identity) {
@@ -169,7 +184,14 @@ pub fn status(keyring: &mut Keyring, today: NaiveDate) -> Result<StatusReport, S
                     Err(e.to_string())
                 }
             };
-            lines.push(SessionLine { id: session.id.clone(), summary });
+            let speaking = match speaking(session, &identity, &recipient) {
+                Ok(speaking) => speaking,
+                Err(e) => {
+                    warnings.push(Warning::Unreadable { session: session.id.clone(), why: e.to_string() });
+                    Vec::new()
+                }
+            };
+            lines.push(SessionLine { id: session.id.clone(), summary, speaking });
         }
         participants.push(ParticipantStatus { code, consent, sessions: lines });
     }

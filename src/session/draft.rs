@@ -29,7 +29,7 @@ pub(crate) fn fill(transcript: &mut Transcript, draft: &DraftLayer) {
 
 /// Whether only the recogniser has written in `segment`: not accepted, and no typed word (an
 /// edit in review makes every word of the segment typed, [`Segment::retype`]).
-fn untouched(segment: &Segment) -> bool {
+pub(super) fn untouched(segment: &Segment) -> bool {
     !segment.done
         && segment.tokens.iter().all(|t| match t {
             Token::Word(w) => w.source == Source::Recognised,

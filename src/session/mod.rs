@@ -13,6 +13,7 @@ mod opened;
 mod recording;
 mod recover;
 mod rename;
+mod speakers;
 pub mod transcript;
 
 pub use dir::{SessionDir, SessionError, SessionStatus, SessionSummary};
@@ -21,6 +22,7 @@ pub use opened::Opened;
 pub use recording::{InputChoice, RecordError, RecordingNotice, RecordingSession, RecordingSummary};
 pub use recover::{RecoverOutcome, decrypt_to_wav, recover, verify_audio};
 pub use rename::{rename_participant, rename_speaker};
+pub use speakers::{SpeakingTime, speaking_times};
 
 use chrono::{DateTime, FixedOffset};
 

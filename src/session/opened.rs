@@ -3,7 +3,7 @@
 
 use std::cell::OnceCell;
 
-use super::draft;
+use super::{draft, speakers};
 use super::markers::MarkerLog;
 use super::transcript::{self, TranscriptSaver};
 use super::{SessionDir, SessionError, SessionMeta};
@@ -12,7 +12,7 @@ use crate::analysis::segments::{self, SpeakerMark};
 use crate::audio::store::EncryptedAudioReader;
 use crate::crypto::{Identity, Recipient};
 use crate::guide::{Guide, GuideError};
-use crate::model::{Mark, Marker, ParticipantCode, SessionId, Transcript};
+use crate::model::{Mark, Marker, ParticipantCode, SessionId, Span, Speaker, Transcript};
 use crate::pipeline::{self, Draft, DraftLayer, Pauses, Provenance, SpeakerLayer, Speakers, Workspace};
 use crate::project::Keyring;
 
@@ -219,13 +219,19 @@ impl Opened {
         Ok(self.transcript.get_or_init(|| transcript).as_ref())
     }
 
-    /// What the transcriber works on: the transcript, or a fresh one cut from the pause layer
-    /// at its pauses, with speakers from the live speaker keys; segments nobody has touched
-    /// hold the draft's words, if there is a draft.
+    /// What the transcriber works on: the transcript, or a fresh one cut from the speaker layer
+    /// at its changes of speaker and its pauses (without one, from the pause layer, with
+    /// speakers from the live speaker keys); segments nobody has touched hold the draft's words,
+    /// if there is a draft, and segments whose speaker nobody set hold the speaker layer's.
     pub fn transcript_or_segments(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<Transcript, SessionError> {
-        let mut transcript = match self.transcript()? {
-            Some(transcript) => transcript.clone(),
-            None => {
+        let layer = self.cached_speakers()?;
+        let mut transcript = match (self.transcript()?, layer) {
+            (Some(transcript), _) => transcript.clone(),
+            (None, Some(layer)) => {
+                let turns: Vec<(Span, Speaker)> = layer.turns.iter().map(|t| (t.span, t.speaker.clone())).collect();
+                Transcript::from_pieces(segments::segments_by_speaker(&turns))
+            }
+            (None, None) => {
                 let speakers = SpeakerMark::from_markers(self.markers()?);
                 let analysis = self.analysis(progress)?;
                 Transcript::from_pieces(segments::segments(&analysis.speech, &speakers))
@@ -233,6 +239,9 @@ impl Opened {
         };
         if let Some(draft) = self.cached_draft()? {
             draft::fill(&mut transcript, draft);
+        }
+        if let Some(layer) = layer {
+            speakers::apply(&mut transcript, layer);
         }
         Ok(transcript)
     }

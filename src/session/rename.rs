@@ -98,6 +98,7 @@ pub fn rename_speaker(keyring: &mut Keyring, except: &SessionId, from: &str, to:
         for segment in &mut transcript.segments {
             if segment.speaker.as_ref().is_some_and(|s| s.short_label(code) == from) {
                 segment.speaker = Some(target.clone());
+                segment.speaker_fixed = true;
                 here += 1;
             }
         }

@@ -12,6 +12,7 @@ impl<P: Playback, S: TranscriptSink> ReviewApp<P, S> {
         let label = speaker.short_label(&self.context.participant).into_owned();
         if let Some(seg) = self.transcript.segments.get_mut(self.current) {
             seg.speaker = Some(speaker);
+            seg.speaker_fixed = true;
             self.say(format!("speaker {label}"));
             self.changed();
         }
@@ -85,6 +86,7 @@ impl<P: Playback, S: TranscriptSink> ReviewApp<P, S> {
         for seg in &mut self.transcript.segments {
             if seg.speaker.as_ref().is_some_and(|s| s.short_label(&code) == from) {
                 seg.speaker = Some(target.clone());
+                seg.speaker_fixed = true;
                 renamed += 1;
             }
         }
