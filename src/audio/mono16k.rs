@@ -66,6 +66,21 @@ impl Mono16k {
         Ok(if self.resampler.is_some() { &self.resampled } else { &self.mono })
     }
 
+    /// Appends `span` of `source` (clipped to its end) as 16 kHz mono to `out`.
+    pub(crate) fn append_span(
+        &mut self,
+        source: &mut dyn PcmSource,
+        span: crate::model::Span,
+        out: &mut Zeroizing<Vec<f32>>,
+    ) -> Result<(), PcmError> {
+        let rate = source.spec().sample_rate;
+        let (from, to) = (span.start.frame_floor(rate), span.end.frame_floor(rate).min(source.frames()));
+        let got = self.read(source, from, to)?;
+        pcm::reserve_wiped(out, got.len());
+        out.extend_from_slice(got);
+        Ok(())
+    }
+
     /// Resamples `self.mono` to 16 kHz into `self.resampled`, unless it is at 16 kHz already.
     fn resample(&mut self) -> Result<(), PcmError> {
         let Some(resampler) = &mut self.resampler else { return Ok(()) };

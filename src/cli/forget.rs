@@ -46,6 +46,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             format!("  - {id}'s key, so every copy of their encrypted files becomes unreadable"),
             format!("  - {} session(s): {}", plan.sessions.len(), sessions.join(", ")),
             format!("  - {} exported file(s) verbatim wrote for them", plan.exports.len()),
+            format!("  - {} voice(s) enrolled from their sessions", plan.voices),
         ];
         if !ui::confirm(&lines, id.as_str())? {
             return Ok(ExitCode::FAILURE);
@@ -53,7 +54,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     let report = keyring.forget(id, &pass)?;
     say!("Forgot {id}:");
-    say!("  removed: {id}'s key (overwritten, then deleted) and their folder");
+    say!("  removed: {id}'s key (overwritten, then deleted) and their folder, with any voice enrolled from their sessions");
     say!("  removed: {} session(s){}", report.sessions.len(), list(&report.sessions));
     for path in &report.deleted_exports {
         say!("  removed: {}", path.display());

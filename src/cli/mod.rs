@@ -31,6 +31,7 @@ mod speakers;
 mod status;
 mod transcribe;
 mod verify;
+mod voices;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -74,6 +75,9 @@ enum Command {
     Transcribe(transcribe::Args),
     /// Tell who speaks when, with a local speaker model (cached, encrypted).
     Speakers(speakers::Args),
+    /// Voices the project knows by name: enrol, list, remove.
+    #[command(subcommand)]
+    Voices(voices::Command),
     /// Speech recognition models: list, add (a whisper.cpp file or https:// address), remove.
     Models(models::Args),
     /// Transcribe a session: its audio plays while you type, segment by segment.
@@ -120,6 +124,7 @@ impl Command {
             Command::Analyze(a) => &a.project.dir,
             Command::Transcribe(a) => &a.project.dir,
             Command::Speakers(a) => &a.project.dir,
+            Command::Voices(c) => c.project(),
             Command::Review(a) => &a.target.project.dir,
             Command::Play(a) => &a.target.project.dir,
             Command::Export(a) => &a.project.dir,
@@ -158,6 +163,7 @@ fn dispatch(command: Command) -> Result<ExitCode> {
         Command::Analyze(args) => analyze::run(args),
         Command::Transcribe(args) => transcribe::run(args),
         Command::Speakers(args) => speakers::run(args),
+        Command::Voices(command) => voices::run(command),
         Command::Models(args) => models::run(args),
         Command::Review(args) => review::run(args),
         Command::Play(args) => play::run(args),

@@ -46,6 +46,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let embedder = RefCell::new(Embedder::load(&model.path, &model.name, &spec)?);
     let _ = rustix::process::nice(10);
     let mut keyring = open::unlock(dir)?;
+    let profiles = keyring.voices()?;
     let sessions = open::sessions(&keyring, args.session.as_ref(), args.all, dir)?;
     if sessions.is_empty() {
         say!("No sessions. Import one with `verbatim import {} FILE --participant P01`.", dir.display());
@@ -80,7 +81,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 questions,
                 count,
                 one_to_one: args.count.is_none() || count == 2,
-                profiles: &[],
+                profiles: &profiles,
+                participant: session.participant(),
             };
             let (layer, provenance) =
                 session.speakers(&stage, args.force, &mut |done, total| bar.update(index, done, total))?;

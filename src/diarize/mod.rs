@@ -103,6 +103,18 @@ pub fn diarize(
     Ok(Voices { turns, centres })
 }
 
+/// One voice's embedding from `regions` (stretches of speech of that voice alone): the
+/// normalised mean of their windows'.
+pub fn voiceprint(
+    regions: &[Span],
+    read: &mut ReadAudio<'_>,
+    embedder: &mut Embedder,
+) -> Result<Vec<f32>, DiarizeError> {
+    let windows = embed(regions, read, embedder, &mut |_, _| {})?;
+    let vectors: Vec<&[f32]> = windows.iter().map(|w| w.embedding.as_slice()).collect();
+    Ok(embedder::mean(&vectors))
+}
+
 /// The windows of every stretch, embedded: one every window's length, plus one ending with the
 /// stretch when its tail is long enough.
 fn embed(

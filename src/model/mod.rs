@@ -11,6 +11,6 @@ pub mod transcript;
 pub use ids::{CodeError, ParticipantCode, SessionId, SessionIdError};
 pub use lang::{Lang, LangError, Text};
 pub use marker::{Mark, Marker, MarkerKind, QuestionRef};
-pub use speaker::{Speaker, SpeakerNames};
+pub use speaker::{Speaker, SpeakerNames, VoiceProfile};
 pub use time::{Ms, Span, TimeError};
 pub use transcript::{Segment, Source, Tag, TagKind, Token, Transcript, Word};

@@ -21,6 +21,36 @@ pub enum Speaker {
     Named(String),
 }
 
+/// A voice enrolled in the project (`verbatim voices enrol`): every session told apart with the
+/// same speaker model labels that voice by its name.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct VoiceProfile {
+    /// Who: `interviewer` (or `I`) names the interviewer, a participant's code that participant,
+    /// anything else is a label.
+    pub name: String,
+    /// The participant whose session it was taken from and whose data it is (deleted with
+    /// them by `forget`), or none for the interviewer's.
+    pub owner: Option<ParticipantCode>,
+    /// The speaker model that made it (SHA-256): other models' embeddings do not compare.
+    pub model_sha256: String,
+    /// Seconds of voice it was made from.
+    pub seconds: f32,
+    /// The normalised embedding.
+    pub embedding: Vec<f32>,
+}
+
+impl VoiceProfile {
+    /// Whether the name stands for the interviewer.
+    pub fn is_interviewer(&self) -> bool {
+        is_interviewer_name(&self.name)
+    }
+}
+
+/// Whether an enrolled voice's name stands for the interviewer: `interviewer` or `I`.
+pub fn is_interviewer_name(name: &str) -> bool {
+    name.eq_ignore_ascii_case("interviewer") || name == "I"
+}
+
 /// How a convention writes the two speakers of an interview.
 #[derive(Debug, Clone, Copy)]
 pub struct SpeakerNames<'a> {
@@ -74,14 +104,10 @@ impl Speaker {
         }
     }
 
-    /// The speaker an enrolled voice's name stands for: `interviewer` or `I` the interviewer,
-    /// anything else a name.
-    pub fn from_profile_name(name: &str) -> Speaker {
-        if name.eq_ignore_ascii_case("interviewer") || name == "I" {
-            Speaker::Interviewer
-        } else {
-            Speaker::Named(name.to_string())
-        }
+    /// The speaker an enrolled voice's name stands for in a session of `participant`:
+    /// `interviewer` or `I` the interviewer, else as [`Speaker::from_label`] reads it.
+    pub fn from_profile_name(name: &str, participant: &ParticipantCode) -> Speaker {
+        if is_interviewer_name(name) { Speaker::Interviewer } else { Speaker::from_label(name, participant) }
     }
 
     /// Reads a label written by verbatim before speakers had a type: as [`Speaker::from_label`],

@@ -16,7 +16,7 @@ pub(crate) use draft::remove_partial;
 pub use draft::{Draft, DraftLayer, PARTIAL_FILE};
 pub use fingerprint::AudioFingerprint;
 pub use pauses::Pauses;
-pub use speakers::{NamedBy, SpeakerLayer, SpeakerTurn, Speakers, Voice, VoiceProfile};
+pub use speakers::{NamedBy, SpeakerLayer, SpeakerTurn, Speakers, Voice};
 
 use std::path::{Path, PathBuf};
 

@@ -12,12 +12,11 @@ use super::{AudioFingerprint, CacheKey, Pauses, Stage, StageError, Workspace};
 use crate::analysis::Analysis;
 use crate::asr::InstalledModel;
 use crate::audio::mono16k::Mono16k;
-use crate::audio::pcm::PcmSource;
 use crate::audio::store::EncryptedAudioReader;
 use crate::diarize::embedder::cosine;
 use crate::diarize::turns::Turn;
 use crate::diarize::{self, DiarizeError, Embedder, KEY_LAG};
-use crate::model::{Ms, Span, Speaker};
+use crate::model::{Ms, ParticipantCode, Span, Speaker, VoiceProfile};
 
 /// An enrolled voice is recognised in a session when a voice's centre is at least this similar
 /// to it (same voice 0.63-0.94 with the d-vector model, different voices 0.35-0.75).
@@ -86,15 +85,6 @@ pub struct SpeakerTurn {
     pub overlap: Option<Speaker>,
 }
 
-/// An enrolled voice: a name and its embedding.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct VoiceProfile {
-    /// Who: `interviewer` (or `I`) names the interviewer, anything else is a label.
-    pub name: String,
-    /// The normalised embedding.
-    pub embedding: Vec<f32>,
-}
-
 /// Tells the speakers of a session apart and names them.
 pub struct Speakers<'a> {
     /// The speaker model.
@@ -113,8 +103,10 @@ pub struct Speakers<'a> {
     pub count: usize,
     /// Whether the session is a one-to-one interview (an interviewer and the participant).
     pub one_to_one: bool,
-    /// Voices enrolled in the project.
+    /// Voices enrolled in the project (those of other speaker models are left out).
     pub profiles: &'a [VoiceProfile],
+    /// The session's participant, whose code an enrolled voice may carry.
+    pub participant: &'a ParticipantCode,
 }
 
 impl Stage for Speakers<'_> {
@@ -126,8 +118,12 @@ impl Stage for Speakers<'_> {
     fn params(&self) -> serde_json::Value {
         let words: Vec<(u64, u64)> = self.words.iter().map(|w| (w.start.0, w.end.0)).collect();
         let keys: Vec<(u64, u8)> = self.keys.iter().map(|(at, k)| (at.0, *k)).collect();
-        let profiles: Vec<(&str, String)> =
-            self.profiles.iter().map(|p| (p.name.as_str(), sha256_hex(&f32_bytes(&p.embedding)))).collect();
+        let profiles: Vec<(&str, String)> = self
+            .profiles
+            .iter()
+            .filter(|p| p.model_sha256 == self.model.info.sha256)
+            .map(|p| (p.name.as_str(), sha256_hex(&f32_bytes(&p.embedding))))
+            .collect();
         serde_json::json!({
             "model_sha256": self.model.info.sha256,
             "count": self.count,
@@ -151,14 +147,9 @@ impl Stage for Speakers<'_> {
     ) -> Result<SpeakerLayer, StageError> {
         let regions = &self.pauses.speech;
         check_count(self.count, regions.len())?;
-        let rate = audio.spec().sample_rate;
-        let mut reader = Mono16k::new(rate).map_err(|e| DiarizeError::Audio(e.to_string()))?;
-        let mut read = |span: Span, out: &mut Zeroizing<Vec<f32>>| -> Result<(), DiarizeError> {
-            let (from, to) = (span.start.frame_floor(rate), span.end.frame_floor(rate).min(PcmSource::frames(audio)));
-            let got = reader.read(audio, from, to).map_err(|e| DiarizeError::Audio(e.to_string()))?;
-            crate::audio::pcm::reserve_wiped(out, got.len());
-            out.extend_from_slice(got);
-            Ok(())
+        let mut reader = Mono16k::new(audio.spec().sample_rate).map_err(|e| DiarizeError::Audio(e.to_string()))?;
+        let mut read = |span: Span, out: &mut Zeroizing<Vec<f32>>| {
+            reader.append_span(audio, span, out).map_err(|e| DiarizeError::Audio(e.to_string()))
         };
         let anchors: Vec<(Ms, u32)> = self.keys.iter().map(|(at, k)| (*at, u32::from(*k))).collect();
         let mut embedder = self.embedder.borrow_mut();
@@ -214,7 +205,7 @@ impl Speakers<'_> {
             names[voice] = Some((Speaker::Numbered(key), NamedBy::Key));
         }
         for (voice, profile, similarity) in self.profile_matches(centres, &names) {
-            let speaker = Speaker::from_profile_name(&self.profiles[profile].name);
+            let speaker = Speaker::from_profile_name(&self.profiles[profile].name, self.participant);
             names[voice] = Some((speaker, NamedBy::Profile((similarity * 100.0).round().clamp(0.0, 100.0) as u8)));
         }
         if self.one_to_one && centres.len() == 2 {
@@ -277,7 +268,8 @@ impl Speakers<'_> {
     fn profile_matches(&self, centres: &[Vec<f32>], names: &[Option<(Speaker, NamedBy)>]) -> Vec<(usize, usize, f32)> {
         let mut pairs: Vec<(f32, usize, usize)> = Vec::new();
         for (v, centre) in centres.iter().enumerate().filter(|(v, _)| names[*v].is_none()) {
-            for (p, profile) in self.profiles.iter().enumerate() {
+            let ours = self.profiles.iter().enumerate().filter(|(_, p)| p.model_sha256 == self.model.info.sha256);
+            for (p, profile) in ours {
                 let similarity = cosine(centre, &profile.embedding);
                 if similarity >= PROFILE_MIN {
                     pairs.push((similarity, v, p));

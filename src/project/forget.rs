@@ -36,6 +36,8 @@ pub struct ForgetPlan {
     pub sessions: Vec<SessionId>,
     /// Files exported for them, as the manifest lists them.
     pub exports: Vec<PathBuf>,
+    /// Voices enrolled from their sessions (their data: deleted with their folder).
+    pub voices: usize,
 }
 
 impl Keyring {
@@ -53,7 +55,8 @@ impl Keyring {
         }
         sessions.sort();
         let exports = self.exports()?.into_iter().filter(|r| r.participant == *id).map(|r| r.path).collect();
-        Ok(ForgetPlan { participant: id.clone(), sessions, exports })
+        let voices = super::voices::owned_voices(self.project(), id);
+        Ok(ForgetPlan { participant: id.clone(), sessions, exports, voices })
     }
 
     /// Deletes participant `id`'s key, sessions and recorded exports, then replaces the project

@@ -20,6 +20,7 @@ mod participants;
 mod rotation;
 mod shred;
 mod supervisor;
+mod voices;
 
 pub use consent::{CONSENT_FILE, Consent, ConsentStatus};
 pub use forget::{ForgetPlan, ForgetReport};
@@ -27,6 +28,7 @@ pub use keys::Keyring;
 pub use manifest::{ExportKind, ExportRecord, MANIFEST_FILE};
 pub use participants::{ParticipantError, SESSIONS_DIR};
 pub use shred::ShredReport;
+pub use voices::{VOICES_DIR, VoiceError};
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -93,6 +95,9 @@ pub enum ProjectError {
     /// A filesystem problem.
     #[error(transparent)]
     Fs(#[from] FsError),
+    /// An enrolled voice problem.
+    #[error(transparent)]
+    Voice(#[from] VoiceError),
 }
 
 /// The public, non-secret project settings in `verbatim.toml`.

@@ -42,7 +42,7 @@ fn decrypt_either(keys: &[&Identity], path: &Path) -> Result<zeroize::Zeroizing<
     Err(last.map_or_else(|| ProjectError::NotAProject(path.into()), ProjectError::from))
 }
 
-/// Re-encrypts every participant key and the manifest to `to`.
+/// Re-encrypts every participant key, the manifest and the interviewer's enrolled voices to `to`.
 fn rewrap(project: &Project, keys: &[&Identity], to: &[&crypto::Recipient]) -> Result<(), ProjectError> {
     let mut files: Vec<PathBuf> =
         project.participants()?.iter().map(|id| project.participant_identity_path(id)).collect();
@@ -50,6 +50,7 @@ fn rewrap(project: &Project, keys: &[&Identity], to: &[&crypto::Recipient]) -> R
     if manifest.exists() {
         files.push(manifest);
     }
+    files.extend(project.project_voice_files()?);
     for path in files {
         let plain = decrypt_either(keys, &path)?;
         let sealed = crypto::encrypt_to(to, &plain, &path)?;

@@ -22,7 +22,7 @@ pub use opened::Opened;
 pub use recording::{InputChoice, RecordError, RecordingNotice, RecordingSession, RecordingSummary};
 pub use recover::{RecoverOutcome, decrypt_to_wav, recover, verify_audio};
 pub use rename::{rename_participant, rename_speaker};
-pub use speakers::{SpeakingTime, speaking_times};
+pub use speakers::{SpeakingTime, speaking_times, voiceprint};
 
 use chrono::{DateTime, FixedOffset};
 

@@ -20,10 +20,12 @@ pub(crate) fn apply(transcript: &mut Transcript, layer: &SpeakerLayer) {
         {
             segment.speaker = Some(speaker);
         }
-        if untouched(segment) && !segment.tokens.iter().any(|t| matches!(t, Token::Tag(tag) if tag.kind == TagKind::Overlap)) {
-            if let Some(turn) = turns.iter().find(|t| t.overlap.is_some()) {
-                mark_overlap(segment, turn.span.start.max(segment.span.start));
-            }
+        let marked = segment.tokens.iter().any(|t| matches!(t, Token::Tag(tag) if tag.kind == TagKind::Overlap));
+        if untouched(segment)
+            && !marked
+            && let Some(turn) = turns.iter().find(|t| t.overlap.is_some())
+        {
+            mark_overlap(segment, turn.span.start.max(segment.span.start));
         }
     }
 }
@@ -82,6 +84,31 @@ pub fn speaking_times(transcript: &Transcript, speech: &[Span], code: &Participa
         }
     }
     times
+}
+
+/// The voice of `name` in `span` of the session, for enrolling: the pause layer's speech inside
+/// the span, embedded; and how much speech that was.
+pub fn voiceprint(
+    session: &super::Opened,
+    embedder: &mut crate::diarize::Embedder,
+    span: Span,
+) -> Result<(Vec<f32>, Ms), super::SessionError> {
+    let analysis = session.analysis(&mut |_, _| {})?;
+    let regions: Vec<Span> = analysis
+        .speech
+        .iter()
+        .filter(|s| s.start < span.end && span.start < s.end)
+        .map(|s| Span::new(s.start.max(span.start), s.end.min(span.end)))
+        .collect();
+    let speech = Ms(regions.iter().map(|r| r.len().0).sum());
+    let mut audio = session.audio()?;
+    let mut reader = crate::audio::mono16k::Mono16k::new(audio.spec().sample_rate)
+        .map_err(crate::pipeline::StageError::Pcm)?;
+    let mut read = |span: Span, out: &mut zeroize::Zeroizing<Vec<f32>>| {
+        reader.append_span(&mut audio, span, out).map_err(|e| crate::diarize::DiarizeError::Audio(e.to_string()))
+    };
+    let embedding = crate::diarize::voiceprint(&regions, &mut read, embedder).map_err(crate::pipeline::StageError::from)?;
+    Ok((embedding, speech))
 }
 
 #[cfg(test)]

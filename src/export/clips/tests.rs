@@ -35,6 +35,7 @@ fn span(start_ms: u64, end_ms: u64) -> Span {
 fn doc(segments: Vec<ExportSegment>, markers: Vec<ExportMarker>, anonymised: Vec<Pause>) -> SessionDocument {
     SessionDocument {
         draft: None,
+        speakers: None,
         format: "verbatim-session",
         format_version: 1,
         generator: "test".into(),
