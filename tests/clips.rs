@@ -53,6 +53,7 @@ fn setup() -> (Scratch, String, Vec<i16>) {
     let seg = |start_ms, end_ms, speaker: &str, text: &str| Segment {
         span: Span::ms(start_ms, end_ms),
         speaker: Some(Speaker::from_label(speaker, &code("P01"))),
+        speaker_fixed: false,
         tokens: tokens_from_text(text),
         done: !text.is_empty(),
         identifying: false,
