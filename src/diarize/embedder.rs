@@ -153,16 +153,23 @@ impl Embedder {
     }
 
     /// One normalised embedding per whole window of `samples` (16 kHz), windows every `stride`
-    /// frames; a stretch shorter than one window is padded with silence (zero features, as
-    /// the model's recipe pads), so it still gets one.
+    /// frames; a stretch shorter than one window is repeated to fill one, so it still gets one.
     pub fn windows(&mut self, samples: &[f32], stride: usize) -> Result<Vec<Vec<f32>>, DiarizeError> {
         let mels = self.front.n_mels();
         let frames_per = self.spec.window_frames;
         self.features.clear();
         self.front.extend(samples, &mut self.features);
         let frames = self.features.len() / mels;
-        if frames < frames_per {
+        if frames == 0 {
             self.features.resize(frames_per * mels, 0.0);
+        } else if frames < frames_per {
+            // A short stretch is repeated to fill the window: the model then hears only this
+            // voice. Padding with zeros (log power 0, a loud flat spectrum) made every short
+            // stretch sound alike, whoever spoke it.
+            for i in frames * mels..frames_per * mels {
+                let value = self.features[i % (frames * mels)];
+                self.features.push(value);
+            }
         }
         let frames = frames.max(frames_per);
         let count = 1 + (frames - frames_per) / stride.max(1);

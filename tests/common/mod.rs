@@ -3,6 +3,7 @@
 
 pub mod asr;
 pub mod pulse;
+pub mod speakers;
 pub mod tmux;
 
 use std::path::{Path, PathBuf};
