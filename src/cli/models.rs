@@ -1,10 +1,11 @@
 //! `verbatim models [list] | add PATH|URL [--name NAME] [--licence TEXT] | remove NAME`: the
-//! speech recognition models in verbatim's data folder, shared by every project.
+//! speech recognition and speaker models in verbatim's data folder, shared by every project.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
+use verbatim::asr::models::ModelKind;
 use verbatim::asr::{InstalledModel, ModelStore};
 
 use super::ui;
@@ -20,8 +21,9 @@ pub struct Args {
 enum Command {
     /// List the installed models (the default).
     List,
-    /// Add a whisper.cpp model file (e.g. ggml-base.bin, NB-Whisper's ggml files) from a path or
-    /// an https:// address; it is checked to load before it is kept.
+    /// Add a whisper.cpp model file (e.g. ggml-base.bin, NB-Whisper's ggml files) or an ONNX
+    /// speaker model (e.g. embedder.int8.onnx) from a path or an https:// address; it is
+    /// checked to load before it is kept.
     Add(AddArgs),
     /// Remove an installed model.
     Remove(RemoveArgs),
@@ -62,7 +64,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
             let model = added?;
             say!("Added {}: {}", model.name, describe(&model));
             say!("SHA-256 {}", model.info.sha256);
-            say!("Use it with `verbatim transcribe DIR SESSION --model {}`.", model.name);
+            let command = match model.info.kind {
+                ModelKind::Whisper => "transcribe",
+                ModelKind::Speaker => "speakers",
+            };
+            say!("Use it with `verbatim {command} DIR SESSION --model {}`.", model.name);
             Ok(ExitCode::SUCCESS)
         }
         Command::Remove(remove) => {
@@ -76,7 +82,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 fn list(store: &ModelStore) -> Result<ExitCode> {
     let models = store.list()?;
     if models.is_empty() {
-        say!("No speech recognition models are installed (in {}).", store.dir().display());
+        say!("No models are installed (in {}).", store.dir().display());
         say!("Add a whisper.cpp model file with `verbatim models add FILE|URL`; the README lists models per language.");
         return Ok(ExitCode::SUCCESS);
     }

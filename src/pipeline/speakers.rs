@@ -18,9 +18,6 @@ use crate::diarize::turns::Turn;
 use crate::diarize::{self, DiarizeError, Embedder, KEY_LAG};
 use crate::model::{Ms, ParticipantCode, Span, Speaker, VoiceProfile};
 
-/// An enrolled voice is recognised in a session when a voice's centre is at least this similar
-/// to it (same voice 0.63-0.94 with the d-vector model, different voices 0.35-0.75).
-const PROFILE_MIN: f32 = 0.75;
 /// A guide question marked as asked names the voice talking within this long of the mark.
 const QUESTION_REACH: Ms = Ms(3_000);
 
@@ -266,12 +263,15 @@ impl Speakers<'_> {
 
     /// Enrolled voices matched to unnamed voices, most similar first, each used once.
     fn profile_matches(&self, centres: &[Vec<f32>], names: &[Option<(Speaker, NamedBy)>]) -> Vec<(usize, usize, f32)> {
+        // An enrolled voice is recognised when a voice's centre is as similar as one voice's
+        // recordings are to each other with this model.
+        let same_voice = self.model.info.speaker.as_ref().map_or(1.0, |s| s.front_end.same_voice());
         let mut pairs: Vec<(f32, usize, usize)> = Vec::new();
         for (v, centre) in centres.iter().enumerate().filter(|(v, _)| names[*v].is_none()) {
             let ours = self.profiles.iter().enumerate().filter(|(_, p)| p.model_sha256 == self.model.info.sha256);
             for (p, profile) in ours {
                 let similarity = cosine(centre, &profile.embedding);
-                if similarity >= PROFILE_MIN {
+                if similarity >= same_voice {
                     pairs.push((similarity, v, p));
                 }
             }
