@@ -48,13 +48,29 @@ pub fn cluster(chunks: &[Chunk], count: usize) -> (Vec<usize>, Vec<Vec<f32>>) {
         }
     }
     let mut alive: Vec<bool> = vec![true; n];
-    loop {
-        let voices = (0..n).filter(|&g| alive[g] && groups[g].weight >= min_weight.max(1)).count();
-        let anchored_pairs_left = voices > count;
-        if !anchored_pairs_left {
-            break;
+    // Each group's most similar partner it may merge with: a merge changes only the rows that
+    // pointed at the merged groups, so an hour (a few thousand chunks) merges in O(n²).
+    let mut best: Vec<Option<(usize, f32)>> = (0..n).map(|i| row_best(i, &sim, &alive, &groups, n)).collect();
+    let big = |g: &Group| g.weight >= min_weight.max(1);
+    let mut alive_count = n;
+    while alive_count > count {
+        let pick = |only_small: bool| {
+            (0..n)
+                .filter(|&i| alive[i] && (!only_small || !big(&groups[i])))
+                .filter_map(|i| best[i].map(|(j, s)| (i, j, s)))
+                .max_by(|x, y| x.2.total_cmp(&y.2))
+        };
+        let Some(mut pair) = pick(false) else { break };
+        // Two big groups merge only while there are more big groups than voices: otherwise a
+        // stray chunk or two would take the place of a voice.
+        let bigs = (0..n).filter(|&g| alive[g] && big(&groups[g])).count();
+        if big(&groups[pair.0]) && big(&groups[pair.1]) && bigs <= count {
+            match pick(true) {
+                Some(small) => pair = small,
+                None => break,
+            }
         }
-        let Some((a, b)) = best_pair(&sim, &alive, &groups, n) else { break };
+        let (a, b) = (pair.0, pair.1);
         // Merge b into a; average linkage by the Lance-Williams update.
         let (size_a, size_b) = (groups[a].members.len() as f32, groups[b].members.len() as f32);
         for k in 0..n {
@@ -69,13 +85,21 @@ pub fn cluster(chunks: &[Chunk], count: usize) -> (Vec<usize>, Vec<Vec<f32>>) {
         groups[a].weight += groups[b].weight;
         groups[a].anchor = groups[a].anchor.or(groups[b].anchor);
         alive[b] = false;
+        alive_count -= 1;
+        best[b] = None;
+        for k in 0..n {
+            if !alive[k] {
+                continue;
+            }
+            let stale = k == a || best[k].is_some_and(|(j, _)| j == a || j == b);
+            if stale {
+                best[k] = row_best(k, &sim, &alive, &groups, n);
+            } else if may_merge(&groups[k], &groups[a]) && best[k].is_none_or(|(_, s)| sim[k * n + a] > s) {
+                best[k] = Some((a, sim[k * n + a]));
+            }
+        }
     }
-    // The voices: the big groups, most speech first when there are more than `count`
-    // (different keys that cannot merge); the rest join the nearest voice.
-    let mut voices: Vec<usize> = (0..n).filter(|&g| alive[g] && groups[g].weight >= min_weight.max(1)).collect();
-    if voices.is_empty() {
-        voices = (0..n).filter(|&g| alive[g]).collect();
-    }
+    let voices: Vec<usize> = (0..n).filter(|&g| alive[g]).collect();
     let mut centres: Vec<Vec<f32>> = voices.iter().map(|&g| centre(&groups[g].members, chunks)).collect();
     let mut fixed: Vec<Option<usize>> = vec![None; chunks.len()];
     for (v, &g) in voices.iter().enumerate() {
@@ -137,23 +161,17 @@ fn group_similarity(a: &Group, b: &Group, chunks: &[Chunk]) -> f32 {
     sum / (a.members.len() * b.members.len()) as f32
 }
 
-/// The most similar pair of live groups that may merge (not two different anchors).
-fn best_pair(sim: &[f32], alive: &[bool], groups: &[Group], n: usize) -> Option<(usize, usize)> {
-    let mut best: Option<(usize, usize, f32)> = None;
-    for i in (0..n).filter(|&i| alive[i]) {
-        for j in (i + 1..n).filter(|&j| alive[j]) {
-            if let (Some(x), Some(y)) = (groups[i].anchor, groups[j].anchor)
-                && x != y
-            {
-                continue;
-            }
-            let s = sim[i * n + j];
-            if best.is_none_or(|(_, _, b)| s > b) {
-                best = Some((i, j, s));
-            }
-        }
-    }
-    best.map(|(i, j, _)| (i, j))
+/// Whether two groups may become one: not if live keys named them differently.
+fn may_merge(a: &Group, b: &Group) -> bool {
+    !matches!((a.anchor, b.anchor), (Some(x), Some(y)) if x != y)
+}
+
+/// The live group most similar to group `i` that it may merge with.
+fn row_best(i: usize, sim: &[f32], alive: &[bool], groups: &[Group], n: usize) -> Option<(usize, f32)> {
+    (0..n)
+        .filter(|&j| j != i && alive[j] && may_merge(&groups[i], &groups[j]))
+        .map(|j| (j, sim[i * n + j]))
+        .max_by(|x, y| x.1.total_cmp(&y.1))
 }
 
 /// The normalised mean embedding of `members`, weighted by nothing (each chunk one vote).

@@ -242,6 +242,8 @@ actions! {
         SpeakerInterviewer => "speaker.interviewer", "Speaker: the interviewer (I)", [Review, ReviewNormal];
         SpeakerParticipant => "speaker.participant", "Speaker: the participant (their code)", [Review, ReviewNormal];
         RenameSpeaker => "speaker.rename", "Rename a speaker in every session", [Review, ReviewNormal];
+        MergeSpeaker => "speaker.merge",
+            "After a speaker key: every segment of the speaker it replaced gets the new one", [Review, ReviewNormal];
         InsertLaughter => "insert.laughter", "Insert laughter", [Review, ReviewNormal];
         InsertSigh => "insert.sigh", "Insert a sigh", [Review, ReviewNormal];
         InsertInaudible => "insert.inaudible", "Insert an inaudible passage with its time", [Review, ReviewNormal];

@@ -11,6 +11,7 @@ impl<P: Playback, S: TranscriptSink> ReviewApp<P, S> {
     pub(super) fn set_speaker(&mut self, speaker: Speaker) {
         let label = speaker.short_label(&self.context.participant).into_owned();
         if let Some(seg) = self.transcript.segments.get_mut(self.current) {
+            self.last_fix = seg.speaker.clone().filter(|old| *old != speaker).map(|old| (old, speaker.clone()));
             seg.speaker = Some(speaker);
             seg.speaker_fixed = true;
             self.say(format!("speaker {label}"));
@@ -67,6 +68,25 @@ impl<P: Playback, S: TranscriptSink> ReviewApp<P, S> {
         }
     }
 
+    /// After a speaker key fixed one segment (S2 → P01): every segment still with the old
+    /// speaker takes the new one, so one voice that speaker detection split in two (or named
+    /// wrongly) is mended in one key. The transcriber's decision: a re-run keeps it.
+    pub(super) fn merge_speaker(&mut self) {
+        let code = self.context.participant.clone();
+        let Some((from, into)) = self.last_fix.take() else {
+            return self.say("set one segment's speaker first (F6, F7, Alt+1…9); this key then gives every segment of its old speaker the same");
+        };
+        let mut merged = 0;
+        for seg in self.transcript.segments.iter_mut().filter(|s| s.speaker.as_ref() == Some(&from)) {
+            seg.speaker = Some(into.clone());
+            seg.speaker_fixed = true;
+            merged += 1;
+        }
+        let (from, into) = (from.short_label(&code).into_owned(), into.short_label(&code).into_owned());
+        self.say(format!("{from} merged into {into}: {merged} more segments"));
+        self.save_now();
+    }
+
     pub(super) fn start_rename(&mut self) {
         let speaker = self.transcript.segments.get(self.current).and_then(|s| s.speaker.as_ref());
         match speaker {
@@ -83,6 +103,10 @@ impl<P: Playback, S: TranscriptSink> ReviewApp<P, S> {
         let code = self.context.participant.clone();
         let target = Speaker::from_label(to, &code);
         let mut renamed = 0;
+        // S1, S2… are this session's own voices: an S2 elsewhere is someone else.
+        let session_own = self.transcript.segments.iter().any(|s| {
+            matches!(&s.speaker, Some(speaker @ Speaker::Diarized(_)) if speaker.short_label(&code) == from)
+        });
         for seg in &mut self.transcript.segments {
             if seg.speaker.as_ref().is_some_and(|s| s.short_label(&code) == from) {
                 seg.speaker = Some(target.clone());
@@ -91,7 +115,7 @@ impl<P: Playback, S: TranscriptSink> ReviewApp<P, S> {
             }
         }
         self.save_now();
-        let elsewhere = self.rename_elsewhere.as_mut().map(|rename| rename(from, to));
+        let elsewhere = self.rename_elsewhere.as_mut().filter(|_| !session_own).map(|rename| rename(from, to));
         self.status = Some(match elsewhere {
             None => Status::info(format!("{from} is now {to} in {renamed} segments")),
             Some(Ok(more)) => {

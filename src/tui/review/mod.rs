@@ -91,6 +91,8 @@ pub struct ReviewApp<P: Playback, S: TranscriptSink> {
     dirty_since: Option<Instant>,
     quit: bool,
     rename_elsewhere: Option<RenameElsewhere>,
+    /// The last speaker fixed by a key: what the segment had, and what it got.
+    last_fix: Option<(Speaker, Speaker)>,
 }
 
 impl<P: Playback, S: TranscriptSink> ReviewApp<P, S> {
@@ -125,6 +127,7 @@ impl<P: Playback, S: TranscriptSink> ReviewApp<P, S> {
             dirty_since: None,
             quit: false,
             rename_elsewhere: None,
+            last_fix: None,
         }
     }
 
@@ -321,6 +324,7 @@ impl<P: Playback, S: TranscriptSink> ReviewApp<P, S> {
             ReviewAction::SpeakerParticipant => self.set_speaker(Speaker::Participant),
             ReviewAction::Speaker(SpeakerKey(n)) => self.set_speaker(Speaker::Numbered(n)),
             ReviewAction::RenameSpeaker => self.start_rename(),
+            ReviewAction::MergeSpeaker => self.merge_speaker(),
             ReviewAction::InsertLaughter => self.insert_tag(TagKind::Laughter, None),
             ReviewAction::InsertSigh => self.insert_tag(TagKind::Sigh, None),
             ReviewAction::InsertInaudible => {

@@ -457,3 +457,5 @@ fn enter_accepts_a_draft_and_typing_makes_it_the_transcribers() {
     let Token::Word(kept) = &app.transcript().segments[1].tokens[1] else { panic!("a word") };
     assert_eq!(kept.span, Some(Span::ms(5_900, 6_400)), "a word left alone keeps its time");
 }
+
+mod speakers;
