@@ -29,6 +29,11 @@ const CHUNK_WINDOWS: usize = 3;
 /// A stretch's last part that no whole window covers gets a window of its own (ending with the
 /// stretch) when it is at least this long.
 const TAIL: Ms = Ms(200);
+/// Stretches of voice closer than this are embedded together (a pause this short rarely
+/// separates two speakers, and when it does the turns still find the change).
+const BLOCK_GAP: Ms = Ms(500);
+/// Windows embedded in one call of the model.
+const BATCH: usize = 32;
 /// A live key is pressed after the voice it names begins, within this long.
 pub const KEY_LAG: Ms = Ms(3_000);
 
@@ -95,62 +100,77 @@ pub fn diarize(
     words: &[Span],
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Voices, DiarizeError> {
-    let windows = embed(regions, read, embedder, progress)?;
+    let blocks = blocks(regions);
+    let windows = embed(&blocks, read, embedder, progress)?;
     let chunks = chunks(&windows, anchors);
     let (_, centres) = cluster::cluster(&chunks, count);
-    let mut turns = turns::turns(regions, &windows, &centres);
+    let mut turns = turns::within(&turns::turns(&blocks, &windows, &centres), regions);
     turns::snap_to_words(&mut turns, words);
     Ok(Voices { turns, centres })
 }
 
 /// One voice's embedding from `regions` (stretches of speech of that voice alone): the
 /// normalised mean of their windows'.
-pub fn voiceprint(
-    regions: &[Span],
-    read: &mut ReadAudio<'_>,
-    embedder: &mut Embedder,
-) -> Result<Vec<f32>, DiarizeError> {
-    let windows = embed(regions, read, embedder, &mut |_, _| {})?;
+pub fn voiceprint(regions: &[Span], read: &mut ReadAudio<'_>, embedder: &mut Embedder) -> Result<Vec<f32>, DiarizeError> {
+    let windows = embed(&blocks(regions), read, embedder, &mut |_, _| {})?;
     let vectors: Vec<&[f32]> = windows.iter().map(|w| w.embedding.as_slice()).collect();
     Ok(embedder::mean(&vectors))
 }
 
-/// The windows of every stretch, embedded: one every window's length, plus one ending with the
-/// stretch when its tail is long enough.
+/// Stretches of voice closer than [`BLOCK_GAP`] joined: each block is embedded window after
+/// window across its short silences, so a stretch of a word or two is heard with its neighbours
+/// (changes of speaker inside a block are the turns' to find).
+fn blocks(regions: &[Span]) -> Vec<Span> {
+    let mut blocks: Vec<Span> = Vec::new();
+    for region in regions {
+        match blocks.last_mut() {
+            Some(last) if region.start.0 <= last.end.0 + BLOCK_GAP.0 => last.end = last.end.max(region.end),
+            _ => blocks.push(*region),
+        }
+    }
+    blocks
+}
+
+/// The windows of every block, embedded: one every window's length, plus one ending with the
+/// block when its tail is long enough. Blocks are embedded in batches of about [`BATCH`] windows.
 fn embed(
-    regions: &[Span],
+    blocks: &[Span],
     read: &mut ReadAudio<'_>,
     embedder: &mut Embedder,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Vec<Window>, DiarizeError> {
     let frames = embedder.spec().window_frames;
-    let window_ms = (embedder.spec().window_samples() / 16) as u64;
+    let window_samples = embedder.spec().window_samples();
+    let window_ms = (window_samples / 16) as u64;
     let stride_ms = (frames * embedder::HOP / 16) as u64;
-    let total: u64 = regions.iter().map(|r| r.len().0).sum();
+    let total: u64 = blocks.iter().map(|r| r.len().0).sum();
     let mut done = 0;
     let mut samples = Zeroizing::new(Vec::new());
     let mut windows = Vec::new();
-    for (r, region) in regions.iter().enumerate() {
+    // The spans of the windows queued, in order, with their block.
+    let mut queued: Vec<(Span, usize)> = Vec::new();
+    for (b, block) in blocks.iter().enumerate() {
         samples.clear();
-        read(*region, &mut samples)?;
-        let embeddings = embedder.windows(&samples, frames)?;
-        let count = embeddings.len() as u64;
-        for (i, embedding) in embeddings.into_iter().enumerate() {
-            let start = Ms(region.start.0 + i as u64 * stride_ms);
-            let span = Span { start, end: Ms((start.0 + window_ms).min(region.end.0)) };
-            windows.push(Window { span, embedding, region: r });
+        read(*block, &mut samples)?;
+        let count = embedder.queue(&samples, frames) as u64;
+        for i in 0..count {
+            let start = Ms(block.start.0 + i * stride_ms);
+            queued.push((Span { start, end: Ms((start.0 + window_ms).min(block.end.0)) }, b));
         }
-        let covered = region.start.0 + count.saturating_sub(1) * stride_ms + window_ms;
-        if region.end.0 > covered + TAIL.0 {
-            let tail_samples = embedder.spec().window_samples();
-            let from = samples.len().saturating_sub(tail_samples);
-            let mut tail = embedder.windows(&samples[from..], frames)?;
-            if let Some(embedding) = tail.pop() {
-                let span = Span { start: Ms(region.end.0.saturating_sub(window_ms)), end: region.end };
-                windows.push(Window { span, embedding, region: r });
+        let covered = block.start.0 + count.saturating_sub(1) * stride_ms + window_ms;
+        if block.end.0 > covered + TAIL.0 {
+            let from = samples.len().saturating_sub(window_samples);
+            if embedder.queue(&samples[from..], frames) > 0 {
+                queued.push((Span { start: Ms(block.end.0.saturating_sub(window_ms)), end: block.end }, b));
             }
         }
-        done += region.len().0;
+        if embedder.queued() >= BATCH || b + 1 == blocks.len() {
+            let embedded = embedder.flush()?;
+            windows.extend(
+                queued.drain(..).zip(embedded).map(|((span, region), embedding)| Window { span, embedding, region }),
+            );
+        }
+        done += block.len().0;
         progress(done, total);
     }
     Ok(windows)

@@ -14,6 +14,8 @@ const SWITCH_COST: f32 = 0.25;
 const OVERLAP_MIN: f32 = 0.6;
 /// ...and no more than this less similar than the best.
 const OVERLAP_MARGIN: f32 = 0.05;
+/// A piece of a stretch of speech shorter than this, at its edge, is not a turn of its own.
+const MIN_PIECE: Ms = Ms(400);
 /// A turn change is moved to a gap between words at most this far away.
 const SNAP: Ms = Ms(600);
 
@@ -24,7 +26,7 @@ pub struct Window {
     pub span: Span,
     /// Its normalised embedding.
     pub embedding: Vec<f32>,
-    /// The stretch of speech it is in.
+    /// The block of speech it is in (stretches of voice with short silences between).
     pub region: usize,
 }
 
@@ -69,6 +71,36 @@ pub fn turns(regions: &[Span], windows: &[Window], centres: &[Vec<f32>]) -> Vec<
     }
     turns.retain(|t| t.span.end > t.span.start);
     turns
+}
+
+/// The turns of `blocks` cut to `regions` (the stretches of speech inside the blocks): each
+/// region takes the voices of the block turns over it; a piece shorter than [`MIN_PIECE`] at a
+/// region's edge goes to its neighbour in the region (a turn change found by windows of most of
+/// a second falls near, not on, the silence where it happened).
+pub fn within(block_turns: &[Turn], regions: &[Span]) -> Vec<Turn> {
+    let mut out: Vec<Turn> = Vec::new();
+    for region in regions {
+        let mut pieces: Vec<Turn> = block_turns
+            .iter()
+            .filter(|t| t.span.start < region.end && region.start < t.span.end)
+            .map(|t| Turn { span: Span { start: t.span.start.max(region.start), end: t.span.end.min(region.end) }, ..t.clone() })
+            .collect();
+        if pieces.is_empty() {
+            pieces.push(Turn { span: *region, voice: 0, overlap: None });
+        }
+        while pieces.len() > 1 && pieces[0].span.len() < MIN_PIECE {
+            let first = pieces.remove(0);
+            pieces[0].span.start = first.span.start;
+        }
+        while pieces.len() > 1 && pieces[pieces.len() - 1].span.len() < MIN_PIECE {
+            let last = pieces.pop().map_or(region.end, |p| p.span.end);
+            if let Some(prev) = pieces.last_mut() {
+                prev.span.end = last;
+            }
+        }
+        out.extend(pieces);
+    }
+    out
 }
 
 /// The best voice for each window: highest total similarity less [`SWITCH_COST`] per change.
@@ -168,6 +200,19 @@ mod tests {
         let turns = turns(&regions, &all, &centres);
         let got: Vec<(u64, u64, usize)> = turns.iter().map(|t| (t.span.start.0, t.span.end.0, t.voice)).collect();
         assert_eq!(got, [(0, 4_811, 0), (4_811, 6_422, 1), (8_000, 9_000, 1)]);
+    }
+
+    #[test]
+    fn block_turns_are_cut_to_the_stretches_of_speech_and_slivers_go_to_a_neighbour() {
+        let block = [
+            Turn { span: Span::ms(0, 2_900), voice: 0, overlap: None },
+            Turn { span: Span::ms(2_900, 6_000), voice: 1, overlap: None },
+        ];
+        // Stretches: 0-1.2 s, 1.5-3.0 s (the change at 2.9 s leaves a 0.1 s sliver), 3.3-6 s.
+        let regions = [Span::ms(0, 1_200), Span::ms(1_500, 3_000), Span::ms(3_300, 6_000)];
+        let got: Vec<(u64, u64, usize)> =
+            within(&block, &regions).iter().map(|t| (t.span.start.0, t.span.end.0, t.voice)).collect();
+        assert_eq!(got, [(0, 1_200, 0), (1_500, 3_000, 0), (3_300, 6_000, 1)]);
     }
 
     #[test]

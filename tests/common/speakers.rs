@@ -31,6 +31,48 @@ pub fn model() -> PathBuf {
     script_path("VERBATIM_SPEAKER_MODEL", "speaker-models")
 }
 
+/// The peer's turns on a fixture (scripts/speaker-peer: pyannote segmentation-3.0 and CAM++ in
+/// sherpa-onnx, one thread), its speakers numbered as it numbers them.
+pub fn peer(fixtures: &Path, name: &str, count: usize) -> Vec<Labelled> {
+    let script = format!("{}/scripts/speaker-peer", env!("CARGO_MANIFEST_DIR"));
+    let wav = fixtures.join(format!("{name}.16k.wav"));
+    let out = Command::new("bash").arg(&script).arg("run").arg(&wav).arg(count.to_string()).output().unwrap();
+    assert!(out.status.success(), "{script} failed: {}", String::from_utf8_lossy(&out.stderr));
+    let mut labels: Vec<String> = Vec::new();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|line| {
+            let parts: Vec<&str> = line.split_whitespace().collect();
+            let ms = |t: &str| Ms((t.parse::<f64>().unwrap() * 1000.0).round() as u64);
+            if !labels.iter().any(|l| l == parts[2]) {
+                labels.push(parts[2].to_string());
+            }
+            let speaker = labels.iter().position(|l| l == parts[2]).unwrap() as u32;
+            Labelled { span: Span { start: ms(parts[0]), end: ms(parts[1]) }, speaker }
+        })
+        .collect()
+}
+
+/// The share of `words` (with a true speaker) whose middle falls in a found turn of a speaker
+/// paired with a true speaker there: how the peer, which has no words, would attribute ours.
+pub fn words_right_by_turns(truth: &Truth, words: &[(Span, Option<String>)], found: &[Labelled], pairing: &[(u32, u32)]) -> f64 {
+    let judged: Vec<bool> = words
+        .iter()
+        .filter_map(|(span, _)| {
+            let truly = truth.speakers_at(*span);
+            if truly.is_empty() {
+                return None;
+            }
+            let middle = Ms((span.start.0 + span.end.0) / 2);
+            let heard = found.iter().filter(|l| l.span.start <= middle && middle < l.span.end);
+            Some(heard.filter_map(|l| pairing.iter().find(|(h, _)| *h == l.speaker)).any(|(_, t)| truly.contains(t)))
+        })
+        .collect();
+    judged.iter().filter(|r| **r).count() as f64 / judged.len().max(1) as f64
+}
+
 /// A fixture's truth: speaker ids in order of first turn, their turns, and the live keys.
 pub struct Truth {
     pub speakers: Vec<String>,
@@ -83,8 +125,8 @@ pub fn press_keys(asr: &Asr, id: &str, keys: &[(Ms, u8)]) {
     saver.finish();
 }
 
-/// What verbatim's JSON export says: turns (segments less their pauses) labelled by speaker
-/// label, and words with their speaker label.
+/// What verbatim's JSON export says: turns (its segments) labelled by speaker label, and words
+/// with their speaker label.
 pub struct Found {
     pub labels: Vec<String>,
     pub turns: Vec<Labelled>,
@@ -100,10 +142,6 @@ impl Found {
         let document: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
         std::fs::remove_file(&out).unwrap();
         let span = |v: &serde_json::Value| Span::ms(v["start_ms"].as_u64().unwrap(), v["end_ms"].as_u64().unwrap());
-        let silences: Vec<Span> = ["pauses", "micro_pauses"]
-            .iter()
-            .flat_map(|k| document[*k].as_array().unwrap().iter().map(span).collect::<Vec<_>>())
-            .collect();
         let (mut labels, mut turns, mut words) = (Vec::new(), Vec::new(), Vec::new());
         for segment in document["segments"].as_array().unwrap() {
             let label = segment["speaker"].as_str().map(str::to_string);
@@ -115,36 +153,12 @@ impl Found {
                 labels.push(label.clone());
             }
             let speaker = labels.iter().position(|l| *l == label).unwrap() as u32;
-            for piece in without(span(segment), &silences) {
-                turns.push(Labelled { span: piece, speaker });
-            }
+            // A segment as exported: pauses inside it belong to its turn, as they do in the
+            // truth (a turn runs from its first sample to its last) and in the peer's turns.
+            turns.push(Labelled { span: span(segment), speaker });
         }
         Found { labels, turns, words, document }
     }
-}
-
-/// `span` less the parts of it in `silences`.
-pub fn without(span: Span, silences: &[Span]) -> Vec<Span> {
-    let mut pieces = vec![span];
-    for silence in silences {
-        pieces = pieces
-            .into_iter()
-            .flat_map(|p| {
-                if silence.end <= p.start || p.end <= silence.start {
-                    return vec![p];
-                }
-                let mut left = Vec::new();
-                if silence.start > p.start {
-                    left.push(Span::ms(p.start.0, silence.start.0));
-                }
-                if silence.end < p.end {
-                    left.push(Span::ms(silence.end.0, p.end.0));
-                }
-                left
-            })
-            .collect();
-    }
-    pieces
 }
 
 /// The share of `words` (with a true speaker) whose label is paired with a true speaker there.
