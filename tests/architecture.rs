@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 
 /// The top-level modules from the bottom layer up: each may use only those before it.
 const LAYERS: &[&str] = &[
-    "model", "securefs", "onnx", "crypto", "store", "audio", "guide", "analysis", "diarize", "asr", "keymap", "project",
-    "pipeline", "session", "report", "export", "tui", "cli",
+    "model", "securefs", "onnx", "crypto", "store", "audio", "guide", "analysis", "diarize", "asr", "keymap",
+    "project", "pipeline", "session", "report", "export", "tui", "cli",
 ];
 
 /// The longest a source file may grow.

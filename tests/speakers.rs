@@ -100,7 +100,10 @@ fn bad_input_gets_a_clear_message_and_leaves_nothing_half_written() {
     // No speaker model at all, then a speech model named for speakers.
     let id = asr.s.import(&fixtures.join("three-real.wav"));
     let err = fails(asr.cmd().arg("speakers").arg(asr.s.project()).arg(&id));
-    assert!(err.contains("no speaker model is installed. Add an ONNX speaker model with `verbatim models add FILE`"), "{err}");
+    assert!(
+        err.contains("no speaker model is installed. Add an ONNX speaker model with `verbatim models add FILE`"),
+        "{err}"
+    );
     let err = fails(asr.cmd().arg("speakers").arg(asr.s.project()).arg(&id).args(["--model", "tiny.en"]));
     assert!(err.contains("tiny.en is a whisper model, where this needs a speaker model"), "{err}");
     ok(asr.cmd().args(["models", "add"]).arg(speakers::model()).args(["--name", "dvector"]));
@@ -111,20 +114,55 @@ fn bad_input_gets_a_clear_message_and_leaves_nothing_half_written() {
     assert!(err.contains("5000 voices were asked for") && err.contains("give --count from 1 to"), "{err}");
     // A session with no speech: five seconds of room noise.
     let quiet = asr.s.path("quiet.wav");
-    tool("sox", &["-n", "-r", "48000", "-c", "1", "-b", "16", quiet.to_str().unwrap(), "synth", "5", "pinknoise", "vol", "0.0005"]);
+    tool(
+        "sox",
+        &[
+            "-n",
+            "-r",
+            "48000",
+            "-c",
+            "1",
+            "-b",
+            "16",
+            quiet.to_str().unwrap(),
+            "synth",
+            "5",
+            "pinknoise",
+            "vol",
+            "0.0005",
+        ],
+    );
     let silent = asr.s.import(&quiet);
     let err = fails(asr.cmd().arg("speakers").arg(asr.s.project()).arg(&silent));
     assert!(err.contains("no speech was found in this session, so there is nobody to tell apart"), "{err}");
     // Nothing half-written: no speaker layer in either session.
     for session in [&id, &silent] {
-        let layers: Vec<_> =
-            files(&asr.s.session_dir(session)).into_iter().filter(|p| p.to_string_lossy().contains("speakers")).collect();
+        let layers: Vec<_> = files(&asr.s.session_dir(session))
+            .into_iter()
+            .filter(|p| p.to_string_lossy().contains("speakers"))
+            .collect();
         assert!(layers.is_empty(), "{layers:?}");
     }
     // Enrolling from too little speech, or backwards, says so and stores nothing.
-    let err = fails(asr.cmd().args(["voices", "enrol"]).arg(asr.s.project()).args(["interviewer", "--session", &id, "--from", "1s", "--to", "2s"]));
+    let err = fails(asr.cmd().args(["voices", "enrol"]).arg(asr.s.project()).args([
+        "interviewer",
+        "--session",
+        &id,
+        "--from",
+        "1s",
+        "--to",
+        "2s",
+    ]));
     assert!(err.contains("a voice needs at least 00:00:05 of it alone"), "{err}");
-    let err = fails(asr.cmd().args(["voices", "enrol"]).arg(asr.s.project()).args(["interviewer", "--session", &id, "--from", "9s", "--to", "2s"]));
+    let err = fails(asr.cmd().args(["voices", "enrol"]).arg(asr.s.project()).args([
+        "interviewer",
+        "--session",
+        &id,
+        "--from",
+        "9s",
+        "--to",
+        "2s",
+    ]));
     assert!(err.contains("--to (00:00:02) must come after --from (00:00:09)"), "{err}");
     assert!(!asr.s.project().join("voices").exists());
 }

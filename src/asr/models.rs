@@ -245,7 +245,9 @@ impl ModelStore {
                 description: spec.describe(),
                 multilingual: true,
                 sha256,
-                bytes: fs::metadata(part).map_err(|source| FsError { path: part.into(), action: "reading", source })?.len(),
+                bytes: fs::metadata(part)
+                    .map_err(|source| FsError { path: part.into(), action: "reading", source })?
+                    .len(),
                 licence,
                 source: source.to_string(),
                 added: chrono::Utc::now(),
@@ -341,7 +343,9 @@ fn check(path: &Path) -> Result<u64, AsrError> {
         return Err(ggml::GgmlError::NotAModel { path: path.into() }.into());
     }
     match Embedder::inspect(path, &path.display().to_string()) {
-        Ok(_) => Ok(fs::metadata(path).map_err(|source| FsError { path: path.into(), action: "reading", source })?.len()),
+        Ok(_) => {
+            Ok(fs::metadata(path).map_err(|source| FsError { path: path.into(), action: "reading", source })?.len())
+        }
         // Not ONNX either: say what verbatim reads.
         Err(crate::diarize::DiarizeError::NotOnnx(_)) => Err(ggml::GgmlError::NotAModel { path: path.into() }.into()),
         Err(e) => Err(e.into()),

@@ -54,7 +54,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     let report = keyring.forget(id, &pass)?;
     say!("Forgot {id}:");
-    say!("  removed: {id}'s key (overwritten, then deleted) and their folder, with any voice enrolled from their sessions");
+    say!(
+        "  removed: {id}'s key (overwritten, then deleted) and their folder, with any voice enrolled from their sessions"
+    );
     say!("  removed: {} session(s){}", report.sessions.len(), list(&report.sessions));
     for path in &report.deleted_exports {
         say!("  removed: {}", path.display());

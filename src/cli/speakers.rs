@@ -42,7 +42,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let dir = &args.project.dir;
     let store = ModelStore::user()?;
     let model = store.choose(ModelKind::Speaker, args.model.as_deref())?;
-    let spec = model.info.speaker.clone().ok_or_else(|| anyhow::anyhow!("{} has no speaker model description; remove it and add it again", model.name))?;
+    let spec = model.info.speaker.clone().ok_or_else(|| {
+        anyhow::anyhow!("{} has no speaker model description; remove it and add it again", model.name)
+    })?;
     let embedder = RefCell::new(Embedder::load(&model.path, &model.name, &spec)?);
     let _ = rustix::process::nice(10);
     let mut keyring = open::unlock(dir)?;
@@ -116,7 +118,11 @@ fn describe(
                 NamedBy::OneToOne => "the other voice".into(),
                 NamedBy::Unnamed => "not named".into(),
             };
-            format!("{} {} ({how})", v.speaker.label(participant, verbatim::model::SpeakerNames::SHORT), Ms(v.speech_ms))
+            format!(
+                "{} {} ({how})",
+                v.speaker.label(participant, verbatim::model::SpeakerNames::SHORT),
+                Ms(v.speech_ms)
+            )
         })
         .collect();
     let overlaps = layer.turns.iter().filter(|t| t.overlap.is_some()).count();

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use verbatim::asr::whisper::{self, Recogniser};
 use verbatim::asr::models::ModelKind;
+use verbatim::asr::whisper::{self, Recogniser};
 use verbatim::asr::{AsrError, InstalledModel, ModelStore};
 use verbatim::model::SessionId;
 use verbatim::model::transcript::UNSURE;

@@ -84,11 +84,18 @@ pub fn run(command: Command) -> Result<ExitCode> {
             let mut keyring = open::unlock(&args.project.dir)?;
             let voices = keyring.voices()?;
             if voices.is_empty() {
-                say!("No voices are enrolled. Enrol one with `verbatim voices enrol DIR NAME --session S --from T --to T`.");
+                say!(
+                    "No voices are enrolled. Enrol one with `verbatim voices enrol DIR NAME --session S --from T --to T`."
+                );
             }
             for voice in &voices {
                 let whose = voice.owner.as_ref().map_or("the project's".to_string(), |o| format!("{o}'s data"));
-                say!("{:<16} {:.0} s of voice, {whose}, model {}", voice.name, voice.seconds, &voice.model_sha256[..12.min(voice.model_sha256.len())]);
+                say!(
+                    "{:<16} {:.0} s of voice, {whose}, model {}",
+                    voice.name,
+                    voice.seconds,
+                    &voice.model_sha256[..12.min(voice.model_sha256.len())]
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -133,7 +140,10 @@ fn enrol(args: EnrolArgs) -> Result<ExitCode> {
     let path: PathBuf = keyring.enrol_voice(&voice)?;
     say!("Enrolled {} from {:.0} of speech in {}, with model {}.", voice.name, speech, args.session, model.name);
     match owner {
-        Some(owner) => say!("It is {owner}'s data: sealed to {owner} ({}), and `verbatim forget {owner}` deletes it.", path.display()),
+        Some(owner) => say!(
+            "It is {owner}'s data: sealed to {owner} ({}), and `verbatim forget {owner}` deletes it.",
+            path.display()
+        ),
         None => say!("It is the interviewer's: sealed to the project key ({}).", path.display()),
     }
     say!("Run `verbatim speakers` again (with --force for sessions done before) to label it in every session.");

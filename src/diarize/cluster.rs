@@ -226,8 +226,11 @@ mod tests {
 
     #[test]
     fn three_voices_are_found_and_numbered_by_first_appearance() {
-        let chunks: Vec<Chunk> =
-            [2, 0, 1, 0, 2, 1, 1, 0, 2].iter().enumerate().map(|(i, &v)| chunk(v, 0.1 * (i % 3) as f32, None)).collect();
+        let chunks: Vec<Chunk> = [2, 0, 1, 0, 2, 1, 1, 0, 2]
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| chunk(v, 0.1 * (i % 3) as f32, None))
+            .collect();
         let (labels, centres) = cluster(&chunks, 3);
         assert_eq!(labels, [0, 1, 2, 1, 0, 2, 2, 1, 0]);
         assert_eq!(centres.len(), 3);
@@ -237,7 +240,8 @@ mod tests {
     fn different_keys_never_share_a_voice_and_the_same_key_always_does() {
         // Two chunks of one voice that the interviewer said are two people (keys 1 and 2), and
         // two far-apart chunks that they said are one (key 3).
-        let chunks = vec![chunk(0, 0.0, Some(1)), chunk(0, 0.05, Some(2)), chunk(1, 0.0, Some(3)), chunk(2, 0.0, Some(3))];
+        let chunks =
+            vec![chunk(0, 0.0, Some(1)), chunk(0, 0.05, Some(2)), chunk(1, 0.0, Some(3)), chunk(2, 0.0, Some(3))];
         let (labels, _) = cluster(&chunks, 2);
         assert_ne!(labels[0], labels[1]);
         assert_eq!(labels[2], labels[3]);

@@ -68,10 +68,18 @@ impl SpeakerSpec {
     pub fn of(model: &Model) -> Result<SpeakerSpec, String> {
         let (inputs, outputs) = model.signature();
         let [input] = inputs.as_slice() else {
-            return Err(format!("it takes {} inputs ({}), where a speaker model takes one", inputs.len(), names(&inputs)));
+            return Err(format!(
+                "it takes {} inputs ({}), where a speaker model takes one",
+                inputs.len(),
+                names(&inputs)
+            ));
         };
         let [output] = outputs.as_slice() else {
-            return Err(format!("it gives {} outputs ({}), where a speaker model gives one", outputs.len(), names(&outputs)));
+            return Err(format!(
+                "it gives {} outputs ({}), where a speaker model gives one",
+                outputs.len(),
+                names(&outputs)
+            ));
         };
         if !input.is_f32 || !output.is_f32 {
             return Err("its input or output is not a tensor of floats".into());
@@ -100,13 +108,7 @@ impl SpeakerSpec {
         if !(20..=400).contains(&window_frames) {
             return Err(format!("its windows of {window_frames} frames are outside 20-400"));
         }
-        Ok(SpeakerSpec {
-            front_end,
-            window_frames,
-            input: input.name.clone(),
-            output: output.name.clone(),
-            dim,
-        })
+        Ok(SpeakerSpec { front_end, window_frames, input: input.name.clone(), output: output.name.clone(), dim })
     }
 
     /// How long one window lasts, in samples at 16 kHz.
@@ -180,10 +182,14 @@ impl Front {
 impl Embedder {
     /// Loads the speaker model at `path`, whose spec was found when it was added.
     pub fn load(path: &Path, name: &str, spec: &SpeakerSpec) -> Result<Embedder, DiarizeError> {
-        let bytes = std::fs::read(path)
-            .map_err(|source| crate::securefs::FsError { path: path.into(), action: "reading", source })?;
+        let bytes = std::fs::read(path).map_err(|source| crate::securefs::FsError {
+            path: path.into(),
+            action: "reading",
+            source,
+        })?;
         let model = Model::from_bytes(name, &bytes)?;
-        let found = SpeakerSpec::of(&model).map_err(|reason| DiarizeError::NotSpeakerModel { path: path.into(), reason })?;
+        let found =
+            SpeakerSpec::of(&model).map_err(|reason| DiarizeError::NotSpeakerModel { path: path.into(), reason })?;
         if found != *spec {
             return Err(DiarizeError::NotSpeakerModel {
                 path: path.into(),
@@ -202,8 +208,11 @@ impl Embedder {
 
     /// Loads a model file to find out whether it is a speaker model, and its spec.
     pub fn inspect(path: &Path, name: &str) -> Result<SpeakerSpec, DiarizeError> {
-        let bytes = std::fs::read(path)
-            .map_err(|source| crate::securefs::FsError { path: path.into(), action: "reading", source })?;
+        let bytes = std::fs::read(path).map_err(|source| crate::securefs::FsError {
+            path: path.into(),
+            action: "reading",
+            source,
+        })?;
         let model = match Model::from_bytes(name, &bytes) {
             Ok(model) => model,
             Err(crate::onnx::OnnxError::Model { .. }) => return Err(DiarizeError::NotOnnx(path.into())),

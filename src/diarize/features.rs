@@ -8,8 +8,8 @@
 
 use std::sync::Arc;
 
-use realfft::{RealFftPlanner, RealToComplex};
 use realfft::num_complex::Complex;
+use realfft::{RealFftPlanner, RealToComplex};
 
 /// Added to the mel power before the logarithm, as the model's training recipe did.
 const LOG_FLOOR: f32 = 1e-10;
@@ -215,12 +215,14 @@ fn kaldi_filters(rate: u32, bins: usize) -> Vec<(usize, Vec<f32>)> {
     let delta = (high - low) / (bins + 1) as f64;
     (0..bins)
         .map(|m| {
-            let (left, centre, right) = (low + m as f64 * delta, low + (m + 1) as f64 * delta, low + (m + 2) as f64 * delta);
+            let (left, centre, right) =
+                (low + m as f64 * delta, low + (m + 1) as f64 * delta, low + (m + 2) as f64 * delta);
             let weights: Vec<f32> = (0..fft_bins)
                 .map(|k| {
                     let at = mel(bin_width * k as f64);
                     if at > left && at < right {
-                        let w = if at <= centre { (at - left) / (centre - left) } else { (right - at) / (right - centre) };
+                        let w =
+                            if at <= centre { (at - left) / (centre - left) } else { (right - at) / (right - centre) };
                         w as f32
                     } else {
                         0.0
@@ -243,7 +245,8 @@ mod tests {
         (0..8000)
             .map(|n| {
                 let t = n as f32 / 16_000.0;
-                0.5 * (2.0 * std::f32::consts::PI * 440.0 * t).sin() + 0.25 * (2.0 * std::f32::consts::PI * 2500.0 * t).sin()
+                0.5 * (2.0 * std::f32::consts::PI * 440.0 * t).sin()
+                    + 0.25 * (2.0 * std::f32::consts::PI * 2500.0 * t).sin()
             })
             .collect()
     }
@@ -273,7 +276,13 @@ mod tests {
         for (band, (ours, theirs)) in out[3 * 80..4 * 80].iter().zip(KALDI_FRAME_3).enumerate() {
             // Bands with the tones match closely; the leakage between them, a millionth of
             // their power, differs with the FFT's rounding.
-            let tolerance = if theirs > -10.0 { 0.01 } else if theirs > -14.0 { 0.3 } else { 1.0 };
+            let tolerance = if theirs > -10.0 {
+                0.01
+            } else if theirs > -14.0 {
+                0.3
+            } else {
+                1.0
+            };
             assert!((ours - theirs).abs() < tolerance, "band {band}: {ours} against Kaldi's {theirs}");
         }
     }

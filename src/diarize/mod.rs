@@ -64,7 +64,9 @@ pub enum DiarizeError {
     #[error("{0}")]
     Audio(String),
     /// The session has no speech.
-    #[error("no speech was found in this session, so there is nobody to tell apart. Check the recording with `verbatim play`")]
+    #[error(
+        "no speech was found in this session, so there is nobody to tell apart. Check the recording with `verbatim play`"
+    )]
     NoSpeech,
     /// The number of voices asked for is impossible.
     #[error("{} voices were asked for, but the session has {regions} stretches of speech: give --count from 1 to {regions}", .asked)]
@@ -111,7 +113,11 @@ pub fn diarize(
 
 /// One voice's embedding from `regions` (stretches of speech of that voice alone): the
 /// normalised mean of their windows'.
-pub fn voiceprint(regions: &[Span], read: &mut ReadAudio<'_>, embedder: &mut Embedder) -> Result<Vec<f32>, DiarizeError> {
+pub fn voiceprint(
+    regions: &[Span],
+    read: &mut ReadAudio<'_>,
+    embedder: &mut Embedder,
+) -> Result<Vec<f32>, DiarizeError> {
     let windows = embed(&blocks(regions), read, embedder, &mut |_, _| {})?;
     let vectors: Vec<&[f32]> = windows.iter().map(|w| w.embedding.as_slice()).collect();
     Ok(embedder::mean(&vectors))
@@ -166,9 +172,11 @@ fn embed(
         }
         if embedder.queued() >= BATCH || b + 1 == blocks.len() {
             let embedded = embedder.flush()?;
-            windows.extend(
-                queued.drain(..).zip(embedded).map(|((span, region), embedding)| Window { span, embedding, region }),
-            );
+            windows.extend(queued.drain(..).zip(embedded).map(|((span, region), embedding)| Window {
+                span,
+                embedding,
+                region,
+            }));
         }
         done += block.len().0;
         progress(done, total);

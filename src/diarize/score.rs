@@ -64,9 +64,8 @@ pub fn score(truth: &[Labelled], found: &[Labelled]) -> Score {
         }
     }
     let pairing = best_pairing(&co);
-    let mapped = |hf: u32| -> u32 {
-        pairing.iter().filter(|(i, _)| hf & (1 << i) != 0).fold(0, |m, (_, j)| m | (1 << j))
-    };
+    let mapped =
+        |hf: u32| -> u32 { pairing.iter().filter(|(i, _)| hf & (1 << i) != 0).fold(0, |m, (_, j)| m | (1 << j)) };
     let (mut reference, mut missed, mut false_alarm, mut confusion) = (0u64, 0u64, 0u64, 0u64);
     let (mut alone, mut alone_right) = (0u64, 0u64);
     for (tf, hf) in t.iter().zip(&h) {
@@ -102,9 +101,10 @@ pub fn words_right(words: &[(Span, u32)], found: &[Labelled], pairing: &[(u32, u
         .iter()
         .filter(|(span, speaker)| {
             let middle = Ms((span.start.0 + span.end.0) / 2);
-            found.iter().filter(|l| l.span.start <= middle && middle < l.span.end).any(|l| {
-                pairing.iter().any(|(f, t)| *f == l.speaker && t == speaker)
-            })
+            found
+                .iter()
+                .filter(|l| l.span.start <= middle && middle < l.span.end)
+                .any(|l| pairing.iter().any(|(f, t)| *f == l.speaker && t == speaker))
         })
         .count();
     right as f64 / words.len() as f64
@@ -121,7 +121,14 @@ fn ids(labelled: &[Labelled]) -> Vec<u32> {
 /// The one-to-one pairing (found index, true index) with the most shared frames: every pairing
 /// is tried (speakers number at most about ten), by depth-first search with pruning.
 fn best_pairing(co: &[Vec<u64>]) -> Vec<(usize, usize)> {
-    fn search(co: &[Vec<u64>], i: usize, used: u64, sum: u64, path: &mut Vec<(usize, usize)>, best: &mut (u64, Vec<(usize, usize)>)) {
+    fn search(
+        co: &[Vec<u64>],
+        i: usize,
+        used: u64,
+        sum: u64,
+        path: &mut Vec<(usize, usize)>,
+        best: &mut (u64, Vec<(usize, usize)>),
+    ) {
         if i == co.len() {
             if sum > best.0 || best.1.is_empty() {
                 *best = (sum, path.clone());

@@ -53,7 +53,8 @@ pub fn turns(regions: &[Span], windows: &[Window], centres: &[Vec<f32>]) -> Vec<
             let last = i + 1 == to - from;
             let change = !last && path[i + 1] != path[i];
             if last || change {
-                let end = if last { region.end } else { Ms((window.span.end.0 + windows[from + i + 1].span.start.0) / 2) };
+                let end =
+                    if last { region.end } else { Ms((window.span.end.0 + windows[from + i + 1].span.start.0) / 2) };
                 let end = end.clamp(start, region.end);
                 turns.push(Turn { span: Span { start, end }, voice: path[i], overlap: None });
                 start = end;
@@ -83,7 +84,10 @@ pub fn within(block_turns: &[Turn], regions: &[Span]) -> Vec<Turn> {
         let mut pieces: Vec<Turn> = block_turns
             .iter()
             .filter(|t| t.span.start < region.end && region.start < t.span.end)
-            .map(|t| Turn { span: Span { start: t.span.start.max(region.start), end: t.span.end.min(region.end) }, ..t.clone() })
+            .map(|t| Turn {
+                span: Span { start: t.span.start.max(region.start), end: t.span.end.min(region.end) },
+                ..t.clone()
+            })
             .collect();
         if pieces.is_empty() {
             pieces.push(Turn { span: *region, voice: 0, overlap: None });

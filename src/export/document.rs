@@ -1,6 +1,7 @@
 //! The session as exports see it: metadata, guide progress, markers, pauses and segments, all
 //! typed; the JSON export is this value serialised (docs/export-json.md).
 
+pub use super::speaking::{SpeakersInfo, SpeakingTime};
 use crate::analysis::Analysis;
 use crate::guide::{Guide, GuideError};
 use crate::model::transcript::display;
@@ -8,7 +9,6 @@ use crate::model::{
     Mark, Marker, MarkerKind, Ms, ParticipantCode, SessionId, Source, Span, Speaker, Token, Transcript, Word,
 };
 use crate::pipeline::DraftLayer;
-pub use super::speaking::{SpeakersInfo, SpeakingTime};
 use crate::session::{Opened, SessionError, SessionMeta, SessionState};
 
 /// Version of the JSON layout ([`SessionDocument`]); bumped on incompatible change.

@@ -19,6 +19,10 @@ pub struct SpeakersInfo {
 impl SpeakersInfo {
     /// Each speaker's time in `transcript`, counting only `speech` (the pause layer's voice).
     pub(crate) fn of(layer: &SpeakerLayer, transcript: &Transcript, speech: &[Span], code: &ParticipantCode) -> Self {
-        Self { model: layer.model.clone(), model_sha256: layer.model_sha256.clone(), voices: speaking_times(transcript, speech, code) }
+        Self {
+            model: layer.model.clone(),
+            model_sha256: layer.model_sha256.clone(),
+            voices: speaking_times(transcript, speech, code),
+        }
     }
 }

@@ -150,8 +150,7 @@ impl Stage for Speakers<'_> {
         };
         let anchors: Vec<(Ms, u32)> = self.keys.iter().map(|(at, k)| (*at, u32::from(*k))).collect();
         let mut embedder = self.embedder.borrow_mut();
-        let found =
-            diarize::diarize(regions, &mut read, &mut embedder, &anchors, self.count, &self.words, progress)?;
+        let found = diarize::diarize(regions, &mut read, &mut embedder, &anchors, self.count, &self.words, progress)?;
         let speakers = self.name(&found.turns, &found.centres);
         let mut speech_ms = vec![0u64; found.centres.len()];
         for turn in &found.turns {
@@ -234,9 +233,10 @@ impl Speakers<'_> {
     fn key_votes(&self, turns: &[Turn], voices: usize) -> Vec<(usize, u8)> {
         let mut votes = vec![[0u32; 10]; voices];
         for &(at, key) in &self.keys {
-            let turn = turns.iter().find(|t| t.span.start <= at && at < t.span.end).or_else(|| {
-                turns.iter().rev().find(|t| t.span.end <= at && at.0 - t.span.end.0 <= KEY_LAG.0)
-            });
+            let turn = turns
+                .iter()
+                .find(|t| t.span.start <= at && at < t.span.end)
+                .or_else(|| turns.iter().rev().find(|t| t.span.end <= at && at.0 - t.span.end.0 <= KEY_LAG.0));
             if let Some(turn) = turn {
                 votes[turn.voice][usize::from(key.min(9))] += 1;
             }

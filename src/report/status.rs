@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 
+use crate::crypto::{Identity, Recipient};
 use crate::model::{Ms, ParticipantCode, SessionId};
 use crate::project::{Consent, ConsentStatus, Keyring};
-use crate::crypto::{Identity, Recipient};
 use crate::session::{Opened, SessionDir, SessionError, SessionStatus, SpeakingTime, speaking_times, transcript};
 
 /// Warn this many days before the retention date.
@@ -122,7 +122,11 @@ pub enum Warning {
 }
 
 /// Each speaker's voice time in a session with a speaker layer (none without one).
-fn speaking(session: &SessionDir, identity: &Identity, recipient: &Recipient) -> Result<Vec<SpeakingTime>, SessionError> {
+fn speaking(
+    session: &SessionDir,
+    identity: &Identity,
+    recipient: &Recipient,
+) -> Result<Vec<SpeakingTime>, SessionError> {
     let opened = Opened::with_keys(session.clone(), identity.clone(), recipient.clone());
     if session.recorder_alive() || opened.cached_speakers()?.is_none() {
         return Ok(Vec::new());

@@ -3,10 +3,10 @@
 
 use std::cell::OnceCell;
 
-use super::{draft, speakers};
 use super::markers::MarkerLog;
 use super::transcript::{self, TranscriptSaver};
 use super::{SessionDir, SessionError, SessionMeta};
+use super::{draft, speakers};
 use crate::analysis::Analysis;
 use crate::analysis::segments::{self, SpeakerMark};
 use crate::audio::store::EncryptedAudioReader;

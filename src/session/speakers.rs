@@ -102,12 +102,13 @@ pub fn voiceprint(
         .collect();
     let speech = Ms(regions.iter().map(|r| r.len().0).sum());
     let mut audio = session.audio()?;
-    let mut reader = crate::audio::mono16k::Mono16k::new(audio.spec().sample_rate)
-        .map_err(crate::pipeline::StageError::Pcm)?;
+    let mut reader =
+        crate::audio::mono16k::Mono16k::new(audio.spec().sample_rate).map_err(crate::pipeline::StageError::Pcm)?;
     let mut read = |span: Span, out: &mut zeroize::Zeroizing<Vec<f32>>| {
         reader.append_span(&mut audio, span, out).map_err(|e| crate::diarize::DiarizeError::Audio(e.to_string()))
     };
-    let embedding = crate::diarize::voiceprint(&regions, &mut read, embedder).map_err(crate::pipeline::StageError::from)?;
+    let embedding =
+        crate::diarize::voiceprint(&regions, &mut read, embedder).map_err(crate::pipeline::StageError::from)?;
     Ok((embedding, speech))
 }
 
@@ -122,7 +123,13 @@ mod tests {
     }
 
     fn recognised(text: &str, start: u64, end: u64) -> Token {
-        Token::Word(Word { text: text.into(), span: Some(Span::ms(start, end)), confidence: Some(0.9), source: Source::Recognised, glued: false })
+        Token::Word(Word {
+            text: text.into(),
+            span: Some(Span::ms(start, end)),
+            confidence: Some(0.9),
+            source: Source::Recognised,
+            glued: false,
+        })
     }
 
     #[test]
@@ -144,7 +151,8 @@ mod tests {
             (Span::ms(5_000, 8_000), Some(Speaker::Numbered(2))),
             (Span::ms(8_500, 9_000), None),
         ]);
-        transcript.segments[0].tokens = vec![recognised("so", 200, 500), recognised("yes", 1_100, 1_400), recognised("well", 1_500, 1_900)];
+        transcript.segments[0].tokens =
+            vec![recognised("so", 200, 500), recognised("yes", 1_100, 1_400), recognised("well", 1_500, 1_900)];
         let mut fixed = transcript.clone();
         fixed.segments[1].speaker_fixed = true;
         apply(&mut transcript, &layer);

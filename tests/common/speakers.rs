@@ -57,7 +57,12 @@ pub fn peer(fixtures: &Path, name: &str, count: usize) -> Vec<Labelled> {
 
 /// The share of `words` (with a true speaker) whose middle falls in a found turn of a speaker
 /// paired with a true speaker there: how the peer, which has no words, would attribute ours.
-pub fn words_right_by_turns(truth: &Truth, words: &[(Span, Option<String>)], found: &[Labelled], pairing: &[(u32, u32)]) -> f64 {
+pub fn words_right_by_turns(
+    truth: &Truth,
+    words: &[(Span, Option<String>)],
+    found: &[Labelled],
+    pairing: &[(u32, u32)],
+) -> f64 {
     let judged: Vec<bool> = words
         .iter()
         .filter_map(|(span, _)| {
@@ -138,7 +143,13 @@ impl Found {
     pub fn export(asr: &Asr, id: &str) -> Found {
         let out = asr.s.path(&format!("{id}.json"));
         let _ = std::fs::remove_file(&out);
-        ok(asr.cmd().arg("export").arg(asr.s.project()).arg(id).args(["--format", "json", "--plaintext", "-o"]).arg(&out));
+        ok(asr
+            .cmd()
+            .arg("export")
+            .arg(asr.s.project())
+            .arg(id)
+            .args(["--format", "json", "--plaintext", "-o"])
+            .arg(&out));
         let document: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
         std::fs::remove_file(&out).unwrap();
         let span = |v: &serde_json::Value| Span::ms(v["start_ms"].as_u64().unwrap(), v["end_ms"].as_u64().unwrap());

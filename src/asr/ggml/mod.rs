@@ -82,8 +82,7 @@ impl GgmlModel {
 /// Whether the file at `path` starts with the ggml magic (an unreadable one does not).
 pub fn is_ggml(path: &Path) -> bool {
     let mut head = [0u8; 4];
-    File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok()
-        && u32::from_le_bytes(head) == MAGIC
+    File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok() && u32::from_le_bytes(head) == MAGIC
 }
 
 /// Why a file is not a whisper.cpp model verbatim will hand to whisper.cpp.

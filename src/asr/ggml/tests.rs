@@ -91,7 +91,10 @@ fn other_files_are_named_as_such() {
     bytes[..4].copy_from_slice(b"GGUF");
     let err = inspect_bytes(&bytes).unwrap_err();
     assert!(matches!(err, GgmlError::NotAModel { .. }), "{err:?}");
-    assert!(err.to_string().contains("GGUF, CTranslate2, safetensors and ONNX speech recognition files must be converted first"));
+    assert!(
+        err.to_string()
+            .contains("GGUF, CTranslate2, safetensors and ONNX speech recognition files must be converted first")
+    );
     let err = inspect(Path::new("/nonexistent/ggml-base.bin")).unwrap_err();
     assert!(matches!(err, GgmlError::Io { .. }) && err.to_string().contains("/nonexistent/ggml-base.bin"));
 }

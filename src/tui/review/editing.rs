@@ -104,9 +104,10 @@ impl<P: Playback, S: TranscriptSink> ReviewApp<P, S> {
         let target = Speaker::from_label(to, &code);
         let mut renamed = 0;
         // S1, S2… are this session's own voices: an S2 elsewhere is someone else.
-        let session_own = self.transcript.segments.iter().any(|s| {
-            matches!(&s.speaker, Some(speaker @ Speaker::Diarized(_)) if speaker.short_label(&code) == from)
-        });
+        let session_own =
+            self.transcript.segments.iter().any(
+                |s| matches!(&s.speaker, Some(speaker @ Speaker::Diarized(_)) if speaker.short_label(&code) == from),
+            );
         for seg in &mut self.transcript.segments {
             if seg.speaker.as_ref().is_some_and(|s| s.short_label(&code) == from) {
                 seg.speaker = Some(target.clone());

@@ -27,6 +27,9 @@ fn detected_speakers_show_per_segment_and_one_key_merges_two_voices() {
     let speakers: Vec<(Option<Speaker>, bool)> =
         app.transcript().segments.iter().map(|s| (s.speaker.clone(), s.speaker_fixed)).collect();
     let (i, p) = (Some(Speaker::Interviewer), Some(Speaker::Participant));
-    assert_eq!(speakers, [(i.clone(), false), (p.clone(), true), (i.clone(), false), (p.clone(), true), (i, false), (p, true)]);
+    assert_eq!(
+        speakers,
+        [(i.clone(), false), (p.clone(), true), (i.clone(), false), (p.clone(), true), (i, false), (p, true)]
+    );
     assert_eq!(app.status.as_ref().map(|s| s.text.clone()), Some("S1 merged into P03: 1 more segments".into()));
 }
