@@ -166,3 +166,30 @@ fn bad_input_gets_a_clear_message_and_leaves_nothing_half_written() {
     assert!(err.contains("--to (00:00:02) must come after --from (00:00:09)"), "{err}");
     assert!(!asr.s.project().join("voices").exists());
 }
+
+#[test]
+fn the_registry_says_how_many_voices_a_focus_group_has() {
+    let fixtures = speakers::fixtures();
+    let (_, whisper) = asr::fixtures();
+    let asr = Asr::new(&whisper);
+    ok(asr.cmd().args(["models", "add"]).arg(speakers::model()).args(["--name", "dvector"]));
+    let project = asr.s.project();
+    let added = ok(asr.cmd().args(["participant", "add"]).arg(&project).args(["G01", "--group", "6"]));
+    assert!(
+        String::from_utf8_lossy(&added.stdout)
+            .contains("G01 is a focus group of 6: speaker detection looks for 7 voices")
+    );
+    let err = fails(asr.cmd().args(["participant", "group"]).arg(&project).args(["G01", "many"]));
+    assert!(err.contains("\"many\" is not a group size: give 2 to 30 members"), "{err}");
+    ok(asr.cmd().arg("import").arg(&project).arg(fixtures.join("seven-mixed.wav")).args(["--participant", "G01"]));
+    let id =
+        asr.s.sessions().iter().map(|s| s["id"].as_str().unwrap().to_string()).find(|id| id.ends_with("G01")).unwrap();
+    let said = String::from_utf8(ok(asr.cmd().arg("speakers").arg(&project).arg(&id)).stdout).unwrap();
+    assert!(said.contains(": 7 voices: S1 "), "{said}");
+    let listed = String::from_utf8(ok(asr.cmd().args(["participant", "list"]).arg(&project)).stdout).unwrap();
+    assert!(listed.contains("focus group of 6"), "{listed}");
+    // Not a focus group after all: an interview of two, named as such.
+    ok(asr.cmd().args(["participant", "group"]).arg(&project).args(["G01", "none"]));
+    let said = String::from_utf8(ok(asr.cmd().arg("speakers").arg(&project).arg(&id)).stdout).unwrap();
+    assert!(said.contains(": 2 voices: ") && said.contains("G01 ") && said.contains("I "), "{said}");
+}

@@ -23,6 +23,8 @@ pub enum Command {
     Rename(RenameArgs),
     /// List participants with their consent and sessions (asks for the passphrase).
     List(ListArgs),
+    /// Say that a code stands for a focus group of N members, or `none` (a one-to-one interview).
+    Group(GroupArgs),
 }
 
 impl Command {
@@ -33,6 +35,7 @@ impl Command {
             Command::Consent(a) => &a.project.dir,
             Command::Rename(a) => &a.project.dir,
             Command::List(a) => &a.project.dir,
+            Command::Group(a) => &a.project.dir,
         }
     }
 }
@@ -54,6 +57,23 @@ pub struct AddArgs {
     /// A note about the consent (which form, what was agreed); never personal data.
     #[arg(long)]
     note: Option<String>,
+    /// The code stands for a focus group of N members (the moderator not counted): speaker
+    /// detection then looks for N + 1 voices.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(2..=30))]
+    group: Option<u8>,
+}
+
+/// `participant group`.
+#[derive(Debug, clap::Args)]
+pub struct GroupArgs {
+    #[command(flatten)]
+    project: ProjectArg,
+    /// The participant code.
+    #[arg(value_parser = args::parsed::<ParticipantCode>)]
+    id: ParticipantCode,
+    /// How many members the focus group has (the moderator not counted), or `none` for a
+    /// one-to-one interview.
+    members: String,
 }
 
 /// `participant consent`.
@@ -105,6 +125,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Consent(args) => consent(args),
         Command::Rename(args) => rename(args),
         Command::List(args) => list(args),
+        Command::Group(args) => group(args),
     }
 }
 
@@ -115,7 +136,11 @@ fn add(args: AddArgs) -> Result<ExitCode> {
     let consent =
         Consent { status: args.consent, date: args.date.unwrap_or_else(today), note: args.note.unwrap_or_default() };
     project.set_consent(id, &consent)?;
+    project.set_group(id, args.group)?;
     say!("Added participant {id} with their own key (consent {} {}).", consent.status.label(), consent.date);
+    if let Some(members) = args.group {
+        say!("{id} is a focus group of {members}: speaker detection looks for {} voices.", members + 1);
+    }
     if consent.status != ConsentStatus::Given {
         say!("When consent is given: verbatim participant consent {} {id} given", dir.display());
     }
@@ -134,6 +159,28 @@ fn consent(args: ConsentArgs) -> Result<ExitCode> {
     if consent.status == ConsentStatus::Withdrawn {
         say!("To delete everything about {id}: verbatim forget {} {id}", dir.display());
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn group(args: GroupArgs) -> Result<ExitCode> {
+    let (dir, id) = (&args.project.dir, &args.id);
+    let members = match args.members.trim() {
+        "none" | "0" => None,
+        text => match text.parse::<u8>() {
+            Ok(n) if (2..=30).contains(&n) => Some(n),
+            _ => anyhow::bail!(
+                "{text:?} is not a group size: give 2 to 30 members, or `none` for a one-to-one interview; nothing was changed"
+            ),
+        },
+    };
+    let project = Project::open(dir)?;
+    project.require_participant(id)?;
+    project.set_group(id, members)?;
+    match members {
+        Some(n) => say!("{id} is a focus group of {n} members: speaker detection looks for {} voices.", n + 1),
+        None => say!("{id} is a one-to-one interview: speaker detection looks for the interviewer and {id}."),
+    }
+    say!("Sessions told apart before keep their speakers until `verbatim speakers {} --all --force`.", dir.display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -160,7 +207,8 @@ fn list(args: ListArgs) -> Result<ExitCode> {
     for id in keyring.project().participants()? {
         let consent = describe_consent(keyring.consent(&id)?.as_ref());
         let count = sessions.iter().filter(|s| s.participant == id).count();
-        say!("{id:<8} consent {consent:<22} {count} session(s)");
+        let kind = keyring.group(&id)?.map_or(String::new(), |n| format!(", focus group of {n}"));
+        say!("{id:<8} consent {consent:<22} {count} session(s){kind}");
     }
     Ok(ExitCode::SUCCESS)
 }

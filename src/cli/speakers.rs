@@ -27,7 +27,8 @@ pub struct Args {
     /// Every session in the project.
     #[arg(long)]
     all: bool,
-    /// How many people speak (default: 2 for an interview, the interviewer and the participant).
+    /// How many people speak (default: the registry's: 2 for an interview, the interviewer and
+    /// the participant; a focus group's members and the moderator, `participant group`).
     #[arg(long, value_name = "N")]
     count: Option<usize>,
     /// The speaker model (see `verbatim models`); needed only when several are installed.
@@ -60,7 +61,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let started = Instant::now();
         let recording = entry.recorder_alive();
         let id = entry.id.clone();
+        let group = keyring.group(&entry.participant);
         let result = Opened::open(&mut keyring, entry).and_then(|session| {
+            let group = group?;
             let pauses = session.analysis(&mut |_, _| {})?;
             let words: Vec<Span> = match session.cached_draft()? {
                 Some(draft) => draft.words.iter().filter(|w| w.tag.is_none()).map(|w| w.span).collect(),
@@ -73,7 +76,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 .collect();
             let questions: Vec<Ms> =
                 markers.iter().filter(|m| matches!(m.mark, Mark::Question { .. })).map(|m| m.at).collect();
-            let count = args.count.unwrap_or(2);
+            let count = args.count.unwrap_or_else(|| group.map_or(2, |members| usize::from(members) + 1));
             let stage = Speakers {
                 model: &model,
                 embedder: &embedder,
@@ -82,7 +85,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 keys,
                 questions,
                 count,
-                one_to_one: args.count.is_none() || count == 2,
+                one_to_one: group.is_none() && count == 2,
                 profiles: &profiles,
                 participant: session.participant(),
             };

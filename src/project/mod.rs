@@ -26,7 +26,7 @@ pub use consent::{CONSENT_FILE, Consent, ConsentStatus};
 pub use forget::{ForgetPlan, ForgetReport};
 pub use keys::Keyring;
 pub use manifest::{ExportKind, ExportRecord, MANIFEST_FILE};
-pub use participants::{ParticipantError, SESSIONS_DIR};
+pub use participants::{GROUP_FILE, ParticipantError, SESSIONS_DIR};
 pub use shred::ShredReport;
 pub use voices::{VOICES_DIR, VoiceError};
 

@@ -115,3 +115,49 @@ impl Project {
         self.participant_dir(id).join(IDENTITY_FILE)
     }
 }
+
+/// File, in a participant's folder, saying the "participant" is a focus group and how many
+/// members it has (sealed to them, like their consent).
+pub const GROUP_FILE: &str = "group.json.age";
+
+/// A focus group's size, as the registry keeps it.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Group {
+    members: u8,
+}
+
+impl Project {
+    /// Records that participant `id` is a focus group of `members` people (the moderator not
+    /// counted), or, with `None`, a one-to-one interview; needs no passphrase.
+    pub fn set_group(&self, id: &ParticipantCode, members: Option<u8>) -> Result<(), ProjectError> {
+        let path = self.participant_dir(id).join(GROUP_FILE);
+        match members {
+            Some(members) => {
+                let recipient = self.participant_recipient(id)?;
+                crate::store::write(&path, &recipient, &Group { members }).map_err(super::VoiceError::from)?;
+            }
+            None => match fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(securefs::FsError { path, action: "removing", source: e }.into());
+                }
+                _ => {}
+            },
+        }
+        Ok(())
+    }
+}
+
+impl super::Keyring {
+    /// How many members participant `id` has if it is a focus group; `None` for a one-to-one
+    /// interview.
+    pub fn group(&mut self, id: &ParticipantCode) -> Result<Option<u8>, ProjectError> {
+        let path = self.project().participant_dir(id).join(GROUP_FILE);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let identity = self.participant(id)?.clone();
+        let plain = crate::store::open(&path, &identity).map_err(super::VoiceError::from)?;
+        let group: Group = crate::store::decode(&plain, &path).map_err(super::VoiceError::from)?;
+        Ok(Some(group.members))
+    }
+}

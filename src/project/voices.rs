@@ -29,7 +29,7 @@ pub enum VoiceError {
     /// No voice of that name.
     #[error("no voice named {0} is enrolled (see `verbatim voices list DIR`)")]
     Missing(String),
-    /// A voice file could not be read.
+    /// A sealed record (a voice, a group's size) could not be read or written.
     #[error(transparent)]
     Sealed(#[from] SealedError),
 }
