@@ -10,6 +10,8 @@
 
 use std::path::Path;
 
+use zeroize::Zeroizing;
+
 use super::DiarizeError;
 use super::features::{KaldiFbank, LogMel};
 use crate::audio::mono16k::MODEL_RATE;
@@ -144,9 +146,10 @@ pub struct Embedder {
     model: Model,
     spec: SpeakerSpec,
     front: Front,
-    features: Vec<f32>,
+    // Features of decrypted speech: wiped when dropped, like the audio they come from.
+    features: Zeroizing<Vec<f32>>,
     /// Windows of features waiting to be embedded, and how many.
-    batch: Vec<f32>,
+    batch: Zeroizing<Vec<f32>>,
     queued: usize,
 }
 
@@ -200,8 +203,8 @@ impl Embedder {
             model,
             front: Front::of(found.front_end),
             spec: found,
-            features: Vec::new(),
-            batch: Vec::new(),
+            features: Zeroizing::new(Vec::new()),
+            batch: Zeroizing::new(Vec::new()),
             queued: 0,
         })
     }

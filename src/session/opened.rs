@@ -60,6 +60,11 @@ impl Opened {
         }
     }
 
+    /// The session folder as the pipeline's stages read and cache into it.
+    fn workspace<'a>(&'a self, audio: &'a std::path::Path) -> Workspace<'a> {
+        Workspace { dir: &self.dir.path, audio, identity: &self.identity, recipient: &self.recipient }
+    }
+
     /// The session id.
     pub fn id(&self) -> &SessionId {
         &self.dir.id
@@ -136,8 +141,7 @@ impl Opened {
             return Err(SessionError::Busy(self.dir.id.clone()));
         }
         let audio = self.dir.audio_path();
-        let space =
-            Workspace { dir: &self.dir.path, audio: &audio, identity: &self.identity, recipient: &self.recipient };
+        let space = self.workspace(&audio);
         let (analysis, provenance) = pipeline::run(&Pauses, space, force, progress)?;
         let _ = self.analysis.set(analysis);
         let analysis = self.analysis.get().ok_or_else(|| SessionError::Busy(self.dir.id.clone()))?;
@@ -155,8 +159,7 @@ impl Opened {
             return Err(SessionError::Busy(self.dir.id.clone()));
         }
         let audio = self.dir.audio_path();
-        let space =
-            Workspace { dir: &self.dir.path, audio: &audio, identity: &self.identity, recipient: &self.recipient };
+        let space = self.workspace(&audio);
         let made = pipeline::run(stage, space, force, progress)?;
         if made.1 == Provenance::Computed {
             pipeline::remove_partial(&self.dir.path);
@@ -173,8 +176,7 @@ impl Opened {
         if !audio.exists() {
             return Ok(None);
         }
-        let space =
-            Workspace { dir: &self.dir.path, audio: &audio, identity: &self.identity, recipient: &self.recipient };
+        let space = self.workspace(&audio);
         let draft = pipeline::cached_for_audio::<Draft<'_>>(space)?;
         Ok(self.draft.get_or_init(|| draft).as_ref())
     }
@@ -190,8 +192,7 @@ impl Opened {
             return Err(SessionError::Busy(self.dir.id.clone()));
         }
         let audio = self.dir.audio_path();
-        let space =
-            Workspace { dir: &self.dir.path, audio: &audio, identity: &self.identity, recipient: &self.recipient };
+        let space = self.workspace(&audio);
         Ok(pipeline::run(stage, space, force, progress)?)
     }
 
@@ -204,8 +205,7 @@ impl Opened {
         if !audio.exists() {
             return Ok(None);
         }
-        let space =
-            Workspace { dir: &self.dir.path, audio: &audio, identity: &self.identity, recipient: &self.recipient };
+        let space = self.workspace(&audio);
         let speakers = pipeline::cached_for_audio::<Speakers<'_>>(space)?;
         Ok(self.speakers.get_or_init(|| speakers).as_ref())
     }
