@@ -193,3 +193,54 @@ fn the_registry_says_how_many_voices_a_focus_group_has() {
     let said = String::from_utf8(ok(asr.cmd().arg("speakers").arg(&project).arg(&id)).stdout).unwrap();
     assert!(said.contains(": 2 voices: ") && said.contains("G01 ") && said.contains("I "), "{said}");
 }
+
+#[test]
+fn an_enrolled_voice_is_named_in_every_session_and_goes_with_its_owner() {
+    let fixtures = speakers::fixtures();
+    let (_, whisper) = asr::fixtures();
+    let asr = Asr::new(&whisper);
+    ok(asr.cmd().args(["models", "add"]).arg(speakers::model()).args(["--name", "dvector"]));
+    let project = asr.s.project();
+    let id = asr.s.import(&fixtures.join("three-real.wav"));
+    let truth = Truth::read(&fixtures, "three-real");
+    // The first turn is speaker A's alone (0.8-7.3 s): the interviewer, say.
+    let first = &truth.turns[0];
+    assert_eq!((first.speaker, first.span.start.0, first.span.end.0 > 7_000), (0, 800, true));
+    let said = ok(asr.cmd().args(["voices", "enrol"]).arg(&project).args([
+        "interviewer",
+        "--session",
+        &id,
+        "--from",
+        "0s",
+        "--to",
+        "7.3s",
+    ]));
+    assert!(String::from_utf8_lossy(&said.stdout).contains("It is the interviewer's: sealed to the project key"));
+    // B's second turn (21-27 s) as a participant-owned voice named Kari: P01's data.
+    let b = truth.turns.iter().filter(|t| t.speaker == 1).nth(1).unwrap();
+    let (from, to) = (format!("{}ms", b.span.start.0), format!("{}ms", b.span.end.0));
+    let said = ok(asr.cmd().args(["voices", "enrol"]).arg(&project).args([
+        "Kari",
+        "--session",
+        &id,
+        "--from",
+        &from,
+        "--to",
+        &to,
+    ]));
+    assert!(String::from_utf8_lossy(&said.stdout).contains("It is P01's data: sealed to P01"));
+    let listed = String::from_utf8(ok(asr.cmd().args(["voices", "list"]).arg(&project)).stdout).unwrap();
+    assert!(listed.contains("Kari") && listed.contains("P01's data") && listed.contains("interviewer"), "{listed}");
+    // Another session (the same recording imported again) labels both by name.
+    let again = asr.s.import(&fixtures.join("three-real.wav"));
+    ok(asr.cmd().arg("speakers").arg(&project).arg(&again).args(["--count", "3"]));
+    let found = Found::export(&asr, &again);
+    let s = score(&truth.turns, &found.turns);
+    let named = |label: &str| found.labels.iter().position(|l| l == label).map(|i| i as u32);
+    let paired = |label: &str| s.pairing.iter().find(|(f, _)| Some(*f) == named(label)).map(|(_, t)| *t);
+    assert_eq!((paired("I"), paired("Kari")), (Some(0), Some(1)), "labels {:?}", found.labels);
+    // Withdrawal: forgetting P01 deletes Kari's voice with P01's key; the interviewer's stays.
+    ok(asr.cmd().args(["forget"]).arg(&project).args(["P01", "--yes"]));
+    let listed = String::from_utf8(ok(asr.cmd().args(["voices", "list"]).arg(&project)).stdout).unwrap();
+    assert!(!listed.contains("Kari") && listed.contains("interviewer"), "{listed}");
+}
