@@ -115,7 +115,9 @@ fn describe(
         .map(|v| {
             let how = match &v.named_by {
                 NamedBy::Key => "live key".to_string(),
-                NamedBy::Profile(similarity) => format!("enrolled voice, similarity 0.{similarity:02}"),
+                NamedBy::Profile(similarity) => {
+                    format!("enrolled voice, similarity {:.2}", f32::from(*similarity) / 100.0)
+                }
                 NamedBy::Questions => "talks at the guide questions".into(),
                 NamedBy::LessSpeech => "talks less".into(),
                 NamedBy::OneToOne => "the other voice".into(),

@@ -190,7 +190,7 @@ fn nearest(chunks: &[Chunk], centres: &[Vec<f32>], fixed: &[Option<usize>]) -> V
 }
 
 /// The centre most similar to `embedding`, and the similarity.
-pub fn best_centre(embedding: &[f32], centres: &[Vec<f32>]) -> (usize, f32) {
+fn best_centre(embedding: &[f32], centres: &[Vec<f32>]) -> (usize, f32) {
     centres
         .iter()
         .enumerate()

@@ -3,7 +3,6 @@
 //! window; then turn changes moved into the nearest gap between words, so a word belongs whole
 //! to one speaker.
 
-use super::cluster::best_centre;
 use super::embedder::cosine;
 use crate::model::{Ms, Span};
 
@@ -145,10 +144,13 @@ fn best_centre_of(scores: &[f32]) -> usize {
 /// The second voice heard in a window given to `voice`, if it sounds like two at once.
 fn overlap(embedding: &[f32], centres: &[Vec<f32>], voice: usize) -> Option<usize> {
     let best = cosine(embedding, &centres[voice]);
-    let others: Vec<Vec<f32>> =
-        centres.iter().enumerate().map(|(i, c)| if i == voice { vec![0.0; c.len()] } else { c.clone() }).collect();
-    let (other, similarity) = best_centre(embedding, &others);
-    (other != voice && similarity >= OVERLAP_MIN && best - similarity <= OVERLAP_MARGIN).then_some(other)
+    let (other, similarity) = centres
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != voice)
+        .map(|(i, c)| (i, cosine(embedding, c)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))?;
+    (similarity >= OVERLAP_MIN && best - similarity <= OVERLAP_MARGIN).then_some(other)
 }
 
 /// Moves each change of voice that falls inside one of `words` (sorted spans) to the nearest
