@@ -193,7 +193,7 @@ fn speaker_at(speakers: &[SpeakerMark], span: Span) -> Option<Speaker> {
         .iter()
         .filter(|m| m.at.0 <= span.start.0.saturating_add(lag))
         .max_by_key(|m| m.at)
-        .map(|m| Speaker::Numbered(m.speaker))
+        .map(|m| Speaker::of_key(m.speaker))
 }
 
 #[cfg(test)]
@@ -210,6 +210,13 @@ mod tests {
 
     fn mark(at: u64, speaker: u8) -> SpeakerMark {
         SpeakerMark { at: Ms(at), speaker }
+    }
+
+    #[test]
+    fn the_interviewers_key_names_the_interviewer() {
+        let pieces = segments(&spans(&[(0, 3_000), (6_000, 9_000)]), &[mark(500, 0), mark(6_500, 2)]);
+        let speakers: Vec<Option<Speaker>> = pieces.into_iter().map(|(_, s)| s).collect();
+        assert_eq!(speakers, [Some(Speaker::Interviewer), Some(Speaker::Numbered(2))]);
     }
 
     #[test]

@@ -193,6 +193,7 @@ actions! {
         UndoMarker => "marker.undo", "Undo the last marker", [Record];
         /// A speaker starts talking (focus groups).
         Speaker(SpeakerKey) => [Record];
+        SpeakerInterviewer => "speaker.interviewer", "The interviewer starts talking", [Record];
         GuideNext => "guide.next", "Next guide question", [Record];
         GuidePrev => "guide.prev", "Previous guide question", [Record];
         GuideNextSection => "guide.next_section", "Next guide section", [Record];

@@ -162,6 +162,9 @@ impl<'de> serde::Deserialize<'de> for MarkerKind {
     }
 }
 
+/// The speaker key number the interviewer's own key records: speakers 1-9 are the others.
+pub const INTERVIEWER_KEY: u8 = 0;
+
 /// What a marker marks, with what that kind carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mark {
@@ -179,7 +182,7 @@ pub enum Mark {
     FollowUp,
     /// A typed note.
     Note(String),
-    /// Speaker key 1-9 was pressed.
+    /// Speaker key 1-9 was pressed, or the interviewer's ([`INTERVIEWER_KEY`]).
     Speaker(u8),
     /// A guide question was asked.
     Question {

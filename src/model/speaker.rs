@@ -69,6 +69,12 @@ impl SpeakerNames<'static> {
 const UNKNOWN: Text = Text::new("unknown speaker", "ukjent taler");
 
 impl Speaker {
+    /// The speaker a live speaker key names: the interviewer's key
+    /// ([`super::marker::INTERVIEWER_KEY`]) the interviewer, key `n` focus-group member `Ln`.
+    pub fn of_key(key: u8) -> Speaker {
+        if key == super::marker::INTERVIEWER_KEY { Speaker::Interviewer } else { Speaker::Numbered(key) }
+    }
+
     /// The label the review screen shows: `I`, the participant's code, `L2`, `S1` or the name.
     pub(crate) fn short_label<'a>(&'a self, participant: &'a ParticipantCode) -> Cow<'a, str> {
         match self {

@@ -198,7 +198,7 @@ impl Speakers<'_> {
     fn name(&self, turns: &[Turn], centres: &[Vec<f32>]) -> Vec<(Speaker, NamedBy)> {
         let mut names: Vec<Option<(Speaker, NamedBy)>> = vec![None; centres.len()];
         for (voice, key) in self.key_votes(turns, centres.len()) {
-            names[voice] = Some((Speaker::Numbered(key), NamedBy::Key));
+            names[voice] = Some((Speaker::of_key(key), NamedBy::Key));
         }
         for (voice, profile, similarity) in self.profile_matches(centres, &names) {
             let speaker = Speaker::from_profile_name(&self.profiles[profile].name, self.participant);

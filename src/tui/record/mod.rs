@@ -15,6 +15,7 @@ use super::{Event, Screen};
 use crate::audio::capture::InputFailure;
 use crate::guide::{Guide, QuestionRef};
 use crate::keymap::{Keymap, MarkKey, RecordAction, SpeakerKey};
+use crate::model::marker::INTERVIEWER_KEY;
 use crate::model::{Lang, Mark, Marker, MarkerKind, Ms, ParticipantCode, SessionId};
 use crate::session::RecordingNotice;
 
@@ -171,7 +172,8 @@ impl<R: Recorder> RecordApp<R> {
     /// Marks a change of speaker.
     pub(crate) fn mark_speaker(&mut self, speaker: u8) {
         let marker = self.marker(Mark::Speaker(speaker));
-        self.say(format!("speaker {speaker} at {}", marker.at));
+        let who = if speaker == INTERVIEWER_KEY { "interviewer".to_string() } else { format!("speaker {speaker}") };
+        self.say(format!("{who} at {}", marker.at));
         self.recorder.add_marker(marker);
     }
 
@@ -234,6 +236,7 @@ impl<R: Recorder> RecordApp<R> {
             RecordAction::Mark(MarkKey(kind)) => self.mark(kind),
             RecordAction::UndoMarker => self.undo(),
             RecordAction::Speaker(SpeakerKey(n)) => self.mark_speaker(n),
+            RecordAction::SpeakerInterviewer => self.mark_speaker(INTERVIEWER_KEY),
             RecordAction::GuideNext => self.move_selection(Guide::next),
             RecordAction::GuidePrev => self.move_selection(Guide::prev),
             RecordAction::GuideNextSection => self.move_selection(Guide::next_section),

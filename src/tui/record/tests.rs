@@ -217,6 +217,8 @@ fn undo_removes_the_question_tick_and_stop_asks_first() {
 #[test]
 fn speaker_keys_and_guide_navigation() {
     let mut app = recording();
+    app.update(key('0'));
+    assert_eq!(app.recorder.markers.last().map(|m| m.mark.clone()), Some(Mark::Speaker(0)), "the interviewer's key");
     app.update(key('3'));
     assert_eq!(
         app.recorder.markers.last().map(|m| (m.kind(), m.mark.clone())),

@@ -106,6 +106,7 @@ pub(crate) fn marker_text(marker: &Marker) -> String {
     match &marker.mark {
         Mark::Note(text) => format!("{label}: {text}"),
         Mark::Question { text, .. } => format!("{label}: {}", text.as_deref().unwrap_or("")),
+        Mark::Speaker(0) => "interviewer".into(),
         Mark::Speaker(n) => format!("speaker {n}"),
         Mark::Paused { wall: Some(wall) } => format!("paused {}", span_text(wall.0 / 1000)),
         Mark::Paused { wall: None } => "paused".into(),
