@@ -76,7 +76,8 @@ pub fn turns(regions: &[Span], windows: &[Window], centres: &[Vec<f32>]) -> Vec<
 /// The turns of `blocks` cut to `regions` (the stretches of speech inside the blocks): each
 /// region takes the voices of the block turns over it; a piece shorter than [`MIN_PIECE`] at a
 /// region's edge goes to its neighbour in the region (a turn change found by windows of most of
-/// a second falls near, not on, the silence where it happened).
+/// a second falls near, not on, the silence where it happened); a change of voice inside a
+/// region marks the second voice's turn as overlapping the first's.
 pub fn within(block_turns: &[Turn], regions: &[Span]) -> Vec<Turn> {
     let mut out: Vec<Turn> = Vec::new();
     for region in regions {
@@ -99,6 +100,13 @@ pub fn within(block_turns: &[Turn], regions: &[Span]) -> Vec<Turn> {
             let last = pieces.pop().map_or(region.end, |p| p.span.end);
             if let Some(prev) = pieces.last_mut() {
                 prev.span.end = last;
+            }
+        }
+        // One voice taking over from another with no silence between them: they overlapped
+        // (people rarely latch on without the shortest pause), so the second is marked.
+        for i in 1..pieces.len() {
+            if pieces[i].voice != pieces[i - 1].voice {
+                pieces[i].overlap = pieces[i].overlap.or(Some(pieces[i - 1].voice));
             }
         }
         out.extend(pieces);
@@ -219,6 +227,12 @@ mod tests {
         let got: Vec<(u64, u64, usize)> =
             within(&block, &regions).iter().map(|t| (t.span.start.0, t.span.end.0, t.voice)).collect();
         assert_eq!(got, [(0, 1_200, 0), (1_500, 3_000, 0), (3_300, 6_000, 1)]);
+        assert!(within(&block, &regions).iter().all(|t| t.overlap.is_none()), "a silence separates them");
+        // One stretch, two voices: the second took over without a pause, talking over the first.
+        let one = within(&block, &[Span::ms(0, 6_000)]);
+        let got: Vec<(u64, u64, usize, Option<usize>)> =
+            one.iter().map(|t| (t.span.start.0, t.span.end.0, t.voice, t.overlap)).collect();
+        assert_eq!(got, [(0, 2_900, 0, None), (2_900, 6_000, 1, Some(0))]);
     }
 
     #[test]

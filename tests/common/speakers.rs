@@ -172,6 +172,32 @@ impl Found {
     }
 }
 
+/// How the `[overlap]` marks in verbatim's export meet the truth's overlaps (two speakers at
+/// once): (true overlaps with a marked segment over them, true overlaps, marked segments over a
+/// true overlap, marked segments).
+pub fn overlap_marks(truth: &Truth, document: &serde_json::Value) -> (usize, usize, usize, usize) {
+    let mut overlaps = Vec::new();
+    for (i, a) in truth.turns.iter().enumerate() {
+        for b in &truth.turns[i + 1..] {
+            let (start, end) = (a.span.start.max(b.span.start), a.span.end.min(b.span.end));
+            if end > start && a.speaker != b.speaker {
+                overlaps.push(Span { start, end });
+            }
+        }
+    }
+    let marked: Vec<Span> = document["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["text"].as_str().unwrap_or("").contains("[overlap]"))
+        .map(|s| Span::ms(s["start_ms"].as_u64().unwrap(), s["end_ms"].as_u64().unwrap()))
+        .collect();
+    let meet = |a: &Span, b: &Span| a.start < b.end && b.start < a.end;
+    let found = overlaps.iter().filter(|o| marked.iter().any(|m| meet(o, m))).count();
+    let right = marked.iter().filter(|m| overlaps.iter().any(|o| meet(o, m))).count();
+    (found, overlaps.len(), right, marked.len())
+}
+
 /// The share of `words` (with a true speaker) whose label is paired with a true speaker there.
 pub fn words_right(truth: &Truth, words: &[(Span, Option<String>)], labels: &[String], pairing: &[(u32, u32)]) -> f64 {
     let judged: Vec<bool> = words
