@@ -77,6 +77,7 @@ fn awkward_transcript() -> Transcript {
         .map(|&(start, end, speaker, text, identifying)| Segment {
             span: Span::ms(start, end),
             speaker: (!speaker.is_empty()).then(|| Speaker::from_v1_label(speaker, &code)),
+            speaker_fixed: false,
             tokens: tokens_from_text(text),
             done: !text.is_empty(),
             identifying,
