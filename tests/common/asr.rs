@@ -45,8 +45,8 @@ impl Asr {
         cmd
     }
 
-    /// The words of the session's JSON export, with their sources.
-    pub fn words(&self, id: &str) -> Vec<(TimedWord, String, Ms)> {
+    /// The session's JSON export, read (the plaintext file is removed again).
+    pub fn export_json(&self, id: &str) -> serde_json::Value {
         let out = self.s.path(&format!("{id}.json"));
         let _ = std::fs::remove_file(&out);
         ok(self
@@ -56,8 +56,14 @@ impl Asr {
             .arg(id)
             .args(["--format", "json", "--plaintext", "-o"])
             .arg(&out));
-        let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+        let doc = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
         std::fs::remove_file(&out).unwrap();
+        doc
+    }
+
+    /// The words of the session's JSON export, with their sources.
+    pub fn words(&self, id: &str) -> Vec<(TimedWord, String, Ms)> {
+        let doc = self.export_json(id);
         let segments = doc["segments"].as_array().unwrap();
         segments
             .iter()

@@ -141,17 +141,7 @@ pub struct Found {
 
 impl Found {
     pub fn export(asr: &Asr, id: &str) -> Found {
-        let out = asr.s.path(&format!("{id}.json"));
-        let _ = std::fs::remove_file(&out);
-        ok(asr
-            .cmd()
-            .arg("export")
-            .arg(asr.s.project())
-            .arg(id)
-            .args(["--format", "json", "--plaintext", "-o"])
-            .arg(&out));
-        let document: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
-        std::fs::remove_file(&out).unwrap();
+        let document = asr.export_json(id);
         let span = |v: &serde_json::Value| Span::ms(v["start_ms"].as_u64().unwrap(), v["end_ms"].as_u64().unwrap());
         let (mut labels, mut turns, mut words) = (Vec::new(), Vec::new(), Vec::new());
         for segment in document["segments"].as_array().unwrap() {
